@@ -1,0 +1,35 @@
+package io.github.cfallowlist;
+
+/**
+ * How a command ended.
+ *
+ * @param exitCode the exit status
+ * @param stdout what it printed
+ * @param stderr what it printed as errors
+ */
+public record CommandResult(int exitCode, String stdout, String stderr) {
+
+  /** Checks the output is present. */
+  public CommandResult {
+    if (stdout == null || stderr == null) {
+      throw new IllegalArgumentException("stdout and stderr must not be null");
+    }
+  }
+
+  /** Whether it exited 0. */
+  public boolean ok() {
+    return exitCode == 0;
+  }
+
+  /** The first non-blank line of stderr (or stdout), for a one-line error message. */
+  public String firstErrorLine() {
+    for (String text : new String[] {stderr, stdout}) {
+      for (String line : text.split("\n")) {
+        if (!line.isBlank()) {
+          return line.strip();
+        }
+      }
+    }
+    return "no output";
+  }
+}

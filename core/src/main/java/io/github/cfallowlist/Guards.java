@@ -1,0 +1,167 @@
+package io.github.cfallowlist;
+
+import io.github.cfallowlist.RawRanges.RawList;
+import io.github.cfallowlist.internal.AddressParsing;
+import io.github.cfallowlist.internal.SpecialPurpose;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The safety guards every list passes before anything is applied, as one pure validation step.
+ *
+ * @param minRanges fewest prefixes accepted per family in use (default 5)
+ * @param shortestPrefixV4 shortest IPv4 prefix length accepted (default 8)
+ * @param shortestPrefixV6 shortest IPv6 prefix length accepted (default 16)
+ * @param families the families in use (default both)
+ * @param maxShrink largest share of a family's ranges one run may remove without {@code
+ *     allowShrink} (default 0.25)
+ * @param allowShrink let a run remove more than {@code maxShrink}
+ */
+public record Guards(
+    int minRanges,
+    int shortestPrefixV4,
+    int shortestPrefixV6,
+    Families families,
+    double maxShrink,
+    boolean allowShrink) {
+
+  /** Checks each limit is in range. */
+  public Guards {
+    if (minRanges < 1) {
+      throw new IllegalArgumentException("minRanges (" + minRanges + ") must be at least 1");
+    }
+    if (shortestPrefixV4 < 1 || shortestPrefixV4 > 32) {
+      throw new IllegalArgumentException(
+          "shortestPrefixV4 (" + shortestPrefixV4 + ") must be between 1 and 32");
+    }
+    if (shortestPrefixV6 < 1 || shortestPrefixV6 > 128) {
+      throw new IllegalArgumentException(
+          "shortestPrefixV6 (" + shortestPrefixV6 + ") must be between 1 and 128");
+    }
+    if (families == null) {
+      throw new IllegalArgumentException("families == null");
+    }
+    if (!(maxShrink >= 0 && maxShrink <= 1)) {
+      throw new IllegalArgumentException("maxShrink (" + maxShrink + ") must be between 0 and 1");
+    }
+  }
+
+  /** The safe defaults: 5 ranges per family, /8 and /16, both families, 25% shrink. */
+  public static Guards defaults() {
+    return new Guards(5, 8, 16, Families.BOTH, 0.25, false);
+  }
+
+  /** These guards with another minimum count per family. */
+  public Guards withMinRanges(int value) {
+    return new Guards(value, shortestPrefixV4, shortestPrefixV6, families, maxShrink, allowShrink);
+  }
+
+  /** These guards with other shortest prefixes. */
+  public Guards withShortestPrefixes(int v4, int v6) {
+    return new Guards(minRanges, v4, v6, families, maxShrink, allowShrink);
+  }
+
+  /** These guards for other families. */
+  public Guards withFamilies(Families value) {
+    return new Guards(minRanges, shortestPrefixV4, shortestPrefixV6, value, maxShrink, allowShrink);
+  }
+
+  /** These guards with another shrink limit. */
+  public Guards withShrink(double share, boolean allow) {
+    return new Guards(minRanges, shortestPrefixV4, shortestPrefixV6, families, share, allow);
+  }
+
+  /**
+   * Validates every entry of {@code raw} and returns the normalized ranges of the families in use.
+   *
+   * @throws RejectedRangesException naming the first offending entry and its list
+   */
+  public RangeSnapshot validate(RawRanges raw) {
+    List<Cidr> all = new ArrayList<>();
+    for (RawList list : raw.lists()) {
+      for (String entry : list.entries()) {
+        all.add(check(entry, list, raw.source()));
+      }
+    }
+    RangeSet ranges = RangeSet.of(all).restrictTo(families);
+    for (IpFamily family : families.members()) {
+      int count = ranges.get(family).size();
+      if (count < minRanges) {
+        throw new RejectedRangesException(
+            String.format(
+                Locale.ROOT,
+                "%s holds %d %s range%s, fewer than the minimum of %d (--min-ranges)",
+                raw.source(),
+                count,
+                family,
+                count == 1 ? "" : "s",
+                minRanges));
+      }
+    }
+    return new RangeSnapshot(ranges, raw.source(), raw.etag(), raw.fetchedAt());
+  }
+
+  private Cidr check(String entry, RawList list, String source) {
+    String where = " in " + list.name() + " from " + source;
+    if (entry == null) {
+      throw new RejectedRangesException("a null entry" + where + " is not a CIDR");
+    }
+    Cidr cidr;
+    try {
+      cidr = Cidr.parse(entry);
+    } catch (IllegalArgumentException e) {
+      throw new RejectedRangesException(e.getMessage() + where, e);
+    }
+    String text = "'" + AddressParsing.printable(entry) + "'";
+    Optional<IpFamily> expected = list.family();
+    if (expected.isPresent() && expected.get() != cidr.family()) {
+      throw new RejectedRangesException(
+          text + " is an " + cidr.family() + " range" + where + ", which must hold only "
+              + expected.get() + " ranges");
+    }
+    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
+    if (cidr.prefixLength() < shortest) {
+      throw new RejectedRangesException(
+          text + where + " is broader than /" + shortest + ", the shortest prefix allowed for "
+              + cidr.family());
+    }
+    Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
+    if (special.isPresent()) {
+      throw new RejectedRangesException(
+          text + where + " overlaps " + special.get().cidr() + ", "
+              + special.get().name() + ", which is never a Cloudflare range");
+    }
+    return cidr;
+  }
+
+  /**
+   * Refuses a plan that would remove more than {@link #maxShrink()} of a family's current ranges,
+   * unless {@link #allowShrink()}.
+   *
+   * @throws RejectedRangesException naming the family and the share
+   */
+  public void checkShrink(Plan plan) {
+    if (allowShrink) {
+      return;
+    }
+    for (IpFamily family : IpFamily.values()) {
+      int before = plan.current().get(family).size();
+      int removed = plan.removed(family).size();
+      if (before > 0 && removed > maxShrink * before) {
+        throw new RejectedRangesException(
+            String.format(
+                Locale.ROOT,
+                "the new list would remove %d of %d %s ranges from %s (%.0f%%), more than the"
+                    + " %.0f%% allowed per run; re-run with --allow-shrink if this is expected",
+                removed,
+                before,
+                family,
+                plan.target(),
+                100.0 * removed / before,
+                100 * maxShrink));
+      }
+    }
+  }
+}

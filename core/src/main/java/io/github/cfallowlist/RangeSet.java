@@ -1,0 +1,98 @@
+package io.github.cfallowlist;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * An immutable, normalized set of prefixes, kept per family: sorted by address, with duplicates
+ * and prefixes covered by a broader one removed.
+ */
+public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
+
+  /** Normalizes both lists and checks each holds only its own family. */
+  public RangeSet {
+    ipv4 = normalize(ipv4, IpFamily.IPV4);
+    ipv6 = normalize(ipv6, IpFamily.IPV6);
+  }
+
+  /** The set holding {@code ranges}, split by family. */
+  public static RangeSet of(Collection<Cidr> ranges) {
+    if (ranges == null) {
+      throw new IllegalArgumentException("ranges == null");
+    }
+    List<Cidr> v4 = new ArrayList<>();
+    List<Cidr> v6 = new ArrayList<>();
+    for (Cidr c : ranges) {
+      (c.family() == IpFamily.IPV4 ? v4 : v6).add(c);
+    }
+    return new RangeSet(v4, v6);
+  }
+
+  /** Parses each text with {@link Cidr#parse(String)}. */
+  public static RangeSet parse(String... cidrs) {
+    return of(Stream.of(cidrs).map(Cidr::parse).toList());
+  }
+
+  /** The empty set. */
+  public static RangeSet empty() {
+    return new RangeSet(List.of(), List.of());
+  }
+
+  private static List<Cidr> normalize(List<Cidr> list, IpFamily family) {
+    if (list == null) {
+      throw new IllegalArgumentException(family + " list == null");
+    }
+    List<Cidr> sorted = new ArrayList<>(list);
+    sorted.sort(null);
+    List<Cidr> out = new ArrayList<>(sorted.size());
+    for (Cidr c : sorted) {
+      if (c.family() != family) {
+        throw new IllegalArgumentException(c + " is not an " + family + " prefix");
+      }
+      // Sorted by low address then broader first, so a covered prefix follows its cover.
+      if (!out.isEmpty() && out.get(out.size() - 1).block().contains(c.block())) {
+        continue;
+      }
+      out.add(c);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The prefixes of {@code family}. */
+  public List<Cidr> get(IpFamily family) {
+    return family == IpFamily.IPV4 ? ipv4 : ipv6;
+  }
+
+  /** All prefixes, IPv4 first. */
+  public List<Cidr> all() {
+    List<Cidr> all = new ArrayList<>(ipv4);
+    all.addAll(ipv6);
+    return List.copyOf(all);
+  }
+
+  /** Number of prefixes in both families. */
+  public int size() {
+    return ipv4.size() + ipv6.size();
+  }
+
+  /** Whether the set holds no prefix at all. */
+  public boolean isEmpty() {
+    return size() == 0;
+  }
+
+  /** This set restricted to {@code families}. */
+  public RangeSet restrictTo(Families families) {
+    return new RangeSet(
+        families.includes(IpFamily.IPV4) ? ipv4 : List.of(),
+        families.includes(IpFamily.IPV6) ? ipv6 : List.of());
+  }
+
+  /** The prefix holding {@code address}, if any. */
+  public Optional<Cidr> find(inet.ipaddr.IPAddress address) {
+    List<Cidr> list = address.isIPv4() ? ipv4 : ipv6;
+    return list.stream().filter(c -> c.contains(address)).findFirst();
+  }
+}

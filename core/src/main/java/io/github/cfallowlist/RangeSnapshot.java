@@ -1,0 +1,33 @@
+package io.github.cfallowlist;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Validated ranges together with where they came from: the source's name, the body's etag when it
+ * has one, and when they were fetched (or recorded, for the embedded snapshot).
+ */
+public record RangeSnapshot(
+    RangeSet ranges, String source, Optional<String> etag, Instant fetchedAt) {
+
+  /** Checks every component is present. */
+  public RangeSnapshot {
+    if (ranges == null) {
+      throw new IllegalArgumentException("ranges == null");
+    }
+    if (source == null || source.isBlank()) {
+      throw new IllegalArgumentException("source is blank");
+    }
+    if (etag == null) {
+      throw new IllegalArgumentException("etag == null (use Optional.empty())");
+    }
+    if (fetchedAt == null) {
+      throw new IllegalArgumentException("fetchedAt == null");
+    }
+  }
+
+  /** This snapshot with other ranges, same provenance. */
+  public RangeSnapshot withRanges(RangeSet other) {
+    return new RangeSnapshot(other, source, etag, fetchedAt);
+  }
+}

@@ -1,0 +1,60 @@
+package io.github.cfallowlist;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A target's configuration as text: one or more files, each with the name it has on the system
+ * ({@code cloudflare-v4.xml}) and its exact content.
+ */
+public record Rendered(List<File> files) {
+
+  /** Copies the files; at least one is required. */
+  public Rendered {
+    if (files == null || files.isEmpty()) {
+      throw new IllegalArgumentException("files is empty");
+    }
+    files = List.copyOf(files);
+  }
+
+  /** A configuration made of one file. */
+  public static Rendered single(String name, String content) {
+    return new Rendered(List.of(new File(name, content)));
+  }
+
+  /** The file called {@code name}, if present. */
+  public Optional<File> file(String name) {
+    return files.stream().filter(f -> f.name().equals(name)).findFirst();
+  }
+
+  /** The content of the only file, or all files one after the other. */
+  public String text() {
+    return files.stream().map(File::content).collect(Collectors.joining());
+  }
+
+  /**
+   * One file.
+   *
+   * @param name the file name, without directories
+   * @param content the full text
+   */
+  public record File(String name, String content) {
+    /** Checks both are present. */
+    public File {
+      if (name == null || name.isBlank() || content == null) {
+        throw new IllegalArgumentException("name and content must not be null or blank");
+      }
+    }
+
+    /** The content after the generated header, used to tell a real change from a new header. */
+    public String body() {
+      int marker = content.indexOf(Header.MARKER);
+      if (marker < 0) {
+        return content;
+      }
+      int eol = content.indexOf('\n', marker);
+      return eol < 0 ? "" : content.substring(eol + 1);
+    }
+  }
+}

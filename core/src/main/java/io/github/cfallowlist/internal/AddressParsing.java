@@ -1,0 +1,107 @@
+package io.github.cfallowlist.internal;
+
+import inet.ipaddr.AddressStringException;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import inet.ipaddr.IPAddressStringParameters;
+import inet.ipaddr.IncompatibleAddressException;
+import inet.ipaddr.AddressStringParameters.RangeParameters;
+import inet.ipaddr.ipv4.IPv4AddressStringParameters;
+import inet.ipaddr.ipv6.IPv6AddressStringParameters;
+
+/** Strict parameters for IPAddress: CIDR text exactly as Cloudflare publishes it, nothing looser. */
+public final class AddressParsing {
+  private static final IPAddressStringParameters PREFIX = build(true);
+  private static final IPAddressStringParameters HOST = build(false);
+
+  private AddressParsing() {}
+
+  private static IPAddressStringParameters build(boolean requirePrefix) {
+    IPAddressStringParameters.Builder b =
+        new IPAddressStringParameters.Builder()
+            .allowEmpty(false)
+            .allowAll(false)
+            .allowSingleSegment(false)
+            .allowMask(false)
+            .allowPrefixOnly(false)
+            .allowPrefix(requirePrefix)
+            .setEmptyAsLoopback(false);
+    IPv4AddressStringParameters.Builder v4 = b.getIPv4AddressParametersBuilder();
+    v4.allow_inet_aton(false);
+    v4.allowLeadingZeros(false);
+    v4.allowPrefixLengthLeadingZeros(false);
+    v4.allowPrefixesBeyondAddressSize(false);
+    v4.allowWildcardedSeparator(false);
+    v4.setRangeOptions(RangeParameters.NO_RANGE);
+    IPv6AddressStringParameters.Builder v6 = b.getIPv6AddressParametersBuilder();
+    v6.allowZone(false);
+    v6.allowMixed(false);
+    v6.allowPrefixLengthLeadingZeros(false);
+    v6.allowPrefixesBeyondAddressSize(false);
+    v6.allowWildcardedSeparator(false);
+    v6.setRangeOptions(RangeParameters.NO_RANGE);
+    return b.toParams();
+  }
+
+  /** Parameters for a single host address. */
+  public static IPAddressStringParameters hostParameters() {
+    return HOST;
+  }
+
+  /**
+   * Parses {@code text} as a prefix block.
+   *
+   * @param zeroHostBits zero host bits instead of rejecting them
+   * @throws IllegalArgumentException with a message naming the text
+   */
+  public static IPAddress parsePrefix(String text, boolean zeroHostBits) {
+    if (text == null) {
+      throw new IllegalArgumentException("cidr == null");
+    }
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("an empty entry is not a CIDR");
+    }
+    if (!text.strip().equals(text) || text.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("'" + printable(text) + "' contains whitespace");
+    }
+    IPAddress address;
+    try {
+      address = new IPAddressString(text, PREFIX).toAddress();
+    } catch (AddressStringException | IncompatibleAddressException e) {
+      throw new IllegalArgumentException("'" + printable(text) + "' is not a valid CIDR", e);
+    }
+    if (address.getNetworkPrefixLength() == null) {
+      throw new IllegalArgumentException(
+          "'" + printable(text) + "' has no prefix length (expected address/length)");
+    }
+    if (!address.isPrefixBlock()) {
+      if (!zeroHostBits) {
+        throw new IllegalArgumentException(
+            "'"
+                + printable(text)
+                + "' has host bits set (the network is "
+                + address.toPrefixBlock().toCanonicalString()
+                + ")");
+      }
+      address = address.toPrefixBlock();
+    }
+    return address;
+  }
+
+  /** Shortens and escapes text so an error message stays one readable line. */
+  public static String printable(String text) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length() && out.length() < 80; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        out.append(String.format("\\x%02x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    if (out.length() >= 80) {
+      out.append("...");
+    }
+    return out.toString();
+  }
+}

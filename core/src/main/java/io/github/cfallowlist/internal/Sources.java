@@ -1,0 +1,265 @@
+package io.github.cfallowlist.internal;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import io.github.cfallowlist.HttpOptions;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.RawRanges;
+import io.github.cfallowlist.RawRanges.RawList;
+import io.github.cfallowlist.RejectedRangesException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+
+/** The built-in sources. */
+public final class Sources {
+  private static final String EMBEDDED = "/io/github/cfallowlist/cloudflare-ips-2026-10-02.json";
+
+  private Sources() {}
+
+  /** The JSON API source. */
+  public static RangeSource cloudflareApi(String apiUrl, boolean jdcloud, HttpOptions http) {
+    HttpUrl base = checkUrl(apiUrl, "API URL");
+    HttpUrl url = jdcloud ? base.newBuilder().setQueryParameter("networks", "jdcloud").build() : base;
+    String name = "Cloudflare API " + url;
+    return new RangeSource() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public RawRanges fetch() throws IOException {
+        String body = new HttpFetcher(http).get(url);
+        return parseApiBody(body, name, jdcloud, Instant.now(), url.toString());
+      }
+    };
+  }
+
+  /** The text-list source. */
+  public static RangeSource cloudflareText(String v4Url, String v6Url, HttpOptions http) {
+    HttpUrl v4 = checkUrl(v4Url, "IPv4 list URL");
+    HttpUrl v6 = checkUrl(v6Url, "IPv6 list URL");
+    String name = "Cloudflare text lists " + v4 + " " + v6;
+    return new RangeSource() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public RawRanges fetch() throws IOException {
+        HttpFetcher fetcher = new HttpFetcher(http);
+        List<RawList> lists =
+            List.of(
+                textList(fetcher.get(v4), v4.toString(), Optional.of(IpFamily.IPV4)),
+                textList(fetcher.get(v6), v6.toString(), Optional.of(IpFamily.IPV6)));
+        return new RawRanges(lists, name, Optional.empty(), Instant.now());
+      }
+    };
+  }
+
+  /** The file source. */
+  public static RangeSource file(Path path) {
+    if (path == null) {
+      throw new IllegalArgumentException("path == null");
+    }
+    String name = "file " + path;
+    return new RangeSource() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public RawRanges fetch() throws IOException {
+        String text;
+        try {
+          text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+          throw new NoSuchFileException(path.toString(), null, "no such file");
+        }
+        List<String> entries = new ArrayList<>();
+        for (String line : text.split("\n", -1)) {
+          int hash = line.indexOf('#');
+          String entry = (hash >= 0 ? line.substring(0, hash) : line).strip();
+          if (!entry.isEmpty()) {
+            entries.add(entry);
+          }
+        }
+        return new RawRanges(
+            List.of(new RawList(path.toString(), Optional.empty(), entries)),
+            name,
+            Optional.empty(),
+            Files.getLastModifiedTime(path).toInstant());
+      }
+    };
+  }
+
+  /** The embedded snapshot. */
+  public static RangeSource embedded() {
+    return new RangeSource() {
+      @Override
+      public String name() {
+        return "embedded snapshot";
+      }
+
+      @Override
+      public RawRanges fetch() throws IOException {
+        try (InputStream in = Sources.class.getResourceAsStream(EMBEDDED)) {
+          if (in == null) {
+            throw new IOException("the embedded snapshot " + EMBEDDED + " is missing from the jar");
+          }
+          String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          Map<String, Object> root = JSON.std.mapFrom(body);
+          Instant recorded = Instant.parse(String.valueOf(root.get("recorded_at")));
+          return parseApiBody(body, "embedded snapshot recorded " + recorded, false, recorded,
+              "the embedded snapshot");
+        }
+      }
+    };
+  }
+
+  /**
+   * Parses a body of Cloudflare's JSON API.
+   *
+   * @throws RejectedRangesException when it is not a successful answer with string lists
+   */
+  public static RawRanges parseApiBody(
+      String body, String source, boolean jdcloud, Instant fetchedAt, String where) {
+    Object parsed;
+    try {
+      parsed = JSON.std.anyFrom(body);
+    } catch (IOException | RuntimeException e) {
+      throw new RejectedRangesException(where + " did not answer with JSON (" + describe(body)
+          + "); nothing was changed", e);
+    }
+    if (!(parsed instanceof Map<?, ?> root)) {
+      throw new RejectedRangesException(where + " answered with JSON that is not an object");
+    }
+    if (!Boolean.TRUE.equals(root.get("success"))) {
+      throw new RejectedRangesException(
+          where + " answered success: " + root.get("success") + errors(root.get("errors")));
+    }
+    if (!(root.get("result") instanceof Map<?, ?> result)) {
+      throw new RejectedRangesException(where + " answered without a result object");
+    }
+    List<RawList> lists = new ArrayList<>();
+    lists.add(new RawList("ipv4_cidrs", Optional.of(IpFamily.IPV4), strings(result, "ipv4_cidrs", where)));
+    lists.add(new RawList("ipv6_cidrs", Optional.of(IpFamily.IPV6), strings(result, "ipv6_cidrs", where)));
+    if (jdcloud) {
+      lists.add(new RawList("jdcloud_cidrs", Optional.empty(), strings(result, "jdcloud_cidrs", where)));
+    }
+    Optional<String> etag =
+        result.get("etag") instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
+    etag.ifPresent(
+        e -> {
+          if (!e.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-')) {
+            throw new RejectedRangesException(where + " answered an etag that is not hexadecimal");
+          }
+        });
+    return new RawRanges(lists, source, etag, fetchedAt);
+  }
+
+  private static List<String> strings(Map<?, ?> result, String key, String where) {
+    Object value = result.get(key);
+    if (value == null) {
+      throw new RejectedRangesException(
+          where + " answered " + (result.containsKey(key) ? "null for " : "no ") + key);
+    }
+    if (!(value instanceof List<?> list)) {
+      throw new RejectedRangesException(where + " answered " + key + " that is not a list");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object o : list) {
+      if (!(o instanceof String s)) {
+        throw new RejectedRangesException(
+            where + " answered " + key + " with an entry that is not a string: " + o);
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static String errors(Object errors) {
+    if (errors instanceof List<?> list && !list.isEmpty()) {
+      List<String> messages = new ArrayList<>();
+      for (Object e : list) {
+        messages.add(e instanceof Map<?, ?> m && m.get("message") != null
+            ? String.valueOf(m.get("message")) : String.valueOf(e));
+      }
+      return " (" + AddressParsing.printable(String.join("; ", messages)) + ")";
+    }
+    return "";
+  }
+
+  /**
+   * Splits a text list into lines: a missing final newline is fine, but each line must hold one
+   * entry.
+   */
+  static RawList textList(String body, String where, Optional<IpFamily> family) {
+    String head = body.stripLeading();
+    if (head.startsWith("<")) {
+      throw new RejectedRangesException(
+          where + " answered an HTML page (" + describe(body) + "), not a list of CIDRs");
+    }
+    List<String> entries = new ArrayList<>();
+    String[] lines = body.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+      if (line.isEmpty()) {
+        continue;
+      }
+      entries.add(line);
+    }
+    return new RawList(where, family, entries);
+  }
+
+  private static String describe(String body) {
+    String start = body.stripLeading();
+    if (start.isEmpty()) {
+      return "the body is empty";
+    }
+    if (start.startsWith("<")) {
+      return "it starts with '" + AddressParsing.printable(start.substring(0, Math.min(30, start.length())))
+          + "', an HTML page such as a bot challenge";
+    }
+    return "it starts with '" + AddressParsing.printable(start.substring(0, Math.min(30, start.length()))) + "'";
+  }
+
+  /** Parses a URL and allows plain http only to a loopback address. */
+  static HttpUrl checkUrl(String text, String what) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException(what + " is empty");
+    }
+    HttpUrl url = HttpUrl.parse(text);
+    if (url == null) {
+      throw new IllegalArgumentException(what + " '" + AddressParsing.printable(text)
+          + "' is not an http(s) URL");
+    }
+    if (!url.isHttps() && !isLoopback(url.host())) {
+      throw new IllegalArgumentException(what + " '" + AddressParsing.printable(text)
+          + "' must use https; plain http is accepted only for a loopback address");
+    }
+    return url;
+  }
+
+  static boolean isLoopback(String host) {
+    if (host.equals("localhost")) {
+      return true;
+    }
+    IPAddress address = new IPAddressString(host).getAddress();
+    return address != null && address.isLoopback();
+  }
+}
