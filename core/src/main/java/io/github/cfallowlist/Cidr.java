@@ -71,7 +71,8 @@ public record Cidr(IPAddress block) implements Comparable<Cidr> {
     if (family() != other.family()) {
       return family().compareTo(other.family());
     }
-    return Address.ADDRESS_LOW_VALUE_COMPARATOR.compare(block, other.block);
+    int byLow = Address.ADDRESS_LOW_VALUE_COMPARATOR.compare(block.getLower(), other.block.getLower());
+    return byLow != 0 ? byLow : Integer.compare(prefixLength(), other.prefixLength());
   }
 
   @Override

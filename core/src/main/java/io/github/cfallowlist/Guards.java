@@ -121,17 +121,21 @@ public record Guards(
           text + " is an " + cidr.family() + " range" + where + ", which must hold only "
               + expected.get() + " ranges");
     }
-    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
-    if (cidr.prefixLength() < shortest) {
+    if (cidr.prefixLength() == 0) {
       throw new RejectedRangesException(
-          text + where + " is broader than /" + shortest + ", the shortest prefix allowed for "
-              + cidr.family());
+          text + where + " is the default route, which would admit every address");
     }
     Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
     if (special.isPresent()) {
       throw new RejectedRangesException(
           text + where + " overlaps " + special.get().cidr() + ", "
               + special.get().name() + ", which is never a Cloudflare range");
+    }
+    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
+    if (cidr.prefixLength() < shortest) {
+      throw new RejectedRangesException(
+          text + where + " is broader than /" + shortest + ", the shortest prefix allowed for "
+              + cidr.family());
     }
     return cidr;
   }

@@ -29,14 +29,14 @@ public final class AddressParsing {
     IPv4AddressStringParameters.Builder v4 = b.getIPv4AddressParametersBuilder();
     v4.allow_inet_aton(false);
     v4.allowLeadingZeros(false);
-    v4.allowPrefixLengthLeadingZeros(false);
+    v4.allowPrefixLengthLeadingZeros(true);
     v4.allowPrefixesBeyondAddressSize(false);
     v4.allowWildcardedSeparator(false);
     v4.setRangeOptions(RangeParameters.NO_RANGE);
     IPv6AddressStringParameters.Builder v6 = b.getIPv6AddressParametersBuilder();
     v6.allowZone(false);
     v6.allowMixed(false);
-    v6.allowPrefixLengthLeadingZeros(false);
+    v6.allowPrefixLengthLeadingZeros(true);
     v6.allowPrefixesBeyondAddressSize(false);
     v6.allowWildcardedSeparator(false);
     v6.setRangeOptions(RangeParameters.NO_RANGE);
@@ -63,6 +63,12 @@ public final class AddressParsing {
     }
     if (!text.strip().equals(text) || text.chars().anyMatch(Character::isWhitespace)) {
       throw new IllegalArgumentException("'" + printable(text) + "' contains whitespace");
+    }
+    int slash = text.lastIndexOf('/');
+    if (slash >= 0 && text.length() > slash + 2 && text.charAt(slash + 1) == '0') {
+      // IPAddress reads "/0" as a leading zero when leading zeros are refused, so check here.
+      throw new IllegalArgumentException(
+          "'" + printable(text) + "' has a prefix length with a leading zero");
     }
     IPAddress address;
     try {

@@ -1,0 +1,55 @@
+package io.github.cfallowlist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OtherSourcesTest {
+  @TempDir Path dir;
+
+  @Test
+  void embeddedSnapshotHoldsTheRecordedListWithItsDateAndEtag() throws Exception {
+    RangeSnapshot s = Guards.defaults().validate(RangeSource.embedded().fetch());
+    assertThat(s.ranges().ipv4()).hasSize(15);
+    assertThat(s.ranges().ipv6()).hasSize(7);
+    assertThat(s.etag()).contains("38f79d050aa027e3be3865e495dcc9bc");
+    assertThat(s.fetchedAt()).isEqualTo(Instant.parse("2026-10-02T00:00:00Z"));
+    assertThat(s.source()).contains("embedded snapshot recorded 2026-10-02");
+  }
+
+  @Test
+  void fileSourceAcceptsCommentsBlankLinesAndBothFamilies() throws Exception {
+    Path file = dir.resolve("ranges.txt");
+    Files.writeString(
+        file,
+        "# our edge\n173.245.48.0/20\n103.21.244.0/22  # trailing comment\n\n103.22.200.0/22\n"
+            + "103.31.4.0/22\n141.101.64.0/18\n2400:cb00::/32\n2606:4700::/32\n2803:f800::/32\n"
+            + "2405:b500::/32\n2405:8100::/32");
+    RangeSnapshot s = Guards.defaults().validate(RangeSource.file(file).fetch());
+    assertThat(s.ranges().ipv4()).hasSize(5);
+    assertThat(s.ranges().ipv6()).hasSize(5);
+  }
+
+  @Test
+  void fileSourceNamesTheFileAndBadEntry() throws Exception {
+    Path file = dir.resolve("ranges.txt");
+    Files.writeString(file, "173.245.48.0/20\nnot-a-cidr\n");
+    assertThatThrownBy(() -> Guards.defaults().validate(RangeSource.file(file).fetch()))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageContaining("'not-a-cidr' is not a valid CIDR in " + file);
+  }
+
+  @Test
+  void missingFileIsAnIoErrorNamingIt() {
+    Path file = dir.resolve("absent.txt");
+    assertThatThrownBy(() -> RangeSource.file(file).fetch())
+        .isInstanceOf(NoSuchFileException.class)
+        .hasMessageContaining(file.toString());
+  }
+}
