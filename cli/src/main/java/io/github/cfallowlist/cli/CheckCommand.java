@@ -1,0 +1,54 @@
+package io.github.cfallowlist.cli;
+
+import inet.ipaddr.IPAddress;
+import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.RangeSnapshot;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code check}: tells whether addresses lie in the ranges. */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Tell whether each ADDRESS lies in the ranges, and which range holds it.",
+      "Exit 0 if all do, 2 if any does not, 1 on a bad address."
+    })
+final class CheckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+  @Mixin SourceOptions source;
+
+  @Parameters(arity = "1..*", paramLabel = "ADDRESS", description = "IPv4 or IPv6 addresses.")
+  List<String> addresses;
+
+  @Override
+  public Integer call() throws Exception {
+    List<IPAddress> parsed = new ArrayList<>();
+    for (String a : addresses) {
+      parsed.add(
+          Cidr.parseHost(a)
+              .orElseThrow(
+                  () -> new IllegalArgumentException(
+                      "'" + a + "' is not an IPv4 or IPv6 address")));
+    }
+    RangeSnapshot snapshot = source.load(common.stateDir());
+    PrintWriter out = spec.commandLine().getOut();
+    boolean all = true;
+    for (int i = 0; i < parsed.size(); i++) {
+      Optional<Cidr> match = snapshot.ranges().find(parsed.get(i));
+      all &= match.isPresent();
+      out.println(addresses.get(i) + " " + match.map(c -> "yes " + c).orElse("no"));
+    }
+    out.flush();
+    return all ? Cli.OK : Cli.CHANGES;
+  }
+}

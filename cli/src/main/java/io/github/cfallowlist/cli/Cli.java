@@ -1,0 +1,132 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Header;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ParseResult;
+
+/** The top-level command and the error handling shared by every subcommand. */
+@Command(
+    name = "cf-allowlist",
+    mixinStandardHelpOptions = true,
+    versionProvider = Cli.Version.class,
+    description = {
+      "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld) and nginx's real-IP"
+          + " trust list in step with Cloudflare's published IP ranges.",
+      "",
+      "Exit codes: 0 done / in sync; 1 error, nothing changed; 2 changes pending (plan, status,"
+          + " apply --dry-run) or an address outside the ranges (check)."
+    },
+    subcommands = {
+      FetchCommand.class,
+      CheckCommand.class,
+      RenderCommand.class,
+      PlanCommand.class,
+      ApplyCommand.class,
+      StatusCommand.class,
+      AutoComplete.GenerateCompletion.class
+    })
+public final class Cli implements Runnable {
+  /** Exit status: done, in sync, no changes. */
+  public static final int OK = 0;
+
+  /** Exit status: error, nothing changed. */
+  public static final int ERROR = 1;
+
+  /** Exit status: changes pending, or an address outside the ranges. */
+  public static final int CHANGES = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A command line with this tool's error handling: one sentence on stderr, exit 1. */
+  public static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new Cli());
+    cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
+    cmd.setParameterExceptionHandler(Cli::handleParameterException);
+    cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+    return cmd;
+  }
+
+  private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    cmd.getErr()
+        .println(
+            "cf-allowlist: "
+                + e.getMessage()
+                + " (see '"
+                + cmd.getCommandSpec().qualifiedName()
+                + " --help')");
+    return ERROR;
+  }
+
+  private static int handleExecutionException(
+      Exception e, CommandLine cmd, ParseResult parseResult) {
+    boolean verbose = verbose(parseResult);
+    if (verbose) {
+      e.printStackTrace(cmd.getErr());
+    }
+    cmd.getErr().println("cf-allowlist: " + message(e));
+    return ERROR;
+  }
+
+  /** The one-sentence message for {@code e}. */
+  static String message(Throwable e) {
+    if (e instanceof UncheckedIOException u) {
+      e = u.getCause();
+    }
+    String text = e.getMessage();
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      text = e.getMessage() + ": no such file";
+    } else if (e instanceof java.nio.file.AccessDeniedException) {
+      text = e.getMessage() + ": permission denied";
+    } else if (text == null || text.isBlank()) {
+      text = e.getClass().getSimpleName();
+    } else if (!(e instanceof CfAllowlistException
+        || e instanceof IOException
+        || e instanceof IllegalArgumentException)) {
+      text = "unexpected " + e.getClass().getSimpleName() + ": " + text;
+    }
+    return text.replace('\n', ' ');
+  }
+
+  private static boolean verbose(ParseResult result) {
+    for (ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Shows the library's log records on stderr; called for {@code --verbose}. */
+  static void enableVerboseLogging() {
+    Logger root = Logger.getLogger("");
+    root.setLevel(Level.FINE);
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      if (h instanceof ConsoleHandler) {
+        h.setLevel(Level.FINE);
+      }
+    }
+  }
+
+  /** The version shown by {@code --version}. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"cf-allowlist " + Header.version()};
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.StateDir;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every subcommand takes. */
+final class CommonOptions {
+  @Option(
+      names = "--verbose",
+      description = "Show progress and, on error, the stack trace.")
+  void verbose(boolean on) {
+    if (on) {
+      Cli.enableVerboseLogging();
+    }
+  }
+
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the last good snapshot and the lock live (default: /var/lib/cf-allowlist for"
+              + " root, else $XDG_STATE_HOME/cf-allowlist or ~/.local/state/cf-allowlist).")
+  Path stateDir;
+
+  StateDir stateDir() {
+    return StateDir.at(stateDir != null ? stateDir : StateDir.defaultLocation());
+  }
+}

@@ -1,0 +1,7 @@
+package io.github.cfallowlist.cli;
+
+/** Output formats of {@code fetch} and {@code plan}. */
+enum OutputFormat {
+  text,
+  json
+}

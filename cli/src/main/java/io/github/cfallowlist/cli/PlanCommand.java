@@ -1,0 +1,151 @@
+package io.github.cfallowlist.cli;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.Target;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code plan}: what applying would change, as a unified diff and a summary. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show what apply would change: a unified diff of the configuration and a one-line"
+          + " summary per target.",
+      "Without --current the live system is read (read-only). Exit 0 when nothing changes,"
+          + " 2 when something does, 1 on error."
+    })
+final class PlanCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+  @Mixin SourceOptions source;
+  @Mixin TargetArgs targetArgs;
+
+  @Option(
+      names = "--current",
+      paramLabel = "PATH",
+      description =
+          "Compare with this previously rendered file (or directory, for a target made of"
+              + " several files) instead of the live system.")
+  Path current;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FMT",
+      defaultValue = "text",
+      description = "text (default: diff and summary) or json.")
+  OutputFormat format;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Target> targets = targetArgs.resolve();
+    TargetOptions options = targetArgs.options(source.families());
+    RangeSnapshot snapshot = source.load(common.stateDir());
+    List<Plan> plans = new ArrayList<>();
+    for (Target target : targets) {
+      if (current != null) {
+        Rendered desired = target.render(snapshot, options);
+        plans.add(Plan.compute(target, snapshot, options, readCurrent(current, desired)));
+      } else {
+        plans.add(Sync.plan(target, snapshot, TargetContext.system(options)));
+      }
+    }
+    print(spec.commandLine().getOut(), plans, format, true);
+    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+  }
+
+  /** Prints plans as text (diff unless {@code withDiff} is false, then summaries) or JSON. */
+  static void print(PrintWriter out, List<Plan> plans, OutputFormat format, boolean withDiff)
+      throws IOException {
+    if (format == OutputFormat.json) {
+      List<Object> list = new ArrayList<>();
+      for (Plan p : plans) {
+        list.add(toJson(p));
+      }
+      out.println(JSON.std.asString(plans.size() == 1 ? list.get(0) : list));
+    } else {
+      for (Plan p : plans) {
+        if (withDiff && p.hasChanges()) {
+          out.print(p.diff());
+        }
+        out.println(p.target() + ": " + p.summary());
+      }
+    }
+    out.flush();
+  }
+
+  static Map<String, Object> toJson(Plan plan) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("target", plan.target());
+    map.put("changes", plan.hasChanges());
+    map.put("install", plan.isInstall());
+    map.put("summary", plan.summary());
+    for (IpFamily family : IpFamily.values()) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("added", names(plan.added(family)));
+      f.put("removed", names(plan.removed(family)));
+      f.put("unchanged", names(plan.unchanged(family)));
+      map.put(family.name().toLowerCase(Locale.ROOT), f);
+    }
+    map.put("source", plan.snapshot().source());
+    map.put("etag", plan.snapshot().etag().orElse(null));
+    map.put("diff", plan.diff());
+    return map;
+  }
+
+  private static List<String> names(List<Cidr> cidrs) {
+    return cidrs.stream().map(Cidr::toString).toList();
+  }
+
+  /**
+   * Reads a previously rendered configuration: a file for a one-file target, a directory holding
+   * the files otherwise. Empty when the directory holds none of them.
+   */
+  static Optional<Rendered> readCurrent(Path path, Rendered desired) throws IOException {
+    if (Files.isDirectory(path)) {
+      List<Rendered.File> files = new ArrayList<>();
+      for (Rendered.File f : desired.files()) {
+        Path file = path.resolve(f.name());
+        if (Files.isRegularFile(file)) {
+          files.add(new Rendered.File(f.name(), Files.readString(file, StandardCharsets.UTF_8)));
+        }
+      }
+      return files.isEmpty() ? Optional.empty() : Optional.of(new Rendered(files));
+    }
+    if (!Files.exists(path)) {
+      throw new NoSuchFileException(path.toString());
+    }
+    if (desired.files().size() != 1) {
+      throw new IllegalArgumentException(
+          "this target is made of " + desired.files().size()
+              + " files; give --current the directory that holds them, not " + path);
+    }
+    return Optional.of(
+        Rendered.single(desired.files().get(0).name(),
+            Files.readString(path, StandardCharsets.UTF_8)));
+  }
+}

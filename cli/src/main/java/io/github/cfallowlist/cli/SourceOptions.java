@@ -1,0 +1,113 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.HttpOptions;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.StateDir;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where the ranges come from and the guards they must pass. */
+final class SourceOptions {
+  @Option(
+      names = "--source",
+      paramLabel = "S",
+      defaultValue = "cloudflare",
+      description =
+          "cloudflare (the JSON API, default), cloudflare-text (the ips-v4/ips-v6 lists),"
+              + " embedded (the list shipped in the jar), or file:PATH.")
+  String source;
+
+  @Option(
+      names = "--api-url",
+      paramLabel = "URL",
+      defaultValue = RangeSource.DEFAULT_API_URL,
+      description =
+          "Base of the JSON API (default: ${DEFAULT-VALUE}); plain http only for loopback.")
+  String apiUrl;
+
+  @Option(
+      names = "--jdcloud",
+      description = "Also use the JD Cloud China network's ranges (JSON API only).")
+  boolean jdcloud;
+
+  @Option(
+      names = "--family",
+      paramLabel = "F",
+      defaultValue = "both",
+      description = "ipv4, ipv6 or both (default).")
+  String family;
+
+  @Option(
+      names = "--min-ranges",
+      paramLabel = "N",
+      defaultValue = "5",
+      description = "Refuse a list with fewer ranges than this in a family in use (default: 5).")
+  int minRanges;
+
+  @Option(
+      names = "--shortest-prefix-v4",
+      paramLabel = "LEN",
+      defaultValue = "8",
+      description = "Refuse IPv4 ranges broader than this prefix length (default: 8).")
+  int shortestV4;
+
+  @Option(
+      names = "--shortest-prefix-v6",
+      paramLabel = "LEN",
+      defaultValue = "16",
+      description = "Refuse IPv6 ranges broader than this prefix length (default: 16).")
+  int shortestV6;
+
+  Families families() {
+    return Families.parse(family);
+  }
+
+  Guards guards() {
+    return Guards.defaults()
+        .withMinRanges(minRanges)
+        .withShortestPrefixes(shortestV4, shortestV6)
+        .withFamilies(families());
+  }
+
+  boolean isRemote() {
+    return source.equals("cloudflare") || source.equals("cloudflare-text");
+  }
+
+  RangeSource rangeSource() {
+    if (jdcloud && !source.equals("cloudflare")) {
+      throw new IllegalArgumentException("--jdcloud works only with --source cloudflare");
+    }
+    switch (source) {
+      case "cloudflare":
+        return RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
+      case "cloudflare-text":
+        return RangeSource.cloudflareText();
+      case "embedded":
+        return RangeSource.embedded();
+      default:
+        if (source.startsWith("file:") && source.length() > "file:".length()) {
+          return RangeSource.file(Path.of(source.substring("file:".length())));
+        }
+        throw new IllegalArgumentException(
+            "--source '" + source + "' is not one of cloudflare, cloudflare-text, embedded,"
+                + " file:PATH");
+    }
+  }
+
+  /**
+   * Fetches and validates the ranges; a good remote list is saved as the state dir's last good
+   * snapshot (only when it changed).
+   */
+  RangeSnapshot load(StateDir state) throws IOException {
+    Guards guards = guards();
+    RangeSnapshot snapshot = guards.validate(rangeSource().fetch());
+    if (isRemote() && state != null) {
+      state.saveLastGood(snapshot);
+    }
+    return snapshot;
+  }
+}

@@ -1,0 +1,40 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.Target;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code status}: whether the live system is in sync, one line per target. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = "Tell whether each target's live state is in sync (exit 0) or drifted (exit 2).")
+final class StatusCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+  @Mixin SourceOptions source;
+  @Mixin TargetArgs targetArgs;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Target> targets = targetArgs.resolve();
+    TargetOptions options = targetArgs.options(source.families());
+    RangeSnapshot snapshot = source.load(common.stateDir());
+    List<Plan> plans = new ArrayList<>();
+    for (Target target : targets) {
+      plans.add(Sync.plan(target, snapshot, TargetContext.system(options)));
+    }
+    PlanCommand.print(spec.commandLine().getOut(), plans, OutputFormat.text, false);
+    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+  }
+}

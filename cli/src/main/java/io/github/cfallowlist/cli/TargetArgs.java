@@ -1,0 +1,121 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Target;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.Targets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import picocli.CommandLine.Option;
+
+/** Which targets to work on and their options. */
+final class TargetArgs {
+  @Option(
+      names = "--target",
+      paramLabel = "T",
+      required = true,
+      description = "nftables, iptables, firewalld or nginx; repeat for several.")
+  List<String> targets;
+
+  @Option(
+      names = "--ports",
+      paramLabel = "PORTS",
+      split = ",",
+      defaultValue = "80,443",
+      description = "TCP ports the firewall targets manage (default: ${DEFAULT-VALUE}).")
+  List<Integer> ports;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      defaultValue = "restrict",
+      description =
+          "restrict (default): only Cloudflare may reach --ports; allow: accept Cloudflare ahead"
+              + " of your own rules and refuse no one (iptables, firewalld, nftables with"
+              + " --nft-table).")
+  String mode;
+
+  @Option(
+      names = "--nft-table",
+      paramLabel = "'FAMILY NAME'",
+      description =
+          "nftables: put only the sets cloudflare_v4/cloudflare_v6 into this existing table"
+              + " (e.g. 'inet filter') for rules you write yourself.")
+  String nftTable;
+
+  @Option(
+      names = "--chain",
+      paramLabel = "CHAIN",
+      description =
+          "iptables: the chain that jumps to CF-ALLOWLIST (default INPUT; DOCKER-USER for"
+              + " ports Docker publishes).")
+  String chain;
+
+  @Option(
+      names = "--ipset",
+      description = "iptables: match hash:net ipsets instead of one rule per range.")
+  boolean ipset;
+
+  @Option(
+      names = "--offline",
+      description = "firewalld: write the permanent configuration with firewall-offline-cmd.")
+  boolean offline;
+
+  @Option(
+      names = "--nginx-file",
+      paramLabel = "PATH",
+      description =
+          "nginx: the real-IP include (default /etc/nginx/conf.d/cloudflare-real-ip.conf).")
+  Path nginxFile;
+
+  @Option(
+      names = "--nginx-allow-file",
+      paramLabel = "PATH",
+      description = "nginx: also write an 'allow ...; deny all;' snippet here.")
+  Path nginxAllowFile;
+
+  @Option(
+      names = "--nginx-test-command",
+      paramLabel = "CMD",
+      description = "nginx: command that tests the configuration (default 'nginx -t').")
+  String nginxTestCommand;
+
+  @Option(
+      names = "--nginx-reload-command",
+      paramLabel = "CMD",
+      description = "nginx: command that reloads nginx (default 'nginx -s reload').")
+  String nginxReloadCommand;
+
+  List<Target> resolve() {
+    return targets.stream().distinct().map(Targets::byName).toList();
+  }
+
+  TargetOptions options(Families families) {
+    Map<String, String> settings = new TreeMap<>();
+    put(settings, "nft-table", nftTable);
+    put(settings, "chain", chain);
+    if (ipset) {
+      settings.put("ipset", "true");
+    }
+    if (offline) {
+      settings.put("offline", "true");
+    }
+    put(settings, "nginx-file", nginxFile == null ? null : nginxFile.toString());
+    put(settings, "nginx-allow-file", nginxAllowFile == null ? null : nginxAllowFile.toString());
+    put(settings, "nginx-test-command", nginxTestCommand);
+    put(settings, "nginx-reload-command", nginxReloadCommand);
+    return new TargetOptions(ports, Mode.parse(mode), families, settings);
+  }
+
+  private static void put(Map<String, String> settings, String key, String value) {
+    if (value != null) {
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("--" + key + " is empty");
+      }
+      settings.put(key, value);
+    }
+  }
+}
