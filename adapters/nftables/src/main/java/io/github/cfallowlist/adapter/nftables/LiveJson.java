@@ -1,0 +1,304 @@
+package io.github.cfallowlist.adapter.nftables;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import inet.ipaddr.IPAddress;
+import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.adapter.nftables.NftConfig.Rule;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns {@code nft -j list ...} output into an {@link NftConfig}. What it recognises becomes sets
+ * and rules; everything else becomes a note, so that it shows as a change and the next apply
+ * replaces it.
+ */
+final class LiveJson {
+  private static final Set<String> TABLE_KEYS = Set.of("family", "name", "handle");
+  private static final Set<String> SET_KEYS =
+      Set.of("family", "name", "table", "type", "handle", "flags", "elem");
+  private static final Set<String> CHAIN_KEYS =
+      Set.of("family", "table", "name", "handle", "type", "hook", "prio", "policy");
+  private static final Set<String> RULE_KEYS = Set.of("family", "table", "chain", "handle", "expr");
+
+  private final EnumMap<IpFamily, List<Cidr>> sets = new EnumMap<>(IpFamily.class);
+  private final List<Rule> rules = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+  private boolean chain;
+
+  private LiveJson() {}
+
+  /** The model of a whole table listed with {@code nft -j list table FAMILY NAME}. */
+  static NftConfig table(Layout layout, String json) throws IOException {
+    LiveJson live = new LiveJson();
+    for (Map<?, ?> item : items(json)) {
+      live.item(item);
+    }
+    return live.config(layout);
+  }
+
+  /**
+   * The model of the sets listed one by one with {@code nft -j list set FAMILY TABLE NAME}; a
+   * table holding user rules has no chain of ours.
+   */
+  static NftConfig sets(Layout layout, List<String> jsons) throws IOException {
+    LiveJson live = new LiveJson();
+    for (String json : jsons) {
+      for (Map<?, ?> item : items(json)) {
+        if (item.get("set") instanceof Map<?, ?> set) {
+          live.set(set);
+        }
+      }
+    }
+    return live.config(layout);
+  }
+
+  private NftConfig config(Layout layout) {
+    EnumMap<IpFamily, List<Cidr>> normalized = new EnumMap<>(IpFamily.class);
+    // Sorted the way render sorts, so equal contents give equal text.
+    sets.forEach((family, cidrs) -> normalized.put(family, RangeSet.of(cidrs).get(family)));
+    return new NftConfig(
+        layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
+  }
+
+  private static List<Map<?, ?>> items(String json) throws IOException {
+    Object root;
+    try {
+      root = JSON.std.anyFrom(json);
+    } catch (IOException e) {
+      throw new IOException("nft printed JSON that cannot be read: " + e.getMessage(), e);
+    }
+    if (!(root instanceof Map<?, ?> map) || !(map.get("nftables") instanceof List<?> list)) {
+      throw new IOException("nft printed JSON without an \"nftables\" list");
+    }
+    List<Map<?, ?>> out = new ArrayList<>();
+    for (Object o : list) {
+      if (o instanceof Map<?, ?> m) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  private void item(Map<?, ?> item) {
+    for (Map.Entry<?, ?> e : item.entrySet()) {
+      String kind = String.valueOf(e.getKey());
+      Map<?, ?> body = e.getValue() instanceof Map<?, ?> m ? m : Map.of();
+      switch (kind) {
+        case "metainfo" -> {}
+        case "table" -> {
+          if (!TABLE_KEYS.containsAll(body.keySet())) {
+            notes.add("table properties " + keys(body, TABLE_KEYS));
+          }
+        }
+        case "set" -> set(body);
+        case "chain" -> chain(body);
+        case "rule" -> rule(body);
+        default -> notes.add(kind + " " + name(body));
+      }
+    }
+  }
+
+  private void set(Map<?, ?> body) {
+    Optional<IpFamily> family = ourSet(body.get("name"));
+    if (family.isEmpty()) {
+      notes.add("set " + name(body));
+      return;
+    }
+    String name = Layout.setName(family.get());
+    Object flags = body.get("flags");
+    boolean interval =
+        "interval".equals(flags) || (flags instanceof List<?> l && l.equals(List.of("interval")));
+    if (!Layout.setType(family.get()).equals(body.get("type")) || !interval) {
+      notes.add("set " + name + " of another type or flags");
+    }
+    if (!SET_KEYS.containsAll(body.keySet())) {
+      notes.add("set " + name + " properties " + keys(body, SET_KEYS));
+    }
+    List<Cidr> cidrs = sets.computeIfAbsent(family.get(), f -> new ArrayList<>());
+    int foreign = 0;
+    if (body.get("elem") instanceof List<?> elements) {
+      for (Object element : elements) {
+        List<Cidr> found = prefixes(element);
+        if (found.isEmpty() || found.stream().anyMatch(c -> c.family() != family.get())) {
+          foreign++;
+        } else {
+          cidrs.addAll(found);
+        }
+      }
+    }
+    if (foreign > 0) {
+      notes.add(foreign + " element(s) of set " + name + " that are not " + family.get() + " prefixes");
+    }
+  }
+
+  /**
+   * The prefixes one set element covers: a prefix, a single address, or a range split into prefix
+   * blocks; empty when the element is none of these.
+   */
+  static List<Cidr> prefixes(Object element) {
+    if (element instanceof Map<?, ?> m && m.get("elem") instanceof Map<?, ?> wrapped) {
+      return prefixes(wrapped.get("val")); // an element carrying a comment, counter or timeout
+    }
+    try {
+      if (element instanceof String address) {
+        IPAddress host = Cidr.parseHost(address).orElse(null);
+        return host == null
+            ? List.of()
+            : List.of(Cidr.parse(address + (host.isIPv4() ? "/32" : "/128")));
+      }
+      if (element instanceof Map<?, ?> m && m.get("prefix") instanceof Map<?, ?> p) {
+        if (p.get("addr") instanceof String addr && p.get("len") instanceof Number len) {
+          return List.of(Cidr.parse(addr + "/" + len.intValue()));
+        }
+      }
+      if (element instanceof Map<?, ?> m
+          && m.get("range") instanceof List<?> r
+          && r.size() == 2
+          && r.get(0) instanceof String low
+          && r.get(1) instanceof String high) {
+        Optional<IPAddress> a = Cidr.parseHost(low);
+        Optional<IPAddress> b = Cidr.parseHost(high);
+        if (a.isPresent() && b.isPresent() && a.get().isIPv4() == b.get().isIPv4()) {
+          List<Cidr> out = new ArrayList<>();
+          for (IPAddress block : a.get().spanWithPrefixBlocks(b.get())) {
+            out.add(new Cidr(block));
+          }
+          return out;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return List.of(); // host bits set or otherwise not a prefix: reported as a note
+    }
+    return List.of();
+  }
+
+  private void chain(Map<?, ?> body) {
+    boolean ours =
+        Layout.CHAIN.equals(body.get("name"))
+            && "filter".equals(body.get("type"))
+            && "input".equals(body.get("hook"))
+            && body.get("prio") instanceof Number prio
+            && prio.intValue() == NftConfig.CHAIN_PRIORITY
+            && "accept".equals(body.get("policy"))
+            && CHAIN_KEYS.containsAll(body.keySet());
+    if (ours && !chain) {
+      chain = true;
+    } else {
+      notes.add("chain " + name(body) + (Layout.CHAIN.equals(body.get("name"))
+          ? " with another type, hook, priority or policy" : ""));
+    }
+  }
+
+  private void rule(Map<?, ?> body) {
+    Optional<Rule> rule =
+        chain && Layout.CHAIN.equals(body.get("chain")) && RULE_KEYS.containsAll(body.keySet())
+            ? dropRule(body.get("expr"))
+            : Optional.empty();
+    if (rule.isPresent() && sets.containsKey(rule.get().family())) {
+      rules.add(rule.get());
+    } else {
+      notes.add("rule handle " + number(body.get("handle")) + " in chain " + text(body.get("chain")));
+    }
+  }
+
+  /** {@code tcp dport PORTS IP saddr != @SET drop}, as nft lists it in JSON. */
+  private static Optional<Rule> dropRule(Object expr) {
+    if (!(expr instanceof List<?> list) || list.size() != 3) {
+      return Optional.empty();
+    }
+    Optional<Map<?, ?>> dport = match(list.get(0), "==", "tcp", "dport");
+    Optional<List<Integer>> ports = dport.flatMap(m -> ports(m.get("right")));
+    Optional<IpFamily> family = Optional.empty();
+    for (IpFamily f : IpFamily.values()) {
+      Optional<Map<?, ?>> saddr = match(list.get(1), "!=", Layout.saddrProtocol(f), "saddr");
+      if (saddr.isPresent() && ("@" + Layout.setName(f)).equals(saddr.get().get("right"))) {
+        family = Optional.of(f);
+      }
+    }
+    boolean drop =
+        list.get(2) instanceof Map<?, ?> d
+            && d.size() == 1
+            && d.containsKey("drop")
+            && d.get("drop") == null;
+    if (ports.isEmpty() || family.isEmpty() || !drop) {
+      return Optional.empty();
+    }
+    return Optional.of(new Rule(family.get(), ports.get()));
+  }
+
+  private static Optional<Map<?, ?>> match(Object e, String op, String protocol, String field) {
+    if (e instanceof Map<?, ?> outer
+        && outer.size() == 1
+        && outer.get("match") instanceof Map<?, ?> m
+        && m.size() == 3
+        && op.equals(m.get("op"))
+        && m.get("left") instanceof Map<?, ?> left
+        && left.size() == 1
+        && left.get("payload") instanceof Map<?, ?> p
+        && p.size() == 2
+        && protocol.equals(p.get("protocol"))
+        && field.equals(p.get("field"))) {
+      return Optional.of(m);
+    }
+    return Optional.empty();
+  }
+
+  /** One port ({@code 8080}) or an anonymous set of ports ({@code {"set":[80,443]}}). */
+  private static Optional<List<Integer>> ports(Object right) {
+    List<?> values;
+    if (right instanceof Number) {
+      values = List.of(right);
+    } else if (right instanceof Map<?, ?> m && m.size() == 1 && m.get("set") instanceof List<?> l) {
+      values = l;
+    } else {
+      return Optional.empty();
+    }
+    List<Integer> ports = new ArrayList<>();
+    for (Object v : values) {
+      if (!(v instanceof Integer port) || port < 1 || port > 65535 || ports.contains(port)) {
+        return Optional.empty();
+      }
+      ports.add(port);
+    }
+    return ports.isEmpty() ? Optional.empty() : Optional.of(ports);
+  }
+
+  private static Optional<IpFamily> ourSet(Object name) {
+    for (IpFamily family : IpFamily.values()) {
+      if (Layout.setName(family).equals(name)) {
+        return Optional.of(family);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String name(Map<?, ?> body) {
+    return text(body.get("name"));
+  }
+
+  private static String text(Object value) {
+    return value == null ? "?" : Layout.printable(String.valueOf(value));
+  }
+
+  private static String number(Object value) {
+    return value instanceof Number n ? String.valueOf(n.longValue()) : "?";
+  }
+
+  private static String keys(Map<?, ?> body, Set<String> known) {
+    List<String> extra = new ArrayList<>();
+    for (Object k : body.keySet()) {
+      if (!known.contains(String.valueOf(k))) {
+        extra.add(text(k));
+      }
+    }
+    extra.sort(null);
+    return String.join(", ", extra);
+  }
+}
