@@ -7,8 +7,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Where the sets live: the table cf-allowlist owns ({@code inet cf_allowlist}, with a chain), or
- * a table the user names with the {@code nft-table} setting (sets only).
+ * Where the sets live: the table cf-allowlist owns ({@code inet cf_allowlist}, with a chain), or a
+ * table the user names with the {@code nft-table} setting (sets only).
  *
  * @param family the nftables address family of the table
  * @param table the table name
@@ -63,9 +63,7 @@ record Layout(String family, String table, boolean ownTable) {
   /** {@code text} with anything but plain printable ASCII replaced, for messages. */
   static String printable(String text) {
     StringBuilder out = new StringBuilder();
-    text.codePoints()
-        .limit(200)
-        .forEach(c -> out.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+    text.codePoints().limit(200).forEach(c -> out.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
     return out.toString();
   }
 }

@@ -30,13 +30,16 @@ final class LiveJson {
   private final EnumMap<IpFamily, List<Cidr>> sets = new EnumMap<>(IpFamily.class);
   private final List<Rule> rules = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final boolean strict;
   private boolean chain;
 
-  private LiveJson() {}
+  private LiveJson(boolean strict) {
+    this.strict = strict;
+  }
 
   /** The model of a whole table listed with {@code nft -j list table FAMILY NAME}. */
   static NftConfig table(Layout layout, String json) throws IOException {
-    LiveJson live = new LiveJson();
+    LiveJson live = new LiveJson(true);
     for (Map<?, ?> item : items(json)) {
       live.item(item);
     }
@@ -44,11 +47,13 @@ final class LiveJson {
   }
 
   /**
-   * The model of the sets listed one by one with {@code nft -j list set FAMILY TABLE NAME}; a
-   * table holding user rules has no chain of ours.
+   * The model of the sets listed one by one with {@code nft -j list set FAMILY TABLE NAME}; a table
+   * holding user rules has no chain of ours. Users often declare these sets themselves (so that
+   * their rules can load before the first run), so properties such as {@code auto-merge}, {@code
+   * size} or a comment are theirs to choose: only the type and the interval flag matter.
    */
   static NftConfig sets(Layout layout, List<String> jsons) throws IOException {
-    LiveJson live = new LiveJson();
+    LiveJson live = new LiveJson(false);
     for (String json : jsons) {
       for (Map<?, ?> item : items(json)) {
         if (item.get("set") instanceof Map<?, ?> set) {
@@ -63,8 +68,7 @@ final class LiveJson {
     EnumMap<IpFamily, List<Cidr>> normalized = new EnumMap<>(IpFamily.class);
     // Sorted the way render sorts, so equal contents give equal text.
     sets.forEach((family, cidrs) -> normalized.put(family, RangeSet.of(cidrs).get(family)));
-    return new NftConfig(
-        layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
+    return new NftConfig(layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
   }
 
   private static List<Map<?, ?>> items(String json) throws IOException {
@@ -114,11 +118,13 @@ final class LiveJson {
     String name = Layout.setName(family.get());
     Object flags = body.get("flags");
     boolean interval =
-        "interval".equals(flags) || (flags instanceof List<?> l && l.equals(List.of("interval")));
+        "interval".equals(flags)
+            || (flags instanceof List<?> l
+                && (strict ? l.equals(List.of("interval")) : l.contains("interval")));
     if (!Layout.setType(family.get()).equals(body.get("type")) || !interval) {
       notes.add("set " + name + " of another type or flags");
     }
-    if (!SET_KEYS.containsAll(body.keySet())) {
+    if (strict && !SET_KEYS.containsAll(body.keySet())) {
       notes.add("set " + name + " properties " + keys(body, SET_KEYS));
     }
     List<Cidr> cidrs = sets.computeIfAbsent(family.get(), f -> new ArrayList<>());
@@ -134,7 +140,8 @@ final class LiveJson {
       }
     }
     if (foreign > 0) {
-      notes.add(foreign + " element(s) of set " + name + " that are not " + family.get() + " prefixes");
+      notes.add(
+          foreign + " element(s) of set " + name + " that are not " + family.get() + " prefixes");
     }
   }
 
@@ -191,8 +198,12 @@ final class LiveJson {
     if (ours && !chain) {
       chain = true;
     } else {
-      notes.add("chain " + name(body) + (Layout.CHAIN.equals(body.get("name"))
-          ? " with another type, hook, priority or policy" : ""));
+      notes.add(
+          "chain "
+              + name(body)
+              + (Layout.CHAIN.equals(body.get("name"))
+                  ? " with another type, hook, priority or policy"
+                  : ""));
     }
   }
 
@@ -204,7 +215,8 @@ final class LiveJson {
     if (rule.isPresent() && sets.containsKey(rule.get().family())) {
       rules.add(rule.get());
     } else {
-      notes.add("rule handle " + number(body.get("handle")) + " in chain " + text(body.get("chain")));
+      notes.add(
+          "rule handle " + number(body.get("handle")) + " in chain " + text(body.get("chain")));
     }
   }
 

@@ -106,8 +106,16 @@ record NftConfig(
     for (Integer port : rule.ports()) {
       ports.append(ports.length() == 0 ? "" : ", ").append(port);
     }
-    return "add rule " + layout.ref() + " " + Layout.CHAIN + " tcp dport { " + ports + " } "
-        + Layout.saddrProtocol(rule.family()) + " saddr != @" + Layout.setName(rule.family())
+    return "add rule "
+        + layout.ref()
+        + " "
+        + Layout.CHAIN
+        + " tcp dport { "
+        + ports
+        + " } "
+        + Layout.saddrProtocol(rule.family())
+        + " saddr != @"
+        + Layout.setName(rule.family())
         + " drop";
   }
 
@@ -346,7 +354,8 @@ record NftConfig(
 
     /** {@code lineNumber} is 1-based. */
     private ConfigParseException fail(int lineNumber, String why) {
-      String line = lineNumber >= 1 && lineNumber <= lines.size() ? lines.get(lineNumber - 1) : null;
+      String line =
+          lineNumber >= 1 && lineNumber <= lines.size() ? lines.get(lineNumber - 1) : null;
       return new ConfigParseException(
           fileName
               + " line "

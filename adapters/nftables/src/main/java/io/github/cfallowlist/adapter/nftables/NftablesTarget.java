@@ -26,17 +26,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code nftables} target: Cloudflare's ranges in the named interval sets {@code
- * cloudflare_v4} ({@code ipv4_addr}) and {@code cloudflare_v6} ({@code ipv6_addr}), written as one
- * {@code nft -f} script ({@value #FILE_NAME}) that runs as a single atomic transaction whether or
- * not the objects already exist.
+ * The {@code nftables} target: Cloudflare's ranges in the named interval sets {@code cloudflare_v4}
+ * ({@code ipv4_addr}) and {@code cloudflare_v6} ({@code ipv6_addr}), written as one {@code nft -f}
+ * script ({@value #FILE_NAME}) that runs as a single atomic transaction whether or not the objects
+ * already exist.
  *
  * <p><b>Default layout:</b> a table of its own, {@code inet cf_allowlist}, holding the sets and a
  * base chain {@code input} (filter hook input, priority {@code filter - 10}, policy accept) with
- * one rule per family in use: {@code tcp dport { PORTS } ip saddr != @cloudflare_v4 drop} (and
- * the {@code ip6} one). Only {@link Mode#RESTRICT} is possible there: in nftables a drop in any
- * base chain is final while an accept is not, so an accept in a table of its own could never
- * override a drop in the user's rules; {@link Mode#ALLOW} without {@code nft-table} is refused.
+ * one rule per family in use: {@code tcp dport { PORTS } ip saddr != @cloudflare_v4 drop} (and the
+ * {@code ip6} one). Only {@link Mode#RESTRICT} is possible there: in nftables a drop in any base
+ * chain is final while an accept is not, so an accept in a table of its own could never override a
+ * drop in the user's rules; {@link Mode#ALLOW} without {@code nft-table} is refused.
  *
  * <p><b>Settings</b> read from {@link TargetOptions#settings()}:
  *
@@ -86,8 +86,12 @@ public final class NftablesTarget implements Target {
       if (layout.ownTable()) {
         if (ranges.get(family).isEmpty()) {
           throw new CfAllowlistException(
-              "nftables: there is no " + family + " range to allow, and a restrict rule with an"
-                  + " empty set would refuse everyone on ports " + ports(options) + "; nothing"
+              "nftables: there is no "
+                  + family
+                  + " range to allow, and a restrict rule with an"
+                  + " empty set would refuse everyone on ports "
+                  + ports(options)
+                  + "; nothing"
                   + " was rendered");
         }
         rules.add(new Rule(family, options.ports()));
@@ -114,7 +118,10 @@ public final class NftablesTarget implements Target {
     for (Rendered.File file : config.files()) {
       if (!file.name().equals(FILE_NAME)) {
         throw new ConfigParseException(
-            "nftables: unexpected file " + Layout.printable(file.name()) + ", only " + FILE_NAME
+            "nftables: unexpected file "
+                + Layout.printable(file.name())
+                + ", only "
+                + FILE_NAME
                 + " is written");
       }
     }
@@ -153,8 +160,8 @@ public final class NftablesTarget implements Target {
   /**
    * Puts {@code plan}'s configuration in place with one {@code nft -f -} transaction: the sets are
    * flushed and refilled and the chain's rules replaced in the same commit, so no packet sees a
-   * half-updated state. Objects in the own table that the new configuration does not hold (a set
-   * of a family no longer in use, anything cf-allowlist did not write) are removed in the same
+   * half-updated state. Objects in the own table that the new configuration does not hold (a set of
+   * a family no longer in use, anything cf-allowlist did not write) are removed in the same
    * transaction.
    *
    * @throws IOException when nft refuses the script (nothing was changed) or cannot be run
@@ -191,14 +198,18 @@ public final class NftablesTarget implements Target {
         context.runner().run(Command.modify("nft", "-f", "-").withStdin(script.toString()));
     if (!result.ok()) {
       throw new IOException(
-          "nft -f refused the " + FILE_NAME + " transaction for table " + layout.ref()
-              + ", so nothing was changed: " + result.firstErrorLine());
+          "nft -f refused the "
+              + FILE_NAME
+              + " transaction for table "
+              + layout.ref()
+              + ", so nothing was changed: "
+              + result.firstErrorLine());
     }
   }
 
   /**
-   * Deletes the table {@code inet cf_allowlist}, or with {@code nft-table} only the two sets in
-   * the user's table (in one transaction). Does nothing when none of them exists.
+   * Deletes the table {@code inet cf_allowlist}, or with {@code nft-table} only the two sets in the
+   * user's table (in one transaction). Does nothing when none of them exists.
    *
    * @throws IOException when nft refuses, for example because the user's rules still use a set
    */
@@ -267,7 +278,11 @@ public final class NftablesTarget implements Target {
       return Optional.empty();
     }
     throw new IOException(
-        "'" + command.display() + "' exited with status " + result.exitCode() + ": "
+        "'"
+            + command.display()
+            + "' exited with status "
+            + result.exitCode()
+            + ": "
             + result.firstErrorLine());
   }
 
@@ -276,12 +291,18 @@ public final class NftablesTarget implements Target {
     CommandResult result = context.runner().run(command);
     if (!result.ok()) {
       throw new IOException(
-          "'" + command.display() + "' exited with status " + result.exitCode() + ": "
+          "'"
+              + command.display()
+              + "' exited with status "
+              + result.exitCode()
+              + ": "
               + result.firstErrorLine());
     }
     if (!result.stdout().lines().map(String::strip).toList().contains("table " + layout.ref())) {
       throw new ApplyFailedException(
-          "nftables: table " + layout.ref() + " named by --nft-table does not exist; create it"
+          "nftables: table "
+              + layout.ref()
+              + " named by --nft-table does not exist; create it"
               + " with your own rules first (cf-allowlist only adds the sets to it), so nothing"
               + " was changed");
     }

@@ -1,0 +1,431 @@
+package io.github.cfallowlist.adapter.nftables;
+
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_CF_V4;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_CF_V6;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V4;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V6;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.cfallowlist.ApplyFailedException;
+import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.RejectedRangesException;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.testing.EdgeAndOrigin;
+import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.RecordingCommandRunner;
+import io.github.cfallowlist.testing.SystemTests;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The target against the real kernel, each test in namespaces it creates and deletes. The origin
+ * serves HTTP on {@value #PORT}; {@code --ports} is that port.
+ */
+class NftablesLiveTest {
+  private static final int PORT = 8080;
+
+  /** In the embedded list; the second list drops it. */
+  private static final String REMOVED_RANGE = "198.41.128.0/17";
+
+  private static final String IN_REMOVED_RANGE = "198.41.128.5";
+
+  /** Not a Cloudflare range; the second list adds it. */
+  private static final String ADDED_RANGE = "45.64.64.0/22";
+
+  private static final String IN_ADDED_RANGE = "45.64.64.5";
+  private static final String USER_TABLE =
+      "table inet userfw {\n"
+          + "\tchain c {\n"
+          + "\t\ttype filter hook input priority 0; policy accept;\n"
+          + "\t\ttcp dport 22 counter accept\n"
+          + "\t}\n"
+          + "}\n";
+
+  private final NftablesTarget target = new NftablesTarget();
+  private final RangeSnapshot embedded = Fixtures.embedded();
+
+  /** The embedded list with one range removed and one added: within the 25% shrink guard. */
+  private final RangeSnapshot changed =
+      embedded.withRanges(
+          RangeSet.of(
+              Stream.concat(
+                      embedded.ranges().all().stream()
+                          .filter(c -> !c.toString().equals(REMOVED_RANGE)),
+                      RangeSet.parse(ADDED_RANGE).all().stream())
+                  .toList()));
+
+  private final TargetOptions options = TargetOptions.defaults().withPorts(List.of(PORT));
+
+  @BeforeEach
+  void requireTools() {
+    SystemTests.requireTools("ip", "nft", "curl", "ss");
+  }
+
+  @Test
+  void restrictAdmitsOnlyCloudflareFollowsListChangesAndUninstallsWithoutATrace() throws Exception {
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      net.addEdgeAddress(IN_REMOVED_RANGE);
+      net.addEdgeAddress(IN_ADDED_RANGE);
+      net.startHttpServer(PORT);
+      RecordingCommandRunner runner = recorder(net.origin());
+      TargetContext context = new TargetContext(options, runner);
+      String before = ruleset(net.origin());
+      assertThat(net.probe(EDGE_OTHER_V4, PORT)).as("before apply").isEqualTo(200);
+      assertThat(Sync.plan(target, embedded, context).isInstall()).isTrue();
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+
+      assertThat(
+              probes(
+                  net,
+                  EDGE_CF_V4,
+                  EDGE_CF_V6,
+                  IN_REMOVED_RANGE,
+                  EDGE_OTHER_V4,
+                  EDGE_OTHER_V6,
+                  IN_ADDED_RANGE))
+          .containsExactly(200, 200, 200, 0, 0, 0);
+      assertThat(runner.modifyingCommands())
+          .extracting(c -> c.display())
+          .containsExactly("nft -f -");
+
+      // The same list again: only reads, and not one byte of the ruleset changes.
+      String applied = ruleset(net.origin());
+      runner.clear();
+      Plan again = Sync.apply(target, embedded, context, Guards.defaults());
+      assertThat(again.hasChanges()).isFalse();
+      assertThat(runner.commands()).isNotEmpty();
+      assertThat(runner.modifyingCommands()).isEmpty();
+      assertThat(ruleset(net.origin())).isEqualTo(applied);
+
+      Plan plan = Sync.apply(target, changed, context, Guards.defaults());
+
+      assertThat(plan.summary()).isEqualTo("+1 -1 ranges (IPv4 +1 -1)");
+      assertThat(probes(net, EDGE_CF_V4, IN_ADDED_RANGE, IN_REMOVED_RANGE, EDGE_OTHER_V4))
+          .containsExactly(200, 200, 0, 0);
+
+      // Other ports are a change too, and apply moves the restriction to them.
+      TargetContext otherPort = new TargetContext(options.withPorts(List.of(9090)), runner);
+      Plan portPlan = Sync.plan(target, changed, otherPort);
+      assertThat(portPlan.hasChanges()).isTrue();
+      assertThat(portPlan.summary()).startsWith("ranges unchanged");
+      Sync.apply(target, changed, otherPort, Guards.defaults());
+      assertThat(net.probe(EDGE_OTHER_V4, PORT)).isEqualTo(200);
+      assertThat(ruleset(net.origin())).contains("tcp dport 9090 ip saddr != @cloudflare_v4 drop");
+
+      assertThat(Sync.uninstall(target, otherPort)).isTrue();
+
+      assertThat(ruleset(net.origin())).isEqualTo(before);
+      assertThat(net.probe(EDGE_OTHER_V6, PORT)).isEqualTo(200);
+      assertThat(Sync.uninstall(target, otherPort)).isFalse();
+    }
+  }
+
+  @Test
+  void replacingTheListNeverRefusesAnAddressInBothLists() throws Exception {
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      net.startHttpServer(PORT);
+      TargetContext context = new TargetContext(options, recorder(net.origin()));
+      Sync.apply(target, embedded, context, Guards.defaults());
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try {
+        Future<Integer> refused =
+            pool.submit(
+                () -> {
+                  int failures = 0;
+                  for (int i = 0; i < 100; i++) {
+                    failures += net.probe(EDGE_CF_V4, PORT) == 200 ? 0 : 1;
+                  }
+                  return failures;
+                });
+        int applies = 0;
+        while (!refused.isDone()) {
+          Sync.apply(target, applies % 2 == 0 ? changed : embedded, context, Guards.defaults());
+          applies++;
+        }
+
+        assertThat(applies).as("list replacements during the probes").isGreaterThanOrEqualTo(2);
+        assertThat(refused.get()).as("refused probes out of 100").isZero();
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void foreignTableStaysByteIdenticalThroughApplyChangeAndUninstall() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      ns.execChecked(USER_TABLE, List.of("nft", "-f", "-"));
+      String table = userTable(ns);
+      String before = ruleset(ns);
+      TargetContext context = new TargetContext(options, recorder(ns));
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+      assertThat(userTable(ns)).isEqualTo(table);
+      Sync.apply(target, changed, context, Guards.defaults());
+      assertThat(userTable(ns)).isEqualTo(table);
+      Sync.uninstall(target, context);
+
+      assertThat(ruleset(ns)).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void failingApplyLeavesThePreviousRulesetByteIdentical() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext context = new TargetContext(options, runner);
+      runner.failing(c -> c.argv().contains("-f"));
+      assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
+          .isInstanceOf(ApplyFailedException.class)
+          .hasMessageContaining("nothing was changed")
+          .hasMessageContaining("injected failure");
+      assertThat(ruleset(ns)).isEmpty();
+
+      runner.failing(c -> false);
+      Sync.apply(target, embedded, context, Guards.defaults());
+      String applied = ruleset(ns);
+      runner.failing(c -> c.argv().contains("-f"));
+
+      assertThatThrownBy(() -> Sync.apply(target, changed, context, Guards.defaults()))
+          .isInstanceOf(ApplyFailedException.class)
+          .hasMessageContaining("injected failure");
+      assertThat(ruleset(ns)).isEqualTo(applied);
+    }
+  }
+
+  @Test
+  void scriptTheKernelRejectsHalfwayChangesNothingAndReportsNftsError() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      // A set by our name that holds at most 2 elements: the kernel accepts the flush, then
+      // refuses the elements, and must roll the flush back with the rest of the transaction.
+      ns.execChecked(
+          "table inet filter {\n\tset cloudflare_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+              + "\t\tsize 2\n\t\telements = { 173.245.48.0/20 }\n\t}\n}\n",
+          List.of("nft", "-f", "-"));
+      String before = ruleset(ns);
+      TargetContext context =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), recorder(ns));
+
+      assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
+          .isInstanceOf(ApplyFailedException.class)
+          .hasMessageContaining("nft -f refused the cf_allowlist.nft transaction")
+          .hasMessageContaining("Error: Could not process rule: Too many open files in system");
+
+      assertThat(ruleset(ns)).isEqualTo(before).contains("size 2", "173.245.48.0/20");
+    }
+  }
+
+  @Test
+  void nftTableVariantFillsOnlyTheSetsOfTheUsersTable() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      TargetOptions inFilter = options.withSetting("nft-table", "inet filter");
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext context = new TargetContext(inFilter, runner);
+      assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
+          .isInstanceOf(ApplyFailedException.class)
+          .hasMessageContaining("table inet filter named by --nft-table does not exist");
+      assertThat(ruleset(ns)).isEmpty();
+
+      String userChain =
+          "table inet filter {\n\tchain input {\n"
+              + "\t\ttype filter hook input priority 0; policy accept;\n"
+              + "\t\ttcp dport 22 accept\n\t}\n}\n";
+      ns.execChecked(userChain, List.of("nft", "-f", "-"));
+      String before = ruleset(ns);
+      String chain = ns.execChecked("nft", "list", "chain", "inet", "filter", "input").stdout();
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+
+      assertThat(ns.execChecked("nft", "list", "chain", "inet", "filter", "input").stdout())
+          .isEqualTo(chain);
+      assertThat(ns.execChecked("nft", "list", "set", "inet", "filter", "cloudflare_v4").stdout())
+          .contains("173.245.48.0/20", "198.41.128.0/17");
+      assertThat(ns.execChecked("nft", "list", "set", "inet", "filter", "cloudflare_v6").stdout())
+          .contains("2400:cb00::/32");
+      assertThat(ruleset(ns)).doesNotContain("cf_allowlist", "drop");
+      runner.clear();
+      assertThat(Sync.apply(target, embedded, context, Guards.defaults()).hasChanges()).isFalse();
+      assertThat(runner.modifyingCommands()).isEmpty();
+      Sync.apply(target, changed, context, Guards.defaults());
+      assertThat(ns.execChecked("nft", "list", "set", "inet", "filter", "cloudflare_v4").stdout())
+          .contains(ADDED_RANGE)
+          .doesNotContain(REMOVED_RANGE);
+
+      // While the user's own rule uses a set, nft refuses the uninstall and nothing changes.
+      ns.execChecked(
+          "nft",
+          "add",
+          "rule",
+          "inet",
+          "filter",
+          "input",
+          "ip",
+          "saddr",
+          "@cloudflare_v4",
+          "tcp",
+          "dport",
+          "8080",
+          "accept");
+      String inUse = ruleset(ns);
+      assertThatThrownBy(() -> Sync.uninstall(target, context))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("remove your rules using @cloudflare_v4/v6 first")
+          .hasMessageContaining("Device or resource busy");
+      assertThat(ruleset(ns)).isEqualTo(inUse);
+
+      ns.execChecked("nft", "flush", "chain", "inet", "filter", "input");
+      ns.execChecked(
+          "nft", "add", "rule", "inet", "filter", "input", "tcp", "dport", "22", "accept");
+      assertThat(Sync.uninstall(target, context)).isTrue();
+
+      assertThat(ruleset(ns)).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void setsTheUserDeclaredForTheirOwnRulesAreFilledAndFixThe521() throws Exception {
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      net.startHttpServer(PORT);
+      // The user's own firewall: accept Cloudflare on the port, drop everyone else. Its sets
+      // start empty (auto-merge on one of them), so Cloudflare is refused: error 521.
+      net.origin()
+          .execChecked(
+              "table inet filter {\n"
+                  + "\tset cloudflare_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+                  + "\t\tauto-merge\n\t}\n"
+                  + "\tset cloudflare_v6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t}\n"
+                  + "\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n"
+                  + "\t\tip saddr @cloudflare_v4 tcp dport "
+                  + PORT
+                  + " accept\n"
+                  + "\t\tip6 saddr @cloudflare_v6 tcp dport "
+                  + PORT
+                  + " accept\n"
+                  + "\t\ttcp dport "
+                  + PORT
+                  + " drop\n\t}\n}\n",
+              List.of("nft", "-f", "-"));
+      String chain =
+          net.origin().execChecked("nft", "list", "chain", "inet", "filter", "input").stdout();
+      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6)).containsExactly(0, 0);
+      RecordingCommandRunner runner = recorder(net.origin());
+      TargetContext context =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), runner);
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+
+      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
+          .containsExactly(200, 200, 0, 0);
+      assertThat(
+              net.origin().execChecked("nft", "list", "chain", "inet", "filter", "input").stdout())
+          .isEqualTo(chain);
+      runner.clear();
+      assertThat(Sync.apply(target, embedded, context, Guards.defaults()).hasChanges()).isFalse();
+      assertThat(runner.modifyingCommands()).isEmpty();
+    }
+  }
+
+  @Test
+  void droppingAFamilyNeedsAllowShrinkAndRemovesItsSetAndRule() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      Sync.apply(target, embedded, new TargetContext(options, recorder(ns)), Guards.defaults());
+      String both = ruleset(ns);
+      TargetOptions v4 = options.withFamilies(Families.IPV4);
+      RangeSnapshot v4Only = embedded.withRanges(embedded.ranges().restrictTo(Families.IPV4));
+      TargetContext context = new TargetContext(v4, recorder(ns));
+
+      assertThatThrownBy(() -> Sync.apply(target, v4Only, context, Guards.defaults()))
+          .isInstanceOf(RejectedRangesException.class)
+          .hasMessageContaining("IPv6");
+      assertThat(ruleset(ns)).isEqualTo(both);
+
+      Sync.apply(target, v4Only, context, Guards.defaults().withShrink(0.25, true));
+
+      assertThat(ruleset(ns)).contains("cloudflare_v4").doesNotContain("cloudflare_v6", "ip6");
+      assertThat(Sync.plan(target, v4Only, context).hasChanges()).isFalse();
+    }
+  }
+
+  @Test
+  void aRuleAddedByHandToTheOwnChainIsAChangeAndApplyRemovesIt() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      TargetContext context = new TargetContext(options, recorder(ns));
+      Sync.apply(target, embedded, context, Guards.defaults());
+      String clean = ruleset(ns);
+      ns.execChecked(
+          "nft", "add", "rule", "inet", "cf_allowlist", "input", "tcp", "dport", "22", "accept");
+
+      Plan plan = Sync.plan(target, embedded, context);
+      assertThat(plan.hasChanges()).isTrue();
+      assertThat(plan.diff()).contains("-# not written by cf-allowlist: rule handle");
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+
+      assertThat(ruleset(ns)).isEqualTo(clean);
+    }
+  }
+
+  @Test
+  void allowModeWithoutNftTableIsRefusedBeforeAnythingRuns() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext context = new TargetContext(options.withMode(Mode.ALLOW), runner);
+
+      assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
+          .isInstanceOf(CfAllowlistException.class)
+          .hasMessageContaining("--mode allow needs --nft-table");
+
+      assertThat(runner.modifyingCommands()).isEmpty();
+      assertThat(ruleset(ns)).isEmpty();
+    }
+  }
+
+  private static RecordingCommandRunner recorder(Netns ns) {
+    return RecordingCommandRunner.wrapping(NetnsRunner.inside(ns.name()));
+  }
+
+  private static String ruleset(Netns ns) {
+    return ns.execChecked("nft", "list", "ruleset").stdout();
+  }
+
+  private static String userTable(Netns ns) {
+    return ns.execChecked("nft", "list", "table", "inet", "userfw").stdout();
+  }
+
+  /** Probes from every address at once (a refused probe waits for curl's timeout). */
+  private static List<Integer> probes(EdgeAndOrigin net, String... from) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(from.length);
+    try {
+      Map<String, Future<Integer>> results = new LinkedHashMap<>();
+      for (String address : from) {
+        results.put(address, pool.submit(() -> net.probe(address, PORT)));
+      }
+      List<Integer> out = new ArrayList<>();
+      for (Future<Integer> f : results.values()) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
