@@ -9,10 +9,14 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** The rendered files: {@code iptables-restore} and {@code ipset restore} inputs, and reading them back. */
+/**
+ * The rendered files: {@code iptables-restore} and {@code ipset restore} inputs, and reading them
+ * back.
+ */
 final class ConfigText {
   static final String RULES_V4 = "cf-allowlist.rules.v4";
   static final String RULES_V6 = "cf-allowlist.rules.v6";
@@ -80,9 +84,15 @@ final class ConfigText {
         case RULES_V4 -> ranges.addAll(parseRules(file, IpFamily.IPV4));
         case RULES_V6 -> ranges.addAll(parseRules(file, IpFamily.IPV6));
         case IPSET -> ranges.addAll(parseIpset(file));
-        default -> throw new ConfigParseException(
-            "file " + file.name() + " is not one the iptables target writes (expected "
-                + RULES_V4 + ", " + RULES_V6 + " or " + IPSET + ")");
+        default ->
+            throw new ConfigParseException(
+                String.format(
+                    Locale.ROOT,
+                    "file %s is not one the iptables target writes (expected %s, %s or %s)",
+                    file.name(),
+                    RULES_V4,
+                    RULES_V6,
+                    IPSET));
       }
     }
     return RangeSet.of(ranges);
@@ -116,16 +126,13 @@ final class ConfigText {
         }
         if (rule.get() instanceof Rules.RangeAccept range) {
           if (range.cidr().family() != family) {
-            throw new ConfigParseException(
-                file.name() + " line " + n + " holds " + range.cidr() + ", not an " + family
-                    + " range: '" + line + "'");
+            throw bad(file, n, line, "holds " + range.cidr() + ", not an " + family + " range");
           }
           ranges.add(range.cidr());
         }
         if (rule.get() instanceof Rules.SetAccept set && set.family() != family) {
-          throw new ConfigParseException(
-              file.name() + " line " + n + " matches the " + set.family() + " set in the "
-                  + family + " file: '" + line + "'");
+          throw bad(
+              file, n, line, "matches the " + set.family() + " set in an " + family + " file");
         }
       } else if ((section == Section.CHAIN || section == Section.JUMPS) && isJumpLine(line)) {
         section = Section.JUMPS;
@@ -169,9 +176,7 @@ final class ConfigText {
               added = Optional.of(cidr);
             }
           } catch (IllegalArgumentException e) {
-            throw new ConfigParseException(
-                file.name() + " line " + n + " does not add a CIDR: '" + line + "' ("
-                    + e.getMessage() + ")");
+            throw bad(file, n, line, "does not add a CIDR (" + e.getMessage() + ")");
           }
         } else if (ipsetSection(family, List.of()).lines().anyMatch(line::equals)) {
           known = true;
@@ -187,7 +192,11 @@ final class ConfigText {
   }
 
   private static ConfigParseException unrecognised(Rendered.File file, int n, String line) {
+    return bad(file, n, line, "is not a line the iptables target writes");
+  }
+
+  private static ConfigParseException bad(Rendered.File file, int n, String line, String what) {
     return new ConfigParseException(
-        file.name() + " line " + n + " is not a line the iptables target writes: '" + line + "'");
+        String.format(Locale.ROOT, "%s line %d %s: '%s'", file.name(), n, what, line));
   }
 }

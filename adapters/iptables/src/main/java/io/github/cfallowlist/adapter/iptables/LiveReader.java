@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads our objects from the live system with read-only commands: {@code iptables-save -t
- * filter} (keeping only our chain and the jumps carrying our comment; every other rule is skipped
- * unread) and {@code ipset save} of our sets.
+ * Reads our objects from the live system with read-only commands: {@code iptables-save -t filter}
+ * (keeping only our chain and the jumps carrying our comment; every other rule is skipped unread)
+ * and {@code ipset save} of our sets.
  */
 final class LiveReader {
   private LiveReader() {}
@@ -43,10 +43,18 @@ final class LiveReader {
         }
         continue;
       }
+      // iptables-legacy says so when the filter table was never loaded: nothing of ours there.
+      if (!result.ok() && result.stderr().contains("Table does not exist")) {
+        continue;
+      }
       if (!result.ok()) {
         if (inUse) {
           throw new IOException(
-              "'" + save.display() + "' exited with status " + result.exitCode() + ": "
+              "'"
+                  + save.display()
+                  + "' exited with status "
+                  + result.exitCode()
+                  + ": "
                   + result.firstErrorLine());
         }
         continue;
@@ -55,7 +63,8 @@ final class LiveReader {
       if (ours.isPresent()) {
         rules.put(family, ours.get());
         setsReferenced |=
-            ours.get().chain().stream().anyMatch(spec -> spec.contains("--match-set cf-allowlist-"));
+            ours.get().chain().stream()
+                .anyMatch(spec -> spec.contains("--match-set cf-allowlist-"));
       }
     }
     Map<IpFamily, List<String>> sets = new EnumMap<>(IpFamily.class);
@@ -108,8 +117,7 @@ final class LiveReader {
     return result.stdout().lines().map(String::strip).toList();
   }
 
-  private static List<String> entries(TargetContext context, IpFamily family)
-      throws IOException {
+  private static List<String> entries(TargetContext context, IpFamily family) throws IOException {
     String set = Rules.setName(family);
     CommandResult result = context.runner().runChecked(Command.read("ipset", "save", set));
     List<Cidr> cidrs = new ArrayList<>();

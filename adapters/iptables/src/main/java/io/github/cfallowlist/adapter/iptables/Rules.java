@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The rules this target writes, as the text after {@code -A CHAIN} (a "spec"), and recognising
- * them again in {@code iptables-save} output or a rendered file.
+ * The rules this target writes, as the text after {@code -A CHAIN} (a "spec"), and recognising them
+ * again in {@code iptables-save} output or a rendered file.
  *
  * <p>Recognition is by option groups, not by exact text, so a different option order from another
  * iptables version still reads as the same rule; what is recognised is re-rendered canonically.
@@ -134,8 +134,7 @@ final class Rules {
     if (groups.isEmpty()) {
       return Optional.empty();
     }
-    return candidate(groups.get())
-        .filter(rule -> groups(rule.spec()).equals(groups));
+    return candidate(groups.get()).filter(rule -> groups(rule.spec()).equals(groups));
   }
 
   /** Guesses the rule from its values; {@link #recognise} then checks nothing else is there. */
@@ -227,7 +226,9 @@ final class Rules {
       for (int k = 1; k <= arity; k++) {
         String token = tokens[i + k];
         // Older iptables-save versions quote every comment.
-        if (option.equals("--comment") && token.length() > 1 && token.startsWith("\"")
+        if (option.equals("--comment")
+            && token.length() > 1
+            && token.startsWith("\"")
             && token.endsWith("\"")) {
           token = token.substring(1, token.length() - 1);
         }

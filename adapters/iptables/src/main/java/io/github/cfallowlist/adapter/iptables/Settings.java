@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * @param ports the TCP ports, sorted
  * @param families the families in use
  */
-record Settings(String parentChain, boolean ipset, Mode mode, List<Integer> ports, Families families) {
+record Settings(
+    String parentChain, boolean ipset, Mode mode, List<Integer> ports, Families families) {
 
   static final String CHAIN_KEY = "chain";
   static final String IPSET_KEY = "ipset";

@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * What this target holds, live or desired: per family the chain's rules and the jumps into it, and
- * the ipsets' entries. Lines we recognise are kept in canonical form and anything else verbatim,
- * so that rendering shows it and putting a previous state back restores it exactly.
+ * the ipsets' entries. Lines we recognise are kept in canonical form and anything else verbatim, so
+ * that rendering shows it and putting a previous state back restores it exactly.
  *
  * @param rules per family present: the chain and its jumps
  * @param sets per ipset present: its entries, sorted
@@ -90,15 +90,6 @@ record State(Map<IpFamily, FamilyRules> rules, Map<IpFamily, List<String>> sets)
 
   Optional<List<String>> set(IpFamily family) {
     return Optional.ofNullable(sets.get(family));
-  }
-
-  /** This state without {@code family}'s chain and set: for a family that cannot be read. */
-  State without(IpFamily family) {
-    Map<IpFamily, FamilyRules> r = copy(rules);
-    Map<IpFamily, List<String>> s = copy(sets);
-    r.remove(family);
-    s.remove(family);
-    return new State(r, s);
   }
 
   /**
