@@ -97,8 +97,7 @@ final class LiveFile {
     write(path, content.getBytes(StandardCharsets.UTF_8), like);
   }
 
-  private static void write(Path path, byte[] content, Optional<LiveFile> like)
-      throws IOException {
+  private static void write(Path path, byte[] content, Optional<LiveFile> like) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(

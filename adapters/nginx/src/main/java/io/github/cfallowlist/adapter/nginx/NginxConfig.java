@@ -17,6 +17,7 @@ final class NginxConfig {
   static final String REAL_IP_HEADER = "real_ip_header";
   static final String ALLOW = "allow";
   static final String DENY = "deny";
+
   /** The only header trusted: Cloudflare sets it and overwrites a client's copy. */
   static final String HEADER_NAME = "CF-Connecting-IP";
 
@@ -47,7 +48,10 @@ final class NginxConfig {
       if (ranges.get(family).isEmpty()) {
         // A deny with nothing allowed before it would shut every client of that family out.
         throw new IllegalArgumentException(
-            "no " + family + " range to allow: the nginx allow file would deny every " + family
+            "no "
+                + family
+                + " range to allow: the nginx allow file would deny every "
+                + family
                 + " client");
       }
     }
@@ -126,28 +130,44 @@ final class NginxConfig {
       }
       if (line.startsWith("#")) {
         if (directives) {
-          throw error(name, number, line, "is a comment below the directives, which cf-allowlist"
-              + " never writes");
+          throw error(
+              name,
+              number,
+              line,
+              "is a comment below the directives, which cf-allowlist never writes");
         }
         marker |= line.contains(Header.MARKER);
         continue;
       }
       if (!marker) {
-        throw error(name, number, line, "comes before any cf-allowlist header ('"
-            + Header.MARKER + "'), so this file was not written by cf-allowlist");
+        throw error(
+            name,
+            number,
+            line,
+            "comes before any cf-allowlist header ('"
+                + Header.MARKER
+                + "'), so this file was not written by cf-allowlist");
       }
       directives = true;
       String[] words = line.split("\\s+");
       String keyword = words[0];
-      String argument = words.length == 2 && words[1].endsWith(";")
-          ? words[1].substring(0, words[1].length() - 1)
-          : null;
+      String argument =
+          words.length == 2 && words[1].endsWith(";")
+              ? words[1].substring(0, words[1].length() - 1)
+              : null;
       if (kind == Kind.REAL_IP && keyword.equals(SET_REAL_IP_FROM) && argument != null) {
         cidrs.add(cidr(name, number, line, argument));
       } else if (kind == Kind.REAL_IP && keyword.equals(REAL_IP_HEADER) && argument != null) {
         if (!argument.equals(HEADER_NAME)) {
-          throw error(name, number, line, "trusts a header other than " + HEADER_NAME
-              + "; cf-allowlist only writes 'real_ip_header " + HEADER_NAME + ";'");
+          throw error(
+              name,
+              number,
+              line,
+              "trusts a header other than "
+                  + HEADER_NAME
+                  + "; cf-allowlist only writes 'real_ip_header "
+                  + HEADER_NAME
+                  + ";'");
         }
         if (++headers > 1) {
           throw error(name, number, line, "repeats the real_ip_header line");
@@ -157,27 +177,40 @@ final class NginxConfig {
           throw error(name, number, line, "comes after the deny line, where it never matches");
         }
         cidrs.add(cidr(name, number, line, argument));
-      } else if (kind == Kind.ALLOW && keyword.equals(DENY) && argument != null
-          && (argument.equals(DENY_ALL) || argument.equals(DENY_ALL_V4)
+      } else if (kind == Kind.ALLOW
+          && keyword.equals(DENY)
+          && argument != null
+          && (argument.equals(DENY_ALL)
+              || argument.equals(DENY_ALL_V4)
               || argument.equals(DENY_ALL_V6))) {
         if (++denies > 1) {
           throw error(name, number, line, "repeats the deny line");
         }
       } else {
-        throw error(name, number, line, "is not a line cf-allowlist writes (expected "
-            + (kind == Kind.REAL_IP
-                ? "'set_real_ip_from CIDR;' or 'real_ip_header " + HEADER_NAME + ";')"
-                : "'allow CIDR;' or a final 'deny all;')"));
+        throw error(
+            name,
+            number,
+            line,
+            "is not a line cf-allowlist writes (expected "
+                + (kind == Kind.REAL_IP
+                    ? "'set_real_ip_from CIDR;' or 'real_ip_header " + HEADER_NAME + ";')"
+                    : "'allow CIDR;' or a final 'deny all;')"));
       }
     }
     if (!marker) {
       throw new ConfigParseException(
-          name + " has no cf-allowlist header ('" + Header.MARKER
+          name
+              + " has no cf-allowlist header ('"
+              + Header.MARKER
               + "'), so it was not written by cf-allowlist");
     }
     if (kind == Kind.REAL_IP && headers == 0) {
       throw new ConfigParseException(
-          name + " ends at line " + lines.length + " without 'real_ip_header " + HEADER_NAME
+          name
+              + " ends at line "
+              + lines.length
+              + " without 'real_ip_header "
+              + HEADER_NAME
               + ";'");
     }
     if (kind == Kind.ALLOW && denies == 0) {
@@ -196,7 +229,8 @@ final class NginxConfig {
   }
 
   private static ConfigParseException error(String name, int number, String line, String why) {
-    return new ConfigParseException(name + " line " + number + ": '" + printable(line) + "' " + why);
+    return new ConfigParseException(
+        name + " line " + number + ": '" + printable(line) + "' " + why);
   }
 
   /** The line as it can be shown safely in one message: no control characters, not too long. */

@@ -15,7 +15,10 @@ import java.util.Optional;
  * @param reloadCommand the command that makes nginx load it
  */
 record NginxSettings(
-    Path realIpFile, Optional<Path> allowFile, List<String> testCommand, List<String> reloadCommand) {
+    Path realIpFile,
+    Optional<Path> allowFile,
+    List<String> testCommand,
+    List<String> reloadCommand) {
 
   static final String FILE = "nginx-file";
   static final String ALLOW_FILE = "nginx-allow-file";
@@ -32,7 +35,13 @@ record NginxSettings(
           if (allow.getFileName().equals(realIpFile.getFileName())) {
             // Rendered files are told apart by file name alone, so the two must differ.
             throw new IllegalArgumentException(
-                FILE + " (" + realIpFile + ") and " + ALLOW_FILE + " (" + allow
+                FILE
+                    + " ("
+                    + realIpFile
+                    + ") and "
+                    + ALLOW_FILE
+                    + " ("
+                    + allow
                     + ") must have different file names");
           }
         });

@@ -23,17 +23,18 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The {@code nginx} target: an include file that makes nginx take the visitor's address from
- * {@code CF-Connecting-IP} when, and only when, the connection comes from a Cloudflare range, and
+ * The {@code nginx} target: an include file that makes nginx take the visitor's address from {@code
+ * CF-Connecting-IP} when, and only when, the connection comes from a Cloudflare range, and
  * optionally a second include that allows only Cloudflare's ranges.
  *
- * <p>The real-IP file holds the generated header as {@code #} comments, one {@code
- * set_real_ip_from CIDR;} per range (IPv4, then IPv6) and {@code real_ip_header
- * CF-Connecting-IP;}. The spoofable {@code X-Forwarded-For} is never trusted. Include it in the
- * {@code http} (or a {@code server}) block; Debian's default {@code include
- * /etc/nginx/conf.d/*.conf;} already does.
+ * <p>The real-IP file holds the generated header as {@code #} comments, one {@code set_real_ip_from
+ * CIDR;} per range (IPv4, then IPv6) and {@code real_ip_header CF-Connecting-IP;}. The spoofable
+ * {@code X-Forwarded-For} is never trusted. Include it in the {@code http} (or a {@code server})
+ * block; Debian's default {@code include /etc/nginx/conf.d/*.conf;} already does.
  *
  * <p>The allow file holds one {@code allow CIDR;} per range and then {@code deny all;} (or {@code
  * deny 0.0.0.0/0;} / {@code deny ::/0;} when only one family is managed, so the other family is
@@ -53,17 +54,19 @@ import java.util.Optional;
  * </ul>
  *
  * <p>A command setting is split into words on whitespace and run without a shell: there is no
- * quoting, so no word may contain a space. The rendered files are named after the file names of
- * the two paths. Ports and mode do not apply to nginx and are ignored.
+ * quoting, so no word may contain a space. The rendered files are named after the file names of the
+ * two paths. Ports and mode do not apply to nginx and are ignored.
  *
- * <p>Live state is read from the files themselves (no command runs). Apply writes each file
- * through a temporary file and an atomic rename, runs the test command against the configuration
- * that now includes them and reloads only when it passes; on any failure the previous files are
- * put back byte for byte and nginx is not reloaded. The target never overwrites or removes a file
- * that lacks its header.
+ * <p>Live state is read from the files themselves (no command runs). Apply writes each file through
+ * a temporary file and an atomic rename, runs the test command against the configuration that now
+ * includes them and reloads only when it passes; on any failure the previous files are put back
+ * byte for byte and nginx is not reloaded. The target never overwrites or removes a file that lacks
+ * its header.
  */
 public final class NginxTarget implements Target {
   private static final System.Logger LOG = System.getLogger(NginxTarget.class.getName());
+  private static final Pattern LOG_PREFIX =
+      Pattern.compile("\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[(\\w+)\\] \\d+#\\d+: (.*)");
 
   /** The target, configured by the options passed to each call. */
   public NginxTarget() {}
@@ -83,8 +86,7 @@ public final class NginxTarget implements Target {
     NginxSettings settings = NginxSettings.of(options);
     RangeSet ranges = snapshot.ranges().restrictTo(options.families());
     List<Rendered.File> files = new ArrayList<>();
-    files.add(
-        new Rendered.File(settings.realIpName(), NginxConfig.renderRealIp(snapshot, ranges)));
+    files.add(new Rendered.File(settings.realIpName(), NginxConfig.renderRealIp(snapshot, ranges)));
     settings
         .allowName()
         .ifPresent(
@@ -118,7 +120,9 @@ public final class NginxTarget implements Target {
       RangeSet ranges = NginxConfig.parse(file.name(), file.content(), kind);
       if (held.put(kind, ranges) != null) {
         throw new ConfigParseException(
-            file.name() + " is a second " + (kind == Kind.REAL_IP ? "real-IP" : "allow")
+            file.name()
+                + " is a second "
+                + (kind == Kind.REAL_IP ? "real-IP" : "allow")
                 + " file in the same configuration");
       }
     }
@@ -179,7 +183,8 @@ public final class NginxTarget implements Target {
       refuseForeign(before, "overwrite");
       Optional<String> after = desired.file(o.name()).map(Rendered.File::content);
       boolean same =
-          after.isPresent() ? before.isPresent() && before.get().holds(after.get())
+          after.isPresent()
+              ? before.isPresent() && before.get().holds(after.get())
               : before.isEmpty();
       if (!same) {
         changes.add(new Change(o, before, after));
@@ -188,20 +193,9 @@ public final class NginxTarget implements Target {
     if (changes.isEmpty()) {
       return;
     }
-    List<Change> done = new ArrayList<>();
-    try {
-      for (Change change : changes) {
-        change.put();
-        done.add(change);
-      }
-    } catch (IOException | RuntimeException e) {
-      throw new ApplyFailedException(
-          "cannot write " + changes.get(done.size()).owned.path() + ": " + e.getMessage() + "; "
-              + undo(done) + " and nginx was not reloaded",
-          e);
-    }
+    List<Change> done = putAll(changes, "write");
     testAndReload(settings, context, done, "the new configuration", "");
-    LOG.log(Level.INFO, "nginx reloaded with {0}", plan.summary());
+    LOG.log(Level.DEBUG, "nginx reloaded after {0}", plan.summary());
   }
 
   /**
@@ -227,6 +221,20 @@ public final class NginxTarget implements Target {
     if (changes.isEmpty()) {
       return;
     }
+    List<Change> done = putAll(changes, "remove");
+    String paths = String.join(" and ", done.stream().map(c -> c.owned.path().toString()).toList());
+    testAndReload(
+        settings,
+        context,
+        done,
+        "the configuration without " + paths,
+        "; if the nginx configuration includes "
+            + paths
+            + " by name (not through a wildcard), remove that include first");
+  }
+
+  /** Makes every change, or none: a failure undoes the ones made and throws. */
+  private static List<Change> putAll(List<Change> changes, String verb) {
     List<Change> done = new ArrayList<>();
     try {
       for (Change change : changes) {
@@ -235,24 +243,30 @@ public final class NginxTarget implements Target {
       }
     } catch (IOException | RuntimeException e) {
       throw new ApplyFailedException(
-          "cannot remove " + changes.get(done.size()).owned.path() + ": " + e.getMessage() + "; "
-              + undo(done) + " and nginx was not reloaded",
+          "cannot "
+              + verb
+              + " "
+              + changes.get(done.size()).owned.path()
+              + ": "
+              + e.getMessage()
+              + "; "
+              + undo(done)
+              + " and nginx was not reloaded",
           e);
     }
-    String paths = String.join(", ", done.stream().map(c -> c.owned.path().toString()).toList());
-    testAndReload(
-        settings,
-        context,
-        done,
-        "the configuration without " + paths,
-        "; remove the include of " + paths + " from the nginx configuration first");
+    return done;
   }
 
   private static void refuseForeign(Optional<LiveFile> file, String action) throws IOException {
     if (file.isPresent() && !NginxConfig.hasMarker(file.get().text())) {
       throw new CfAllowlistException(
-          "cf-allowlist will not " + action + " " + file.get().path() + ": it has no '"
-              + Header.MARKER + "' header, so cf-allowlist did not write it; nothing was changed");
+          "cf-allowlist will not "
+              + action
+              + " "
+              + file.get().path()
+              + ": it has no '"
+              + Header.MARKER
+              + "' header, so cf-allowlist did not write it; nothing was changed");
     }
   }
 
@@ -266,14 +280,27 @@ public final class NginxTarget implements Target {
       tested = context.runner().run(test);
     } catch (IOException | RuntimeException e) {
       throw new ApplyFailedException(
-          "cannot run '" + test.display() + "': " + e.getMessage() + "; " + undo(done)
+          "cannot run '"
+              + test.display()
+              + "': "
+              + e.getMessage()
+              + "; "
+              + undo(done)
               + " and nginx was not reloaded",
           e);
     }
     if (!tested.ok()) {
       throw new ApplyFailedException(
-          "'" + test.display() + "' rejected " + what + ": " + nginxError(tested) + "; "
-              + undo(done) + " and nginx was not reloaded" + advice);
+          "'"
+              + test.display()
+              + "' rejected "
+              + what
+              + ": "
+              + nginxError(tested)
+              + "; "
+              + undo(done)
+              + " and nginx was not reloaded"
+              + advice);
     }
     Command reload = Command.modify(settings.reloadCommand());
     CommandResult reloaded;
@@ -294,11 +321,21 @@ public final class NginxTarget implements Target {
     for (String text : List.of(result.stderr(), result.stdout())) {
       for (String line : text.split("\n")) {
         if (line.contains("[emerg]") || line.contains("[alert]") || line.contains("[crit]")) {
-          return line.strip();
+          return withoutLogPrefix(line.strip());
         }
       }
     }
-    return result.firstErrorLine();
+    return withoutLogPrefix(result.firstErrorLine());
+  }
+
+  /**
+   * Once the configuration names an {@code error_log}, nginx writes its errors in the log format
+   * ({@code 2026/11/24 23:58:23 [emerg] 123#123: ...}); show them as {@code nginx: [emerg] ...}
+   * like the rest of its messages.
+   */
+  private static String withoutLogPrefix(String line) {
+    Matcher m = LOG_PREFIX.matcher(line);
+    return m.matches() ? "nginx: [" + m.group(1) + "] " + m.group(2) : line;
   }
 
   /** Puts every changed file back as it was, and says what happened in words. */

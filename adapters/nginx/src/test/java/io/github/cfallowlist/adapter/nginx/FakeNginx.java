@@ -1,0 +1,57 @@
+package io.github.cfallowlist.adapter.nginx;
+
+import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A hand-written stand-in for nginx: answers the test command as told and records what the watched
+ * state looked like at the moment each command ran.
+ */
+final class FakeNginx implements CommandRunner {
+  private CommandResult testResult =
+      new CommandResult(0, "", "nginx: configuration file test is successful\n");
+  private CommandResult reloadResult = new CommandResult(0, "", "");
+  private final Supplier<String> watch;
+  private final List<String> seenAtTest = new ArrayList<>();
+  private final List<List<String>> argvs = new ArrayList<>();
+
+  /**
+   * @param watch what to record when the test command runs (for example a file's content)
+   */
+  FakeNginx(Supplier<String> watch) {
+    this.watch = watch;
+  }
+
+  FakeNginx rejecting(String stderr) {
+    testResult = new CommandResult(1, "", stderr);
+    return this;
+  }
+
+  FakeNginx failingReload(String stderr) {
+    reloadResult = new CommandResult(1, "", stderr);
+    return this;
+  }
+
+  List<String> seenAtTest() {
+    return seenAtTest;
+  }
+
+  List<List<String>> argvs() {
+    return argvs;
+  }
+
+  @Override
+  public CommandResult run(Command command) throws IOException {
+    argvs.add(command.argv());
+    if (command.argv().contains("-t")) {
+      seenAtTest.add(watch.get());
+      return testResult;
+    }
+    return reloadResult;
+  }
+}

@@ -1,0 +1,132 @@
+package io.github.cfallowlist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RenderAndPlanTest {
+  @TempDir Path dir;
+
+  private static Path examples() {
+    // Tests run from the module directory; the examples live beside the README.
+    return Path.of("..", "docs", "examples");
+  }
+
+  @Test
+  void renderPrintsTheNftablesScriptWithItsHeader() {
+    CliRun run = CliRun.of("render", "--source", "embedded", "--target", "nftables");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out())
+        .startsWith("# cf-allowlist ")
+        .contains("etag: 38f79d050aa027e3be3865e495dcc9bc")
+        .contains("managed by cf-allowlist, do not edit")
+        .contains("173.245.48.0/20")
+        .contains("2c0f:f248::/32");
+  }
+
+  @Test
+  void renderIsDeterministic() {
+    String first = CliRun.of("render", "--source", "embedded", "--target", "iptables").out();
+    String second = CliRun.of("render", "--source", "embedded", "--target", "iptables").out();
+    assertThat(first).isEqualTo(second).contains("==> cf-allowlist.rules.v4 <==");
+  }
+
+  @Test
+  void renderOutputWritesTheFileAndPlanAgainstItIsInSync() throws Exception {
+    Path file = dir.resolve("cf_allowlist.nft");
+    assertThat(CliRun.of("render", "--source", "embedded", "--target", "nftables", "--output",
+        file.toString()).exitCode()).isZero();
+    assertThat(file).content().contains("flush set inet cf_allowlist cloudflare_v4");
+    CliRun plan = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        file.toString());
+    assertThat(plan.exitCode()).isZero();
+    assertThat(plan.out()).isEqualTo("nftables: no changes (22 ranges)\n");
+  }
+
+  @Test
+  void renderOfSeveralFilesIntoADirectoryThenPlanIsInSync() throws Exception {
+    assertThat(CliRun.of("render", "--source", "embedded", "--target", "iptables", "--ipset",
+        "--output", dir.toString()).exitCode()).isZero();
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("cf-allowlist.rules.v4", "cf-allowlist.rules.v6",
+              "cf-allowlist.ipset");
+    }
+    CliRun plan = CliRun.of("plan", "--source", "embedded", "--target", "iptables", "--ipset",
+        "--current", dir.toString());
+    assertThat(plan.exitCode()).isZero();
+  }
+
+  @Test
+  void planAgainstAnOlderListExitsTwoWithDiffAndSummary() {
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        examples().resolve("cf_allowlist-2021-03.nft").toString());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out())
+        .contains("--- current/cf_allowlist.nft")
+        .contains("+++ desired/cf_allowlist.nft")
+        .contains("-\t104.16.0.0/12,")
+        .contains("+\t104.16.0.0/13,")
+        .contains("+\t104.24.0.0/14,")
+        .endsWith("nftables: +2 -1 ranges (IPv4 +2 -1)\n");
+  }
+
+  @Test
+  void planJsonListsAddedRemovedAndUnchanged() {
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        examples().resolve("cf_allowlist-2021-03.nft").toString(), "--format", "json");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out())
+        .contains("\"added\":[\"104.16.0.0/13\",\"104.24.0.0/14\"]")
+        .contains("\"removed\":[\"104.16.0.0/12\"]")
+        .contains("\"summary\":\"+2 -1 ranges (IPv4 +2 -1)\"");
+  }
+
+  @Test
+  void planOfTheCommittedExampleIsInSync() {
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        examples().resolve("cf_allowlist.nft").toString());
+    assertThat(run.exitCode()).isZero();
+  }
+
+  @Test
+  void planAgainstAHandEditedFileExitsOneNamingTheLine() throws Exception {
+    Path file = dir.resolve("cf_allowlist.nft");
+    CliRun.of("render", "--source", "embedded", "--target", "nftables", "--output",
+        file.toString());
+    Files.writeString(file, Files.readString(file).replace("\t131.0.72.0/22,", "\t131.0.72.0/22, 10.0.0.0/8,"));
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("131.0.72.0/22, 10.0.0.0/8");
+    assertThat(run.errIsOneSentence()).isTrue();
+  }
+
+  @Test
+  void planWithAMissingCurrentFileExitsOne() {
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
+        dir.resolve("absent.nft").toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("absent.nft: no such file");
+  }
+
+  @Test
+  void unknownTargetExitsOneListingTheKnownOnes() {
+    CliRun run = CliRun.of("render", "--source", "embedded", "--target", "pf");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("target 'pf' is not one of").contains("nftables");
+  }
+
+  @Test
+  void badPortExitsOne() {
+    CliRun run = CliRun.of("render", "--source", "embedded", "--target", "nftables", "--ports",
+        "80,99999");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("99999");
+    assertThat(run.errIsOneSentence()).isTrue();
+  }
+}
