@@ -1,0 +1,181 @@
+package io.github.cfallowlist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.cfallowlist.StateDir;
+import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.SystemTests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end against the real kernel: each test runs the CLI in a child JVM
+ * inside a network namespace it creates, so the host's firewall is never touched.
+ */
+class ApplySystemTest {
+  @TempDir Path dir;
+  private Netns ns;
+
+  @BeforeEach
+  void createNamespace() {
+    SystemTests.requireTools("ip", "nft", "iptables-restore", "ip6tables-restore");
+    ns = Netns.create("cfcli");
+  }
+
+  @AfterEach
+  void deleteNamespace() {
+    if (ns != null) {
+      ns.close();
+    }
+  }
+
+  private Netns.Result cli(String... args) {
+    List<String> argv = new ArrayList<>();
+    argv.add(ProcessHandle.current().info().command().orElse("java"));
+    argv.add("-cp");
+    argv.add(System.getProperty("java.class.path"));
+    argv.add(Main.class.getName());
+    argv.addAll(List.of(args));
+    argv.add("--state-dir");
+    argv.add(dir.resolve("state").toString());
+    return ns.exec(null, argv, Duration.ofSeconds(90));
+  }
+
+  private String ruleset() {
+    return ns.execChecked("nft", "list", "ruleset").stdout();
+  }
+
+  private Path rangesFile(String... dropped) throws Exception {
+    List<String> lines = new ArrayList<>(
+        cli("fetch", "--source", "embedded").stdout().lines().toList());
+    lines.removeAll(List.of(dropped));
+    Path file = dir.resolve("ranges-" + dropped.length + ".txt");
+    Files.write(file, lines);
+    return file;
+  }
+
+  @Test
+  void applyThenStatusAndASecondApplyChangeNothing() {
+    Netns.Result first = cli("apply", "--source", "embedded", "--target", "nftables");
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+    assertThat(first.stdout()).isEqualTo("nftables: applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
+    String after = ruleset();
+    assertThat(after).contains("table inet cf_allowlist").contains("173.245.48.0/20");
+
+    Netns.Result status = cli("status", "--source", "embedded", "--target", "nftables");
+    assertThat(status.exitCode()).isZero();
+    assertThat(status.stdout()).isEqualTo("nftables: no changes (22 ranges)\n");
+
+    Netns.Result second = cli("apply", "--source", "embedded", "--target", "nftables");
+    assertThat(second.exitCode()).isZero();
+    assertThat(second.stdout()).isEqualTo("nftables: in sync, no changes (22 ranges)\n");
+    assertThat(ruleset()).isEqualTo(after);
+  }
+
+  @Test
+  void driftShowsInStatusPlanAndDryRunWithExitTwo() throws Exception {
+    Path older = rangesFile("198.41.128.0/17");
+    assertThat(cli("apply", "--source", "file:" + older, "--target", "nftables").exitCode())
+        .isZero();
+    String before = ruleset();
+
+    Netns.Result status = cli("status", "--source", "embedded", "--target", "nftables");
+    assertThat(status.exitCode()).isEqualTo(2);
+    assertThat(status.stdout()).isEqualTo("nftables: +1 -0 ranges (IPv4 +1)\n");
+    Netns.Result plan = cli("plan", "--source", "embedded", "--target", "nftables");
+    assertThat(plan.exitCode()).isEqualTo(2);
+    assertThat(plan.stdout()).contains("+\t198.41.128.0/17,");
+    Netns.Result dry = cli("apply", "--dry-run", "--source", "embedded", "--target", "nftables");
+    assertThat(dry.exitCode()).isEqualTo(2);
+    assertThat(ruleset()).isEqualTo(before);
+  }
+
+  @Test
+  void aRejectedListLeavesTheFirewallAsItWas() throws Exception {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    String before = ruleset();
+    Path html = dir.resolve("challenge.txt");
+    Files.writeString(html, "<!DOCTYPE html><html><title>Just a moment...</title></html>\n");
+
+    Netns.Result run = cli("apply", "--source", "file:" + html, "--target", "nftables");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).contains("nothing was applied").doesNotContain("\tat ");
+    assertThat(run.stderr().lines().count()).isEqualTo(1);
+    assertThat(ruleset()).isEqualTo(before);
+  }
+
+  @Test
+  void removingMoreThanAQuarterNeedsAllowShrink() throws Exception {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    String before = ruleset();
+    Path smaller = rangesFile("103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
+        "104.16.0.0/13", "104.24.0.0/14");
+
+    Netns.Result refused = cli("apply", "--source", "file:" + smaller, "--target", "nftables");
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderr()).contains("remove 5 of 15 IPv4 ranges").contains("--allow-shrink");
+    assertThat(ruleset()).isEqualTo(before);
+
+    Netns.Result allowed = cli("apply", "--source", "file:" + smaller, "--target", "nftables",
+        "--allow-shrink");
+    assertThat(allowed.exitCode()).isZero();
+    assertThat(ruleset()).doesNotContain("104.16.0.0/13");
+  }
+
+  @Test
+  void aSecondRunWaitsForTheLockThenExitsOneNamingTheHolder() throws Exception {
+    try (StateDir.Lock held = StateDir.at(dir.resolve("state")).lock(Duration.ZERO)) {
+      Netns.Result run = cli("apply", "--source", "embedded", "--target", "nftables",
+          "--lock-timeout", "1");
+      assertThat(run.exitCode()).isEqualTo(1);
+      assertThat(run.stderr()).contains("pid " + ProcessHandle.current().pid())
+          .contains("holds the lock");
+    }
+    assertThat(ruleset()).doesNotContain("cf_allowlist");
+  }
+
+  @Test
+  void severalTargetsAreAppliedInTurnAndAFailureIsReported() throws Exception {
+    Path nginxFile = dir.resolve("cloudflare-real-ip.conf");
+    Netns.Result run = cli("apply", "--source", "embedded", "--target", "nftables",
+        "--target", "iptables", "--target", "nginx",
+        "--nginx-file", nginxFile.toString(), "--nginx-test-command", "false",
+        "--nginx-reload-command", "true");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stdout()).contains("nftables: applied").contains("iptables: applied");
+    assertThat(run.stderr()).startsWith("cf-allowlist: nginx: ").contains("false");
+    assertThat(nginxFile).doesNotExist();
+    assertThat(ns.execChecked("iptables-save").stdout()).contains("-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT");
+
+    Netns.Result fixed = cli("apply", "--source", "embedded", "--target", "nftables",
+        "--target", "iptables", "--target", "nginx",
+        "--nginx-file", nginxFile.toString(), "--nginx-test-command", "true",
+        "--nginx-reload-command", "true");
+    assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
+    assertThat(fixed.stdout()).contains("nftables: in sync").contains("iptables: in sync")
+        .contains("nginx: applied");
+    assertThat(nginxFile).content().contains("real_ip_header CF-Connecting-IP;");
+  }
+
+  @Test
+  void uninstallRemovesWhatTheToolOwnedAndOnlyThat() {
+    ns.execChecked("table inet userfw {\n chain c {\n  type filter hook input priority 0;\n"
+        + "  tcp dport 22 accept\n }\n}\n", List.of("nft", "-f", "-"));
+    String before = ruleset();
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    Netns.Result run = cli("apply", "--uninstall", "--target", "nftables");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.stdout()).isEqualTo("nftables: removed everything cf-allowlist owned\n");
+    assertThat(ruleset()).isEqualTo(before);
+    Netns.Result again = cli("apply", "--uninstall", "--target", "nftables");
+    assertThat(again.stdout()).isEqualTo("nftables: nothing to remove\n");
+  }
+}
