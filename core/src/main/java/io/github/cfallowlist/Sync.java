@@ -45,10 +45,7 @@ public final class Sync {
     try {
       target.apply(plan, context);
     } catch (IOException | CfAllowlistException e) {
-      throw new ApplyFailedException(
-          target.name() + ": apply failed and the previous state was left in place: "
-              + e.getMessage(),
-          e);
+      throw new ApplyFailedException(failureMessage(target, e), e);
     }
     Plan after = plan(target, snapshot, context);
     if (after.hasChanges()) {
@@ -59,6 +56,16 @@ public final class Sync {
               + after.summary() + "); " + restored);
     }
     return plan;
+  }
+
+  private static String failureMessage(Target target, Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (message.contains("put back") || message.contains("left in place")
+        || message.contains("nothing was changed")) {
+      return message;
+    }
+    return target.name() + " apply failed and the previous state was left in place: "
+        + message;
   }
 
   private static String restore(Target target, Plan applied, TargetContext context) {
