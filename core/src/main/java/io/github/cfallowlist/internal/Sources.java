@@ -33,18 +33,10 @@ public final class Sources {
     HttpUrl base = checkUrl(apiUrl, "API URL");
     HttpUrl url = jdcloud ? base.newBuilder().setQueryParameter("networks", "jdcloud").build() : base;
     String name = "Cloudflare API " + url;
-    return new RangeSource() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public RawRanges fetch() throws IOException {
-        String body = new HttpFetcher(http).get(url);
-        return parseApiBody(body, name, jdcloud, Instant.now(), url.toString());
-      }
-    };
+    return new Named(
+        name,
+        () -> parseApiBody(new HttpFetcher(http).get(url), name, jdcloud, Instant.now(),
+            url.toString()));
   }
 
   /** The text-list source. */
@@ -52,22 +44,16 @@ public final class Sources {
     HttpUrl v4 = checkUrl(v4Url, "IPv4 list URL");
     HttpUrl v6 = checkUrl(v6Url, "IPv6 list URL");
     String name = "Cloudflare text lists " + v4 + " " + v6;
-    return new RangeSource() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public RawRanges fetch() throws IOException {
-        HttpFetcher fetcher = new HttpFetcher(http);
-        List<RawList> lists =
-            List.of(
-                textList(fetcher.get(v4), v4.toString(), Optional.of(IpFamily.IPV4)),
-                textList(fetcher.get(v6), v6.toString(), Optional.of(IpFamily.IPV6)));
-        return new RawRanges(lists, name, Optional.empty(), Instant.now());
-      }
-    };
+    return new Named(
+        name,
+        () -> {
+          HttpFetcher fetcher = new HttpFetcher(http);
+          List<RawList> lists =
+              List.of(
+                  textList(fetcher.get(v4), v4.toString(), Optional.of(IpFamily.IPV4)),
+                  textList(fetcher.get(v6), v6.toString(), Optional.of(IpFamily.IPV6)));
+          return new RawRanges(lists, name, Optional.empty(), Instant.now());
+        });
   }
 
   /** The file source. */
@@ -76,14 +62,9 @@ public final class Sources {
       throw new IllegalArgumentException("path == null");
     }
     String name = "file " + path;
-    return new RangeSource() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public RawRanges fetch() throws IOException {
+    return new Named(
+        name,
+        () -> {
         String text;
         try {
           text = Files.readString(path, StandardCharsets.UTF_8);
@@ -103,20 +84,14 @@ public final class Sources {
             name,
             Optional.empty(),
             Files.getLastModifiedTime(path).toInstant());
-      }
-    };
+        });
   }
 
   /** The embedded snapshot. */
   public static RangeSource embedded() {
-    return new RangeSource() {
-      @Override
-      public String name() {
-        return "embedded snapshot";
-      }
-
-      @Override
-      public RawRanges fetch() throws IOException {
+    return new Named(
+        "embedded snapshot",
+        () -> {
         try (InputStream in = Sources.class.getResourceAsStream(EMBEDDED)) {
           if (in == null) {
             throw new IOException("the embedded snapshot " + EMBEDDED + " is missing from the jar");
@@ -127,8 +102,20 @@ public final class Sources {
           return parseApiBody(body, "embedded snapshot recorded " + recorded, false, recorded,
               "the embedded snapshot");
         }
-      }
-    };
+        });
+  }
+
+  /** Reads the lists; may fail with an I/O error. */
+  private interface Fetch {
+    RawRanges get() throws IOException;
+  }
+
+  /** A source made of its name and how it fetches. */
+  private record Named(String name, Fetch reader) implements RangeSource {
+    @Override
+    public RawRanges fetch() throws IOException {
+      return reader.get();
+    }
   }
 
   /**
