@@ -41,4 +41,21 @@ class StateDirTest {
           .isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
   }
+
+  @Test
+  void atomicWriteGivesNewFilesReadableModeAndKeepsAnExistingMode() throws Exception {
+    Path file = dir.resolve("out/cloudflare.conf");
+    StateDir.writeAtomically(file, "one\n");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    java.nio.file.Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    StateDir.writeAtomically(file, "two\n");
+    assertThat(file).hasContent("two");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    try (var left = java.nio.file.Files.list(file.getParent())) {
+      assertThat(left).hasSize(1);
+    }
+  }
 }
