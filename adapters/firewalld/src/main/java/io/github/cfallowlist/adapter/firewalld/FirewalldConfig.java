@@ -24,7 +24,9 @@ import java.util.TreeSet;
 record FirewalldConfig(Optional<Zone> zone, Map<IpFamily, Ipset> ipsets) {
 
   FirewalldConfig {
-    ipsets = Collections.unmodifiableMap(new EnumMap<>(ipsets.isEmpty() ? Map.of() : ipsets));
+    Map<IpFamily, Ipset> copy = new EnumMap<>(IpFamily.class);
+    copy.putAll(ipsets);
+    ipsets = Collections.unmodifiableMap(copy);
   }
 
   /** Whether none of the objects exists. */
@@ -64,7 +66,7 @@ record FirewalldConfig(Optional<Zone> zone, Map<IpFamily, Ipset> ipsets) {
       items = List.copyOf(new TreeSet<>(items));
     }
 
-    /** The zone as both configurations hold it: every item either holds, and whether they differ. */
+    /** The zone as both configurations hold it: the items either holds, and whether they differ. */
     static Zone merge(Zone runtime, Zone permanent) {
       Set<Item> all = new LinkedHashSet<>(runtime.items);
       all.addAll(permanent.items);
@@ -128,7 +130,8 @@ record FirewalldConfig(Optional<Zone> zone, Map<IpFamily, Ipset> ipsets) {
     }
 
     static Item named(int order, String element, String attribute, String value) {
-      return new Item(order, value, "<" + element + " " + attribute + "=\"" + Xml.attr(value) + "\"/>");
+      return new Item(
+          order, value, "<" + element + " " + attribute + "=\"" + Xml.attr(value) + "\"/>");
     }
 
     static Item flag(int order, String element) {

@@ -56,7 +56,7 @@ final class FirewalldXml {
    * @param ports the TCP ports it allows
    * @param sources the families whose ipset is a source of the zone
    */
-  record ZoneSpec(List<Integer> ports, Set<IpFamily> sources) {}
+  record ZoneSpec(List<Integer> ports, List<IpFamily> sources) {}
 
   // ---- writing
 
@@ -131,7 +131,7 @@ final class FirewalldXml {
       } else if (Names.ZONE_FILE.equals(file.name())) {
         ZoneHandler h = new ZoneHandler(file);
         read(file, h);
-        zone = Optional.of(new ZoneSpec(List.copyOf(h.ports), Set.copyOf(h.sources)));
+        zone = Optional.of(new ZoneSpec(List.copyOf(h.ports), List.copyOf(h.sources)));
       } else {
         throw new ConfigParseException(
             file.name()

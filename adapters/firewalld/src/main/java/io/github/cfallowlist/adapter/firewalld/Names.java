@@ -3,7 +3,7 @@ package io.github.cfallowlist.adapter.firewalld;
 import io.github.cfallowlist.IpFamily;
 import java.util.Optional;
 
-/** The names of the firewalld objects this target owns, and of the files firewalld keeps them in. */
+/** The names of the firewalld objects this target owns, and of the files that hold them. */
 final class Names {
   static final String ZONE = "cloudflare";
   static final String ZONE_FILE = "zones/" + ZONE + ".xml";
