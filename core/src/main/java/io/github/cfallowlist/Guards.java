@@ -142,7 +142,8 @@ public record Guards(
 
   /**
    * Refuses a plan that would remove more than {@link #maxShrink()} of a family's current ranges,
-   * unless {@link #allowShrink()}.
+   * unless {@link #allowShrink()}. Only the families in use count: dropping a family with {@link
+   * #families()} is the caller's choice, not a shrunken list.
    *
    * @throws RejectedRangesException naming the family and the share
    */
@@ -150,7 +151,7 @@ public record Guards(
     if (allowShrink) {
       return;
     }
-    for (IpFamily family : IpFamily.values()) {
+    for (IpFamily family : families.members()) {
       int before = plan.current().get(family).size();
       int removed = plan.removed(family).size();
       if (before > 0 && removed > maxShrink * before) {

@@ -41,7 +41,7 @@ public final class Sync {
     if (!plan.hasChanges()) {
       return plan;
     }
-    guards.checkShrink(plan);
+    guards.withFamilies(context.options().families()).checkShrink(plan);
     try {
       target.apply(plan, context);
     } catch (IOException | CfAllowlistException e) {

@@ -136,4 +136,32 @@ class GuardsTest {
         .isInstanceOf(RejectedRangesException.class)
         .hasMessageContaining("an empty entry is not a CIDR in ipv6_cidrs");
   }
+
+  private static Plan planFrom(RangeSet current, RangeSet desired) {
+    Rendered config = Rendered.single("test.conf", "x\n");
+    RangeSnapshot snapshot = new RangeSnapshot(desired, "test", Optional.empty(), Instant.EPOCH);
+    return new Plan("test", Optional.of(config), current, snapshot, config);
+  }
+
+  @Test
+  void shrinkBeyondTheLimitIsRefusedUnlessAllowed() {
+    RangeSet current = Guards.defaults().validate(raw(V4, V6)).ranges();
+    RangeSet desired = RangeSet.of(current.all().subList(2, current.size()));
+    Plan plan = planFrom(current, desired);
+    assertThatThrownBy(() -> Guards.defaults().checkShrink(plan))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageContaining("remove 2 of 5 IPv4 ranges from test (40%)")
+        .hasMessageContaining("--allow-shrink");
+    Guards.defaults().withShrink(0.25, true).checkShrink(plan);
+    Guards.defaults().withShrink(0.5, false).checkShrink(plan);
+  }
+
+  @Test
+  void droppingAFamilyNoLongerInUseIsNotAShrink() {
+    RangeSet current = Guards.defaults().validate(raw(V4, V6)).ranges();
+    Plan plan = planFrom(current, current.restrictTo(Families.IPV4));
+    assertThatThrownBy(() -> Guards.defaults().checkShrink(plan))
+        .hasMessageContaining("IPv6");
+    Guards.defaults().withFamilies(Families.IPV4).checkShrink(plan);
+  }
 }
