@@ -71,7 +71,8 @@ public record Cidr(IPAddress block) implements Comparable<Cidr> {
     if (family() != other.family()) {
       return family().compareTo(other.family());
     }
-    int byLow = Address.ADDRESS_LOW_VALUE_COMPARATOR.compare(block.getLower(), other.block.getLower());
+    int byLow =
+        Address.ADDRESS_LOW_VALUE_COMPARATOR.compare(block.getLower(), other.block.getLower());
     return byLow != 0 ? byLow : Integer.compare(prefixLength(), other.prefixLength());
   }
 

@@ -5,15 +5,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One external command: its arguments (never given to a shell), what to feed it on standard
- * input, and whether it changes the system.
+ * One external command: its arguments (never given to a shell), what to feed it on standard input,
+ * and whether it changes the system.
  *
  * @param argv program and arguments
  * @param stdin text for standard input, if any
  * @param modifies whether the command changes state (a read-only run must issue none)
  * @param timeout how long it may run
  */
-public record Command(List<String> argv, Optional<String> stdin, boolean modifies, Duration timeout) {
+public record Command(
+    List<String> argv, Optional<String> stdin, boolean modifies, Duration timeout) {
 
   /** The default time a command may run. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);

@@ -22,7 +22,11 @@ public interface CommandRunner {
     CommandResult result = run(command);
     if (!result.ok()) {
       throw new IOException(
-          "'" + command.display() + "' exited with status " + result.exitCode() + ": "
+          "'"
+              + command.display()
+              + "' exited with status "
+              + result.exitCode()
+              + ": "
               + result.firstErrorLine());
     }
     return result;

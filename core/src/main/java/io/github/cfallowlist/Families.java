@@ -24,8 +24,7 @@ public enum Families {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "family '" + text + "' is not one of ipv4, ipv6, both", e);
+      throw new IllegalArgumentException("family '" + text + "' is not one of ipv4, ipv6, both", e);
     }
   }
 

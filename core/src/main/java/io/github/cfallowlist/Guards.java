@@ -118,8 +118,14 @@ public record Guards(
     Optional<IpFamily> expected = list.family();
     if (expected.isPresent() && expected.get() != cidr.family()) {
       throw new RejectedRangesException(
-          text + " is an " + cidr.family() + " range" + where + ", which must hold only "
-              + expected.get() + " ranges");
+          text
+              + " is an "
+              + cidr.family()
+              + " range"
+              + where
+              + ", which must hold only "
+              + expected.get()
+              + " ranges");
     }
     if (cidr.prefixLength() == 0) {
       throw new RejectedRangesException(
@@ -128,13 +134,22 @@ public record Guards(
     Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
     if (special.isPresent()) {
       throw new RejectedRangesException(
-          text + where + " overlaps " + special.get().cidr() + ", "
-              + special.get().name() + ", which is never a Cloudflare range");
+          text
+              + where
+              + " overlaps "
+              + special.get().cidr()
+              + ", "
+              + special.get().name()
+              + ", which is never a Cloudflare range");
     }
     int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
     if (cidr.prefixLength() < shortest) {
       throw new RejectedRangesException(
-          text + where + " is broader than /" + shortest + ", the shortest prefix allowed for "
+          text
+              + where
+              + " is broader than /"
+              + shortest
+              + ", the shortest prefix allowed for "
               + cidr.family());
     }
     return cidr;

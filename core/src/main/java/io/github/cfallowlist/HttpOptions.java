@@ -25,7 +25,9 @@ public record HttpOptions(
 
   /** Checks each limit. */
   public HttpOptions {
-    if (connectTimeout == null || readTimeout == null || callTimeout == null
+    if (connectTimeout == null
+        || readTimeout == null
+        || callTimeout == null
         || initialBackoff == null) {
       throw new IllegalArgumentException("timeouts must not be null");
     }
@@ -60,7 +62,7 @@ public record HttpOptions(
 
   /** These options with another body cap. */
   public HttpOptions withMaxBytes(long value) {
-    return new HttpOptions(connectTimeout, readTimeout, callTimeout, maxAttempts, initialBackoff,
-        value);
+    return new HttpOptions(
+        connectTimeout, readTimeout, callTimeout, maxAttempts, initialBackoff, value);
   }
 }

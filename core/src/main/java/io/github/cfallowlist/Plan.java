@@ -46,8 +46,7 @@ public record Plan(
    */
   public static Plan compute(
       Target target, RangeSnapshot snapshot, TargetOptions options, Optional<Rendered> current) {
-    RangeSet currentRanges =
-        current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
+    RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
     return new Plan(
         target.name(), current, currentRanges, snapshot, target.render(snapshot, options));
   }
@@ -129,7 +128,9 @@ public record Plan(
     return text.lines().toList();
   }
 
-  /** One line such as {@code +2 -1 ranges (IPv4 +1 -1, IPv6 +1)} or {@code no changes (22 ranges)}. */
+  /**
+   * One line such as {@code +2 -1 ranges (IPv4 +1 -1, IPv6 +1)} or {@code no changes (22 ranges)}.
+   */
   public String summary() {
     int added = 0;
     int removed = 0;
@@ -140,10 +141,7 @@ public record Plan(
       added += a;
       removed += r;
       if (a > 0 || r > 0) {
-        parts.add(
-            family
-                + (a > 0 ? " +" + a : "")
-                + (r > 0 ? " -" + r : ""));
+        parts.add(family + (a > 0 ? " +" + a : "") + (r > 0 ? " -" + r : ""));
       }
     }
     if (!hasChanges()) {

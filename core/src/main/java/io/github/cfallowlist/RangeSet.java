@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * An immutable, normalized set of prefixes, kept per family: sorted by address, with duplicates
- * and prefixes covered by a broader one removed.
+ * An immutable, normalized set of prefixes, kept per family: sorted by address, with duplicates and
+ * prefixes covered by a broader one removed.
  */
 public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
 

@@ -23,8 +23,8 @@ public record RawRanges(
   /**
    * One list as published.
    *
-   * @param name what the list is called where it came from ({@code ipv4_cidrs}, {@code ips-v6},
-   *     a file name), used in error messages
+   * @param name what the list is called where it came from ({@code ipv4_cidrs}, {@code ips-v6}, a
+   *     file name), used in error messages
    * @param family the family every entry must have, or empty when the list mixes families
    * @param entries the entries, untrimmed
    */

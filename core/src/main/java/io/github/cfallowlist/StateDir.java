@@ -94,7 +94,8 @@ public final class StateDir {
               Optional.ofNullable((String) etag),
               Instant.parse((String) map.get("fetched_at"))));
     } catch (IOException | RuntimeException e) {
-      throw new IOException(file + " is not a snapshot saved by cf-allowlist: " + e.getMessage(), e);
+      throw new IOException(
+          file + " is not a snapshot saved by cf-allowlist: " + e.getMessage(), e);
     }
   }
 
@@ -163,8 +164,8 @@ public final class StateDir {
     Files.createDirectories(dir);
     Path file = dir.resolve(LOCK);
     FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       while (true) {
@@ -185,8 +186,12 @@ public final class StateDir {
         if (System.nanoTime() >= deadline) {
           String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
           throw new CfAllowlistException(
-              "another cf-allowlist run (pid " + (holder.isEmpty() ? "unknown" : holder)
-                  + ") holds the lock " + file + "; waited " + timeout.toSeconds()
+              "another cf-allowlist run (pid "
+                  + (holder.isEmpty() ? "unknown" : holder)
+                  + ") holds the lock "
+                  + file
+                  + "; waited "
+                  + timeout.toSeconds()
                   + " s and changed nothing");
         }
         Thread.sleep(100);

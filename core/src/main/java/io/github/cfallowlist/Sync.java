@@ -14,8 +14,8 @@ public final class Sync {
   private Sync() {}
 
   /**
-   * The plan from what {@code target} holds on the live system to {@code snapshot}. Runs only
-   * read commands.
+   * The plan from what {@code target} holds on the live system to {@code snapshot}. Runs only read
+   * commands.
    */
   public static Plan plan(Target target, RangeSnapshot snapshot, TargetContext context)
       throws IOException {
@@ -52,20 +52,23 @@ public final class Sync {
       LOG.log(Level.WARNING, "{0}: read-back differs from the plan, restoring", target.name());
       String restored = restore(target, plan, context);
       throw new ApplyFailedException(
-          target.name() + ": the live state read back after apply did not match the plan ("
-              + after.summary() + "); " + restored);
+          target.name()
+              + ": the live state read back after apply did not match the plan ("
+              + after.summary()
+              + "); "
+              + restored);
     }
     return plan;
   }
 
   private static String failureMessage(Target target, Exception e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (message.contains("put back") || message.contains("left in place")
+    if (message.contains("put back")
+        || message.contains("left in place")
         || message.contains("nothing was changed")) {
       return message;
     }
-    return target.name() + " apply failed and the previous state was left in place: "
-        + message;
+    return target.name() + " apply failed and the previous state was left in place: " + message;
   }
 
   private static String restore(Target target, Plan applied, TargetContext context) {

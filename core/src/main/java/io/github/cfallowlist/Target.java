@@ -7,8 +7,8 @@ import java.util.Optional;
  * Where the ranges go: a firewall or a web server. Implementations are found with {@link
  * java.util.ServiceLoader} and picked by {@link #name()} through {@link Targets}.
  *
- * <p>A target manages only objects it owns (a table, chain, set or file named for cf-allowlist)
- * and never reads or changes anything else.
+ * <p>A target manages only objects it owns (a table, chain, set or file named for cf-allowlist) and
+ * never reads or changes anything else.
  */
 public interface Target {
 

@@ -16,9 +16,21 @@ class CidrTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", " ", "173.245.48.0", "173.245.48.0/33", "173.245.48.0/020", "1.2.3/24",
-        "173.245.48.0-173.245.48.9/20", "173.245.48.*/24", "fe80::1%eth0/64", "0x1.2.3.4/32",
-        "173.245.48.0/20;drop", "173.245.48.0/20\nx", "::ffff:1.2.3.0/120"})
+      strings = {
+        "",
+        " ",
+        "173.245.48.0",
+        "173.245.48.0/33",
+        "173.245.48.0/020",
+        "1.2.3/24",
+        "173.245.48.0-173.245.48.9/20",
+        "173.245.48.*/24",
+        "fe80::1%eth0/64",
+        "0x1.2.3.4/32",
+        "173.245.48.0/20;drop",
+        "173.245.48.0/20\nx",
+        "::ffff:1.2.3.0/120"
+      })
   void looseOrHostileTextIsRefused(String text) {
     assertThatThrownBy(() -> Cidr.parse(text)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -33,13 +45,16 @@ class CidrTest {
   @Test
   void rangeSetDropsPrefixesCoveredByABroaderOne() {
     RangeSet set = RangeSet.parse("104.16.0.0/13", "104.16.0.0/14", "104.20.0.0/16", "1.1.1.0/24");
-    assertThat(set.ipv4()).extracting(Cidr::toString).containsExactly("1.1.1.0/24", "104.16.0.0/13");
+    assertThat(set.ipv4())
+        .extracting(Cidr::toString)
+        .containsExactly("1.1.1.0/24", "104.16.0.0/13");
   }
 
   @Test
   void findReturnsTheMatchingRange() {
     RangeSet set = RangeSet.parse("173.245.48.0/20", "2400:cb00::/32");
-    assertThat(set.find(Cidr.parseHost("173.245.49.1").orElseThrow())).map(Cidr::toString)
+    assertThat(set.find(Cidr.parseHost("173.245.49.1").orElseThrow()))
+        .map(Cidr::toString)
         .contains("173.245.48.0/20");
     assertThat(set.find(Cidr.parseHost("2400:cb00::1").orElseThrow())).isPresent();
     assertThat(set.find(Cidr.parseHost("8.8.8.8").orElseThrow())).isEmpty();

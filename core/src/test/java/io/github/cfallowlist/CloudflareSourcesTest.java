@@ -67,7 +67,9 @@ class CloudflareSourcesTest {
   void clientErrorIsNotRetried() {
     server.enqueue(new MockResponse.Builder().code(404).build());
     server.enqueue(ok(Bodies.api()));
-    assertThatThrownBy(this::fetchApi).isInstanceOf(IOException.class).hasMessageContaining("HTTP 404");
+    assertThatThrownBy(this::fetchApi)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("HTTP 404");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -100,7 +102,8 @@ class CloudflareSourcesTest {
 
   @Test
   void nullListIsRejected() {
-    server.enqueue(ok(Bodies.api().replaceFirst("\"ipv6_cidrs\":\\[[^]]*]", "\"ipv6_cidrs\":null")));
+    server.enqueue(
+        ok(Bodies.api().replaceFirst("\"ipv6_cidrs\":\\[[^]]*]", "\"ipv6_cidrs\":null")));
     assertThatThrownBy(this::fetchApi)
         .isInstanceOf(RejectedRangesException.class)
         .hasMessageContaining("null for ipv6_cidrs");
@@ -151,9 +154,13 @@ class CloudflareSourcesTest {
         RangeSource.cloudflare(server.url("/client/v4/ips").toString(), true, FAST);
     RangeSnapshot snapshot = Guards.defaults().validate(source.fetch());
     assertThat(server.takeRequest().getUrl().queryParameter("networks")).isEqualTo("jdcloud");
-    assertThat(snapshot.ranges().ipv4()).hasSize(17).extracting(Cidr::toString)
+    assertThat(snapshot.ranges().ipv4())
+        .hasSize(17)
+        .extracting(Cidr::toString)
         .contains("116.196.112.0/21", "116.196.120.0/21");
-    assertThat(snapshot.ranges().ipv6()).hasSize(8).extracting(Cidr::toString)
+    assertThat(snapshot.ranges().ipv6())
+        .hasSize(8)
+        .extracting(Cidr::toString)
         .contains("2400:b0c0:3::/48");
   }
 
@@ -167,7 +174,10 @@ class CloudflareSourcesTest {
   @Test
   void redirectToPlainHttpElsewhereIsRefused() {
     server.enqueue(
-        new MockResponse.Builder().code(302).addHeader("Location", "http://example.com/ips").build());
+        new MockResponse.Builder()
+            .code(302)
+            .addHeader("Location", "http://example.com/ips")
+            .build());
     assertThatThrownBy(this::fetchApi).isInstanceOf(IOException.class);
   }
 
@@ -183,8 +193,7 @@ class CloudflareSourcesTest {
 
   @Test
   void textListsFollowRedirects() throws Exception {
-    server.enqueue(
-        new MockResponse.Builder().code(301).addHeader("Location", "/moved-v4").build());
+    server.enqueue(new MockResponse.Builder().code(301).addHeader("Location", "/moved-v4").build());
     server.enqueue(ok(Bodies.textV4()));
     server.enqueue(ok(Bodies.textV6()));
     assertThat(Guards.defaults().validate(text().fetch()).ranges().size()).isEqualTo(22);

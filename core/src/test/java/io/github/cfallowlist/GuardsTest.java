@@ -8,17 +8,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class GuardsTest {
   private static final List<String> V4 =
-      List.of("173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
+      List.of(
+          "173.245.48.0/20",
+          "103.21.244.0/22",
+          "103.22.200.0/22",
+          "103.31.4.0/22",
           "141.101.64.0/18");
   private static final List<String> V6 =
-      List.of("2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32",
-          "2405:8100::/32");
+      List.of(
+          "2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32");
 
   private static RawRanges raw(List<String> v4, List<String> v6) {
     return new RawRanges(
@@ -60,7 +64,8 @@ class GuardsTest {
     assertThatThrownBy(() -> Guards.defaults().validate(raw(plus(V4, entry), V6)))
         .isInstanceOf(RejectedRangesException.class)
         .hasMessageContaining(entry.strip())
-        .hasMessageContaining(reason.startsWith("an IPv6") ? "is an IPv6 range in ipv4_cidrs" : reason);
+        .hasMessageContaining(
+            reason.startsWith("an IPv6") ? "is an IPv6 range in ipv4_cidrs" : reason);
   }
 
   @ParameterizedTest(name = "{0} is refused")
@@ -86,7 +91,8 @@ class GuardsTest {
 
   @Test
   void duplicatesAreCollapsedNotRefused() {
-    RangeSnapshot s = Guards.defaults().validate(raw(plus(V4, "173.245.48.0/20"), plus(V6, "2400:cb00::/32")));
+    RangeSnapshot s =
+        Guards.defaults().validate(raw(plus(V4, "173.245.48.0/20"), plus(V6, "2400:cb00::/32")));
     assertThat(s.ranges().ipv4()).hasSize(5);
     assertThat(s.ranges().ipv6()).hasSize(5);
   }
@@ -94,9 +100,14 @@ class GuardsTest {
   @Test
   void rangesAreSortedByAddress() {
     RangeSnapshot s = Guards.defaults().validate(raw(V4, V6));
-    assertThat(s.ranges().ipv4()).extracting(Cidr::toString).containsExactly(
-        "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
-        "173.245.48.0/20");
+    assertThat(s.ranges().ipv4())
+        .extracting(Cidr::toString)
+        .containsExactly(
+            "103.21.244.0/22",
+            "103.22.200.0/22",
+            "103.31.4.0/22",
+            "141.101.64.0/18",
+            "173.245.48.0/20");
   }
 
   @Test
@@ -160,8 +171,7 @@ class GuardsTest {
   void droppingAFamilyNoLongerInUseIsNotAShrink() {
     RangeSet current = Guards.defaults().validate(raw(V4, V6)).ranges();
     Plan plan = planFrom(current, current.restrictTo(Families.IPV4));
-    assertThatThrownBy(() -> Guards.defaults().checkShrink(plan))
-        .hasMessageContaining("IPv6");
+    assertThatThrownBy(() -> Guards.defaults().checkShrink(plan)).hasMessageContaining("IPv6");
     Guards.defaults().withFamilies(Families.IPV4).checkShrink(plan);
   }
 }

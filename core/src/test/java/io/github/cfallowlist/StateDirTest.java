@@ -34,7 +34,8 @@ class StateDirTest {
           .isInstanceOf(CfAllowlistException.class)
           .hasMessageContaining("pid " + ProcessHandle.current().pid())
           .hasMessageContaining("holds the lock");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
     try (StateDir.Lock again = state.lock(Duration.ZERO)) {
       assertThat(Files.readString(dir.resolve("lock")).strip())

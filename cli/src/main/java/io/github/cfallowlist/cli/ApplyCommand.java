@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code apply}: makes the live system hold the current ranges. */
 @Command(
@@ -39,7 +39,9 @@ final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Only show the plan (exit 2 if it changes something).")
   boolean dryRun;
 
-  @Option(names = "--uninstall", description = "Remove everything the targets own, and nothing else.")
+  @Option(
+      names = "--uninstall",
+      description = "Remove everything the targets own, and nothing else.")
   boolean uninstall;
 
   @Option(
@@ -97,20 +99,30 @@ final class ApplyCommand implements Callable<Integer> {
   }
 
   private int apply(
-      List<Target> targets, RangeSnapshot snapshot, TargetContext context, Guards guards,
+      List<Target> targets,
+      RangeSnapshot snapshot,
+      TargetContext context,
+      Guards guards,
       PrintWriter out) {
     PrintWriter err = spec.commandLine().getErr();
     int failed = 0;
     for (Target t : targets) {
       try {
         Plan plan = Sync.apply(t, snapshot, context, guards);
-        out.println(t.name() + ": " + (plan.hasChanges() ? "applied " + plan.summary()
-            : "in sync, " + plan.summary()));
+        out.println(
+            t.name()
+                + ": "
+                + (plan.hasChanges() ? "applied " + plan.summary() : "in sync, " + plan.summary()));
       } catch (IOException | RuntimeException e) {
         failed++;
-        err.println("cf-allowlist: " + t.name() + ": " + Cli.message(e)
-            + (e instanceof io.github.cfallowlist.ApplyFailedException ? ""
-                : "; " + t.name() + " was left as it was"));
+        err.println(
+            "cf-allowlist: "
+                + t.name()
+                + ": "
+                + Cli.message(e)
+                + (e instanceof io.github.cfallowlist.ApplyFailedException
+                    ? ""
+                    : "; " + t.name() + " was left as it was"));
       }
       out.flush();
       err.flush();
@@ -124,8 +136,10 @@ final class ApplyCommand implements Callable<Integer> {
     for (Target t : targets) {
       try {
         boolean removed = Sync.uninstall(t, context);
-        out.println(t.name() + ": " + (removed ? "removed everything cf-allowlist owned"
-            : "nothing to remove"));
+        out.println(
+            t.name()
+                + ": "
+                + (removed ? "removed everything cf-allowlist owned" : "nothing to remove"));
       } catch (IOException | RuntimeException e) {
         failed++;
         err.println("cf-allowlist: " + t.name() + ": " + Cli.message(e));

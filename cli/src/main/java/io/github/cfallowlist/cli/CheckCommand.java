@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code check}: tells whether addresses lie in the ranges. */
 @Command(
@@ -37,8 +37,8 @@ final class CheckCommand implements Callable<Integer> {
       parsed.add(
           Cidr.parseHost(a)
               .orElseThrow(
-                  () -> new IllegalArgumentException(
-                      "'" + a + "' is not an IPv4 or IPv6 address")));
+                  () ->
+                      new IllegalArgumentException("'" + a + "' is not an IPv4 or IPv6 address")));
     }
     RangeSnapshot snapshot = source.load(common.stateDir());
     PrintWriter out = spec.commandLine().getOut();

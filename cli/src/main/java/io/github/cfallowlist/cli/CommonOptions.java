@@ -6,9 +6,7 @@ import picocli.CommandLine.Option;
 
 /** Options every subcommand takes. */
 final class CommonOptions {
-  @Option(
-      names = "--verbose",
-      description = "Show progress and, on error, the stack trace.")
+  @Option(names = "--verbose", description = "Show progress and, on error, the stack trace.")
   void verbose(boolean on) {
     if (on) {
       Cli.enableVerboseLogging();

@@ -25,9 +25,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plan}: what applying would change, as a unified diff and a summary. */
 @Command(
@@ -141,11 +141,13 @@ final class PlanCommand implements Callable<Integer> {
     }
     if (desired.files().size() != 1) {
       throw new IllegalArgumentException(
-          "this target is made of " + desired.files().size()
-              + " files; give --current the directory that holds them, not " + path);
+          "this target is made of "
+              + desired.files().size()
+              + " files; give --current the directory that holds them, not "
+              + path);
     }
     return Optional.of(
-        Rendered.single(desired.files().get(0).name(),
-            Files.readString(path, StandardCharsets.UTF_8)));
+        Rendered.single(
+            desired.files().get(0).name(), Files.readString(path, StandardCharsets.UTF_8)));
   }
 }

@@ -93,7 +93,9 @@ final class SourceOptions {
           return RangeSource.file(Path.of(source.substring("file:".length())));
         }
         throw new IllegalArgumentException(
-            "--source '" + source + "' is not one of cloudflare, cloudflare-text, embedded,"
+            "--source '"
+                + source
+                + "' is not one of cloudflare, cloudflare-text, embedded,"
                 + " file:PATH");
     }
   }

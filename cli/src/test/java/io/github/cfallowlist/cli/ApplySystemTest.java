@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The command line end to end against the real kernel: each test runs the CLI in a child JVM
- * inside a network namespace it creates, so the host's firewall is never touched.
+ * The command line end to end against the real kernel: each test runs the CLI in a child JVM inside
+ * a network namespace it creates, so the host's firewall is never touched.
  */
 class ApplySystemTest {
   @TempDir Path dir;
@@ -53,8 +53,8 @@ class ApplySystemTest {
   }
 
   private Path rangesFile(String... dropped) throws Exception {
-    List<String> lines = new ArrayList<>(
-        cli("fetch", "--source", "embedded").stdout().lines().toList());
+    List<String> lines =
+        new ArrayList<>(cli("fetch", "--source", "embedded").stdout().lines().toList());
     lines.removeAll(List.of(dropped));
     Path file = dir.resolve("ranges-" + dropped.length + ".txt");
     Files.write(file, lines);
@@ -65,7 +65,8 @@ class ApplySystemTest {
   void applyThenStatusAndASecondApplyChangeNothing() {
     Netns.Result first = cli("apply", "--source", "embedded", "--target", "nftables");
     assertThat(first.exitCode()).as(first.stderr()).isZero();
-    assertThat(first.stdout()).isEqualTo("nftables: applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
+    assertThat(first.stdout())
+        .isEqualTo("nftables: applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
     String after = ruleset();
     assertThat(after).contains("table inet cf_allowlist").contains("173.245.48.0/20");
 
@@ -116,16 +117,21 @@ class ApplySystemTest {
   void removingMoreThanAQuarterNeedsAllowShrink() throws Exception {
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     String before = ruleset();
-    Path smaller = rangesFile("103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
-        "104.16.0.0/13", "104.24.0.0/14");
+    Path smaller =
+        rangesFile(
+            "103.21.244.0/22",
+            "103.22.200.0/22",
+            "103.31.4.0/22",
+            "104.16.0.0/13",
+            "104.24.0.0/14");
 
     Netns.Result refused = cli("apply", "--source", "file:" + smaller, "--target", "nftables");
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.stderr()).contains("remove 5 of 15 IPv4 ranges").contains("--allow-shrink");
     assertThat(ruleset()).isEqualTo(before);
 
-    Netns.Result allowed = cli("apply", "--source", "file:" + smaller, "--target", "nftables",
-        "--allow-shrink");
+    Netns.Result allowed =
+        cli("apply", "--source", "file:" + smaller, "--target", "nftables", "--allow-shrink");
     assertThat(allowed.exitCode()).isZero();
     assertThat(ruleset()).doesNotContain("104.16.0.0/13");
   }
@@ -133,10 +139,11 @@ class ApplySystemTest {
   @Test
   void aSecondRunWaitsForTheLockThenExitsOneNamingTheHolder() throws Exception {
     try (StateDir.Lock held = StateDir.at(dir.resolve("state")).lock(Duration.ZERO)) {
-      Netns.Result run = cli("apply", "--source", "embedded", "--target", "nftables",
-          "--lock-timeout", "1");
+      Netns.Result run =
+          cli("apply", "--source", "embedded", "--target", "nftables", "--lock-timeout", "1");
       assertThat(run.exitCode()).isEqualTo(1);
-      assertThat(run.stderr()).contains("pid " + ProcessHandle.current().pid())
+      assertThat(run.stderr())
+          .contains("pid " + ProcessHandle.current().pid())
           .contains("holds the lock");
     }
     assertThat(ruleset()).doesNotContain("cf_allowlist");
@@ -145,30 +152,61 @@ class ApplySystemTest {
   @Test
   void severalTargetsAreAppliedInTurnAndAFailureIsReported() throws Exception {
     Path nginxFile = dir.resolve("cloudflare-real-ip.conf");
-    Netns.Result run = cli("apply", "--source", "embedded", "--target", "nftables",
-        "--target", "iptables", "--target", "nginx",
-        "--nginx-file", nginxFile.toString(), "--nginx-test-command", "false",
-        "--nginx-reload-command", "true");
+    Netns.Result run =
+        cli(
+            "apply",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--target",
+            "iptables",
+            "--target",
+            "nginx",
+            "--nginx-file",
+            nginxFile.toString(),
+            "--nginx-test-command",
+            "false",
+            "--nginx-reload-command",
+            "true");
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.stdout()).contains("nftables: applied").contains("iptables: applied");
     assertThat(run.stderr()).startsWith("cf-allowlist: nginx: ").contains("false");
     assertThat(nginxFile).doesNotExist();
-    assertThat(ns.execChecked("iptables-save").stdout()).contains("-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT");
+    assertThat(ns.execChecked("iptables-save").stdout())
+        .contains("-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT");
 
-    Netns.Result fixed = cli("apply", "--source", "embedded", "--target", "nftables",
-        "--target", "iptables", "--target", "nginx",
-        "--nginx-file", nginxFile.toString(), "--nginx-test-command", "true",
-        "--nginx-reload-command", "true");
+    Netns.Result fixed =
+        cli(
+            "apply",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--target",
+            "iptables",
+            "--target",
+            "nginx",
+            "--nginx-file",
+            nginxFile.toString(),
+            "--nginx-test-command",
+            "true",
+            "--nginx-reload-command",
+            "true");
     assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
-    assertThat(fixed.stdout()).contains("nftables: in sync").contains("iptables: in sync")
+    assertThat(fixed.stdout())
+        .contains("nftables: in sync")
+        .contains("iptables: in sync")
         .contains("nginx: applied");
     assertThat(nginxFile).content().contains("real_ip_header CF-Connecting-IP;");
   }
 
   @Test
   void uninstallRemovesWhatTheToolOwnedAndOnlyThat() {
-    ns.execChecked("table inet userfw {\n chain c {\n  type filter hook input priority 0;\n"
-        + "  tcp dport 22 accept\n }\n}\n", List.of("nft", "-f", "-"));
+    ns.execChecked(
+        "table inet userfw {\n chain c {\n  type filter hook input priority 0;\n"
+            + "  tcp dport 22 accept\n }\n}\n",
+        List.of("nft", "-f", "-"));
     String before = ruleset();
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     Netns.Result run = cli("apply", "--uninstall", "--target", "nftables");

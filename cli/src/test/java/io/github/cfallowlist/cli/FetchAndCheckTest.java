@@ -34,30 +34,52 @@ class FetchAndCheckTest {
     List<String> lines = run.out().lines().toList();
     assertThat(lines).hasSize(22);
     assertThat(lines.subList(0, 15)).allMatch(l -> l.contains(".")).startsWith("103.21.244.0/22");
-    assertThat(lines.subList(15, 22)).allMatch(l -> l.contains(":")).startsWith("2400:cb00::/32")
+    assertThat(lines.subList(15, 22))
+        .allMatch(l -> l.contains(":"))
+        .startsWith("2400:cb00::/32")
         .endsWith("2c0f:f248::/32");
     assertThat(run.err()).isEmpty();
   }
 
   @Test
   void fetchFromLocalApiPrintsExactlyWhatItServes() {
-    server.enqueue(ok(Bodies.apiWithIpv4("198.41.128.0/17", "1.1.1.0/24", "104.16.0.0/13",
-        "131.0.72.0/22", "173.245.48.0/20")));
+    server.enqueue(
+        ok(
+            Bodies.apiWithIpv4(
+                "198.41.128.0/17",
+                "1.1.1.0/24",
+                "104.16.0.0/13",
+                "131.0.72.0/22",
+                "173.245.48.0/20")));
     CliRun run = CliRun.of("fetch", "--api-url", api(), "--state-dir", state.toString());
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).isEqualTo(String.join("\n",
-        "1.1.1.0/24", "104.16.0.0/13", "131.0.72.0/22", "173.245.48.0/20", "198.41.128.0/17",
-        "2400:cb00::/32", "2405:8100::/32", "2405:b500::/32", "2606:4700::/32", "2803:f800::/32",
-        "2a06:98c0::/29", "2c0f:f248::/32") + "\n");
+    assertThat(run.out())
+        .isEqualTo(
+            String.join(
+                    "\n",
+                    "1.1.1.0/24",
+                    "104.16.0.0/13",
+                    "131.0.72.0/22",
+                    "173.245.48.0/20",
+                    "198.41.128.0/17",
+                    "2400:cb00::/32",
+                    "2405:8100::/32",
+                    "2405:b500::/32",
+                    "2606:4700::/32",
+                    "2803:f800::/32",
+                    "2a06:98c0::/29",
+                    "2c0f:f248::/32")
+                + "\n");
   }
 
   @Test
   void fetchJsonCarriesEtagAndBothLists() {
     server.enqueue(ok(Bodies.api()));
-    CliRun run = CliRun.of("fetch", "--api-url", api(), "--format", "json", "--state-dir",
-        state.toString());
+    CliRun run =
+        CliRun.of("fetch", "--api-url", api(), "--format", "json", "--state-dir", state.toString());
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("\"etag\":\"38f79d050aa027e3be3865e495dcc9bc\"")
+    assertThat(run.out())
+        .contains("\"etag\":\"38f79d050aa027e3be3865e495dcc9bc\"")
         .contains("\"ipv6\":[\"2400:cb00::/32\"");
   }
 
@@ -74,16 +96,32 @@ class FetchAndCheckTest {
         new Object[] {"HTML challenge page", Bodies.challengePage(), "HTML page"},
         new Object[] {"success false", Bodies.apiFailure(), "success: false"},
         new Object[] {"truncated JSON", Bodies.api().substring(0, 200), "did not answer with JSON"},
-        new Object[] {"null list",
-            Bodies.api().replaceFirst("\"ipv4_cidrs\":\\[[^]]*]", "\"ipv4_cidrs\":null"),
-            "null for ipv4_cidrs"},
+        new Object[] {
+          "null list",
+          Bodies.api().replaceFirst("\"ipv4_cidrs\":\\[[^]]*]", "\"ipv4_cidrs\":null"),
+          "null for ipv4_cidrs"
+        },
         new Object[] {"empty list", Bodies.apiWithIpv4(), "0 IPv4 ranges"},
-        new Object[] {"host bits", Bodies.apiWithExtraIpv4("173.245.48.1/20"), "'173.245.48.1/20' has host bits set"},
+        new Object[] {
+          "host bits",
+          Bodies.apiWithExtraIpv4("173.245.48.1/20"),
+          "'173.245.48.1/20' has host bits set"
+        },
         new Object[] {"private range", Bodies.apiWithExtraIpv4("10.0.0.0/8"), "'10.0.0.0/8'"},
         new Object[] {"default route", Bodies.apiWithExtraIpv4("0.0.0.0/0"), "default route"},
-        new Object[] {"IPv6 in IPv4 list", Bodies.apiWithExtraIpv4("2400:cb00::/32"), "is an IPv6 range in ipv4_cidrs"},
-        new Object[] {"glued lines", Bodies.apiWithExtraIpv4("131.0.72.0/222400:cb00::/32"), "'131.0.72.0/222400:cb00::/32' is not a valid CIDR"},
-        new Object[] {"injection", Bodies.apiWithExtraIpv4("1.1.1.0/24; flush ruleset"), "whitespace"},
+        new Object[] {
+          "IPv6 in IPv4 list",
+          Bodies.apiWithExtraIpv4("2400:cb00::/32"),
+          "is an IPv6 range in ipv4_cidrs"
+        },
+        new Object[] {
+          "glued lines",
+          Bodies.apiWithExtraIpv4("131.0.72.0/222400:cb00::/32"),
+          "'131.0.72.0/222400:cb00::/32' is not a valid CIDR"
+        },
+        new Object[] {
+          "injection", Bodies.apiWithExtraIpv4("1.1.1.0/24; flush ruleset"), "whitespace"
+        },
         new Object[] {"over the cap", " ".repeat(1024 * 1024 + 1), "more than the limit"});
   }
 
@@ -124,8 +162,8 @@ class FetchAndCheckTest {
   @Test
   void verboseShowsTheStackTrace() {
     server.enqueue(ok(Bodies.challengePage()));
-    CliRun run = CliRun.of("fetch", "--verbose", "--api-url", api(), "--state-dir",
-        state.toString());
+    CliRun run =
+        CliRun.of("fetch", "--verbose", "--api-url", api(), "--state-dir", state.toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("RejectedRangesException").contains("\tat ");
   }
@@ -152,7 +190,8 @@ class FetchAndCheckTest {
   void checkSaysYesWithTheRangeAndExitsZeroWhenAllAreInside() {
     CliRun run = CliRun.of("check", "--source", "embedded", "173.245.48.5", "2400:cb00::1");
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).isEqualTo("173.245.48.5 yes 173.245.48.0/20\n2400:cb00::1 yes 2400:cb00::/32\n");
+    assertThat(run.out())
+        .isEqualTo("173.245.48.5 yes 173.245.48.0/20\n2400:cb00::1 yes 2400:cb00::/32\n");
   }
 
   @Test

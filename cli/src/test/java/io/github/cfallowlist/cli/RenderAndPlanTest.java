@@ -38,33 +38,68 @@ class RenderAndPlanTest {
   @Test
   void renderOutputWritesTheFileAndPlanAgainstItIsInSync() throws Exception {
     Path file = dir.resolve("cf_allowlist.nft");
-    assertThat(CliRun.of("render", "--source", "embedded", "--target", "nftables", "--output",
-        file.toString()).exitCode()).isZero();
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "nftables",
+                    "--output",
+                    file.toString())
+                .exitCode())
+        .isZero();
     assertThat(file).content().contains("flush set inet cf_allowlist cloudflare_v4");
-    CliRun plan = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        file.toString());
+    CliRun plan =
+        CliRun.of(
+            "plan", "--source", "embedded", "--target", "nftables", "--current", file.toString());
     assertThat(plan.exitCode()).isZero();
     assertThat(plan.out()).isEqualTo("nftables: no changes (22 ranges)\n");
   }
 
   @Test
   void renderOfSeveralFilesIntoADirectoryThenPlanIsInSync() throws Exception {
-    assertThat(CliRun.of("render", "--source", "embedded", "--target", "iptables", "--ipset",
-        "--output", dir.toString()).exitCode()).isZero();
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "iptables",
+                    "--ipset",
+                    "--output",
+                    dir.toString())
+                .exitCode())
+        .isZero();
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("cf-allowlist.rules.v4", "cf-allowlist.rules.v6",
-              "cf-allowlist.ipset");
+          .containsExactlyInAnyOrder(
+              "cf-allowlist.rules.v4", "cf-allowlist.rules.v6", "cf-allowlist.ipset");
     }
-    CliRun plan = CliRun.of("plan", "--source", "embedded", "--target", "iptables", "--ipset",
-        "--current", dir.toString());
+    CliRun plan =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "iptables",
+            "--ipset",
+            "--current",
+            dir.toString());
     assertThat(plan.exitCode()).isZero();
   }
 
   @Test
   void planAgainstAnOlderListExitsTwoWithDiffAndSummary() {
-    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        examples().resolve("cf_allowlist-2021-03.nft").toString());
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--current",
+            examples().resolve("cf_allowlist-2021-03.nft").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out())
         .contains("--- current/cf_allowlist.nft")
@@ -77,8 +112,17 @@ class RenderAndPlanTest {
 
   @Test
   void planJsonListsAddedRemovedAndUnchanged() {
-    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        examples().resolve("cf_allowlist-2021-03.nft").toString(), "--format", "json");
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--current",
+            examples().resolve("cf_allowlist-2021-03.nft").toString(),
+            "--format",
+            "json");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out())
         .contains("\"added\":[\"104.16.0.0/13\",\"104.24.0.0/14\"]")
@@ -88,19 +132,28 @@ class RenderAndPlanTest {
 
   @Test
   void planOfTheCommittedExampleIsInSync() {
-    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        examples().resolve("cf_allowlist.nft").toString());
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--current",
+            examples().resolve("cf_allowlist.nft").toString());
     assertThat(run.exitCode()).isZero();
   }
 
   @Test
   void planAgainstAHandEditedFileExitsOneNamingTheLine() throws Exception {
     Path file = dir.resolve("cf_allowlist.nft");
-    CliRun.of("render", "--source", "embedded", "--target", "nftables", "--output",
-        file.toString());
-    Files.writeString(file, Files.readString(file).replace("\t131.0.72.0/22,", "\t131.0.72.0/22, 10.0.0.0/8,"));
-    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        file.toString());
+    CliRun.of(
+        "render", "--source", "embedded", "--target", "nftables", "--output", file.toString());
+    Files.writeString(
+        file, Files.readString(file).replace("\t131.0.72.0/22,", "\t131.0.72.0/22, 10.0.0.0/8,"));
+    CliRun run =
+        CliRun.of(
+            "plan", "--source", "embedded", "--target", "nftables", "--current", file.toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("131.0.72.0/22, 10.0.0.0/8");
     assertThat(run.errIsOneSentence()).isTrue();
@@ -108,8 +161,15 @@ class RenderAndPlanTest {
 
   @Test
   void planWithAMissingCurrentFileExitsOne() {
-    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current",
-        dir.resolve("absent.nft").toString());
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--current",
+            dir.resolve("absent.nft").toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("absent.nft: no such file");
   }
@@ -123,8 +183,8 @@ class RenderAndPlanTest {
 
   @Test
   void badPortExitsOne() {
-    CliRun run = CliRun.of("render", "--source", "embedded", "--target", "nftables", "--ports",
-        "80,99999");
+    CliRun run =
+        CliRun.of("render", "--source", "embedded", "--target", "nftables", "--ports", "80,99999");
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("99999");
     assertThat(run.errIsOneSentence()).isTrue();

@@ -1,15 +1,17 @@
 package io.github.cfallowlist.internal;
 
 import inet.ipaddr.AddressStringException;
+import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.IncompatibleAddressException;
-import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.ipv4.IPv4AddressStringParameters;
 import inet.ipaddr.ipv6.IPv6AddressStringParameters;
 
-/** Strict parameters for IPAddress: CIDR text exactly as Cloudflare publishes it, nothing looser. */
+/**
+ * Strict parameters for IPAddress: CIDR text exactly as Cloudflare publishes it, nothing looser.
+ */
 public final class AddressParsing {
   private static final IPAddressStringParameters PREFIX = build(true);
   private static final IPAddressStringParameters HOST = build(false);

@@ -53,7 +53,9 @@ final class HttpFetcher {
           LOG.log(Level.INFO, "{0} answered HTTP {1}, retrying", url, code);
         } else if (code >= 300) {
           throw new IOException(
-              url + " answered HTTP " + code
+              url
+                  + " answered HTTP "
+                  + code
                   + (attempt > 1 ? " after " + attempt + " attempts" : ""));
         } else {
           return read(response.body(), url);
@@ -82,8 +84,8 @@ final class HttpFetcher {
   private String read(ResponseBody body, HttpUrl url) throws IOException {
     long cap = options.maxBytes();
     if (body.contentLength() > cap) {
-      throw new IOException(url + " sent " + body.contentLength()
-          + " bytes, more than the limit of " + cap);
+      throw new IOException(
+          url + " sent " + body.contentLength() + " bytes, more than the limit of " + cap);
     }
     BufferedSource source = body.source();
     source.request(cap + 1);

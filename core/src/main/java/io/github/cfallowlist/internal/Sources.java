@@ -31,12 +31,14 @@ public final class Sources {
   /** The JSON API source. */
   public static RangeSource cloudflareApi(String apiUrl, boolean jdcloud, HttpOptions http) {
     HttpUrl base = checkUrl(apiUrl, "API URL");
-    HttpUrl url = jdcloud ? base.newBuilder().setQueryParameter("networks", "jdcloud").build() : base;
+    HttpUrl url =
+        jdcloud ? base.newBuilder().setQueryParameter("networks", "jdcloud").build() : base;
     String name = "Cloudflare API " + url;
     return new Named(
         name,
-        () -> parseApiBody(new HttpFetcher(http).get(url), name, jdcloud, Instant.now(),
-            url.toString()));
+        () ->
+            parseApiBody(
+                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), url.toString()));
   }
 
   /** The text-list source. */
@@ -65,25 +67,25 @@ public final class Sources {
     return new Named(
         name,
         () -> {
-        String text;
-        try {
-          text = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-          throw new NoSuchFileException(path.toString(), null, "no such file");
-        }
-        List<String> entries = new ArrayList<>();
-        for (String line : text.split("\n", -1)) {
-          int hash = line.indexOf('#');
-          String entry = (hash >= 0 ? line.substring(0, hash) : line).strip();
-          if (!entry.isEmpty()) {
-            entries.add(entry);
+          String text;
+          try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+          } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path.toString(), null, "no such file");
           }
-        }
-        return new RawRanges(
-            List.of(new RawList(path.toString(), Optional.empty(), entries)),
-            name,
-            Optional.empty(),
-            Files.getLastModifiedTime(path).toInstant());
+          List<String> entries = new ArrayList<>();
+          for (String line : text.split("\n", -1)) {
+            int hash = line.indexOf('#');
+            String entry = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (!entry.isEmpty()) {
+              entries.add(entry);
+            }
+          }
+          return new RawRanges(
+              List.of(new RawList(path.toString(), Optional.empty(), entries)),
+              name,
+              Optional.empty(),
+              Files.getLastModifiedTime(path).toInstant());
         });
   }
 
@@ -92,16 +94,21 @@ public final class Sources {
     return new Named(
         "embedded snapshot",
         () -> {
-        try (InputStream in = Sources.class.getResourceAsStream(EMBEDDED)) {
-          if (in == null) {
-            throw new IOException("the embedded snapshot " + EMBEDDED + " is missing from the jar");
+          try (InputStream in = Sources.class.getResourceAsStream(EMBEDDED)) {
+            if (in == null) {
+              throw new IOException(
+                  "the embedded snapshot " + EMBEDDED + " is missing from the jar");
+            }
+            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            Map<String, Object> root = JSON.std.mapFrom(body);
+            Instant recorded = Instant.parse(String.valueOf(root.get("recorded_at")));
+            return parseApiBody(
+                body,
+                "embedded snapshot recorded " + recorded,
+                false,
+                recorded,
+                "the embedded snapshot");
           }
-          String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          Map<String, Object> root = JSON.std.mapFrom(body);
-          Instant recorded = Instant.parse(String.valueOf(root.get("recorded_at")));
-          return parseApiBody(body, "embedded snapshot recorded " + recorded, false, recorded,
-              "the embedded snapshot");
-        }
         });
   }
 
@@ -129,8 +136,8 @@ public final class Sources {
     try {
       parsed = JSON.std.anyFrom(body);
     } catch (IOException | RuntimeException e) {
-      throw new RejectedRangesException(where + " did not answer with JSON (" + describe(body)
-          + "); nothing was changed", e);
+      throw new RejectedRangesException(
+          where + " did not answer with JSON (" + describe(body) + "); nothing was changed", e);
     }
     if (!(parsed instanceof Map<?, ?> root)) {
       throw new RejectedRangesException(where + " answered with JSON that is not an object");
@@ -143,10 +150,15 @@ public final class Sources {
       throw new RejectedRangesException(where + " answered without a result object");
     }
     List<RawList> lists = new ArrayList<>();
-    lists.add(new RawList("ipv4_cidrs", Optional.of(IpFamily.IPV4), strings(result, "ipv4_cidrs", where)));
-    lists.add(new RawList("ipv6_cidrs", Optional.of(IpFamily.IPV6), strings(result, "ipv6_cidrs", where)));
+    lists.add(
+        new RawList(
+            "ipv4_cidrs", Optional.of(IpFamily.IPV4), strings(result, "ipv4_cidrs", where)));
+    lists.add(
+        new RawList(
+            "ipv6_cidrs", Optional.of(IpFamily.IPV6), strings(result, "ipv6_cidrs", where)));
     if (jdcloud) {
-      lists.add(new RawList("jdcloud_cidrs", Optional.empty(), strings(result, "jdcloud_cidrs", where)));
+      lists.add(
+          new RawList("jdcloud_cidrs", Optional.empty(), strings(result, "jdcloud_cidrs", where)));
     }
     Optional<String> etag =
         result.get("etag") instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
@@ -183,8 +195,10 @@ public final class Sources {
     if (errors instanceof List<?> list && !list.isEmpty()) {
       List<String> messages = new ArrayList<>();
       for (Object e : list) {
-        messages.add(e instanceof Map<?, ?> m && m.get("message") != null
-            ? String.valueOf(m.get("message")) : String.valueOf(e));
+        messages.add(
+            e instanceof Map<?, ?> m && m.get("message") != null
+                ? String.valueOf(m.get("message"))
+                : String.valueOf(e));
       }
       return " (" + AddressParsing.printable(String.join("; ", messages)) + ")";
     }
@@ -204,7 +218,8 @@ public final class Sources {
     List<String> entries = new ArrayList<>();
     String[] lines = body.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+      String line =
+          lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
       if (line.isEmpty()) {
         continue;
       }
@@ -219,10 +234,13 @@ public final class Sources {
       return "the body is empty";
     }
     if (start.startsWith("<")) {
-      return "it starts with '" + AddressParsing.printable(start.substring(0, Math.min(30, start.length())))
+      return "it starts with '"
+          + AddressParsing.printable(start.substring(0, Math.min(30, start.length())))
           + "', an HTML page such as a bot challenge";
     }
-    return "it starts with '" + AddressParsing.printable(start.substring(0, Math.min(30, start.length()))) + "'";
+    return "it starts with '"
+        + AddressParsing.printable(start.substring(0, Math.min(30, start.length())))
+        + "'";
   }
 
   /** Parses a URL and allows plain http only to a loopback address. */
@@ -232,12 +250,15 @@ public final class Sources {
     }
     HttpUrl url = HttpUrl.parse(text);
     if (url == null) {
-      throw new IllegalArgumentException(what + " '" + AddressParsing.printable(text)
-          + "' is not an http(s) URL");
+      throw new IllegalArgumentException(
+          what + " '" + AddressParsing.printable(text) + "' is not an http(s) URL");
     }
     if (!url.isHttps() && !isLoopback(url.host())) {
-      throw new IllegalArgumentException(what + " '" + AddressParsing.printable(text)
-          + "' must use https; plain http is accepted only for a loopback address");
+      throw new IllegalArgumentException(
+          what
+              + " '"
+              + AddressParsing.printable(text)
+              + "' must use https; plain http is accepted only for a loopback address");
     }
     return url;
   }

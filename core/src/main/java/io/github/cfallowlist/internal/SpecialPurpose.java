@@ -9,8 +9,8 @@ import java.util.Optional;
  *
  * <p>Source: the IANA IPv4 Special-Purpose Address Registry and the IANA IPv6 Special-Purpose
  * Address Registry (https://www.iana.org/assignments/iana-ipv4-special-registry/ and
- * https://www.iana.org/assignments/iana-ipv6-special-registry/), plus the multicast blocks from
- * RFC 5771 and RFC 4291, which live in their own registries. This is the only copy of the table.
+ * https://www.iana.org/assignments/iana-ipv6-special-registry/), plus the multicast blocks from RFC
+ * 5771 and RFC 4291, which live in their own registries. This is the only copy of the table.
  */
 public final class SpecialPurpose {
 

@@ -31,8 +31,7 @@ public enum SystemCommandRunner implements CommandRunner {
     try {
       process = pb.start();
     } catch (IOException e) {
-      throw new IOException(
-          "cannot run '" + command.argv().get(0) + "': " + e.getMessage(), e);
+      throw new IOException("cannot run '" + command.argv().get(0) + "': " + e.getMessage(), e);
     }
     CompletableFuture<byte[]> out = drain(process.getInputStream());
     CompletableFuture<byte[]> err = drain(process.getErrorStream());
@@ -47,7 +46,10 @@ public enum SystemCommandRunner implements CommandRunner {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
         throw new IOException(
-            "'" + command.display() + "' did not finish within " + command.timeout().toSeconds()
+            "'"
+                + command.display()
+                + "' did not finish within "
+                + command.timeout().toSeconds()
                 + " s and was stopped");
       }
       return new CommandResult(

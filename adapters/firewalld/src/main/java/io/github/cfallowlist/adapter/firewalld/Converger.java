@@ -39,8 +39,8 @@ final class Converger {
   }
 
   /**
-   * Changes configuration {@code permanent} from {@code have} to {@code want}. Only the
-   * permanent configuration can create or delete ipsets and zones; {@code structural} allows it.
+   * Changes configuration {@code permanent} from {@code have} to {@code want}. Only the permanent
+   * configuration can create or delete ipsets and zones; {@code structural} allows it.
    */
   void converge(
       boolean permanent, FirewallCmd.State have, FirewalldXml.Parsed want, boolean structural)
@@ -62,8 +62,7 @@ final class Converger {
       diffs.put(
           family,
           EntryDiff.of(
-              e.getValue(),
-              info.map(FirewallCmd.IpsetInfo::canonicalEntries).orElse(Map.of())));
+              e.getValue(), info.map(FirewallCmd.IpsetInfo::canonicalEntries).orElse(Map.of())));
     }
     for (Map.Entry<IpFamily, EntryDiff> d : diffs.entrySet()) {
       entries(permanent, d.getKey(), true, d.getValue().addFirst);
@@ -251,8 +250,7 @@ final class Converger {
       Map<String, Cidr> wanted = new LinkedHashMap<>();
       want.forEach(c -> wanted.put(c.toString(), c));
       List<Cidr> add = want.stream().filter(c -> !have.containsKey(c.toString())).toList();
-      List<String> remove =
-          have.keySet().stream().filter(k -> !wanted.containsKey(k)).toList();
+      List<String> remove = have.keySet().stream().filter(k -> !wanted.containsKey(k)).toList();
       List<Cidr> removeCidrs = new ArrayList<>();
       for (String r : remove) {
         try {

@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Talks to firewalld through {@code firewall-cmd} (or, offline, {@code firewall-offline-cmd},
- * which edits only the permanent configuration and takes no {@code --permanent}).
+ * Talks to firewalld through {@code firewall-cmd} (or, offline, {@code firewall-offline-cmd}, which
+ * edits only the permanent configuration and takes no {@code --permanent}).
  */
 final class FirewallCmd {
   static final String ONLINE = "firewall-cmd";
@@ -78,7 +78,11 @@ final class FirewallCmd {
     if (!result.ok()) {
       checkRunning(result);
       throw new IOException(
-          "'" + command.display() + "' exited with status " + result.exitCode() + ": "
+          "'"
+              + command.display()
+              + "' exited with status "
+              + result.exitCode()
+              + ": "
               + result.firstErrorLine());
     }
     return result;
@@ -114,7 +118,11 @@ final class FirewallCmd {
       return Optional.empty();
     }
     throw new IOException(
-        "'" + command.display() + "' exited with status " + result.exitCode() + ": "
+        "'"
+            + command.display()
+            + "' exited with status "
+            + result.exitCode()
+            + ": "
             + result.firstErrorLine());
   }
 
@@ -130,7 +138,7 @@ final class FirewallCmd {
     return new State(zone, ipsets);
   }
 
-  /** {@code --info-...} output: a title line, then {@code "  key: value"} lines. */
+  /** {@code --info-...} output: a title line, then {@code " key: value"} lines. */
   private static Map<String, List<String>> fields(String text) {
     Map<String, List<String>> fields = new LinkedHashMap<>();
     String key = null;

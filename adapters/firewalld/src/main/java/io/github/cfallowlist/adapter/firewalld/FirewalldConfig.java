@@ -15,8 +15,8 @@ import java.util.TreeSet;
 /**
  * The firewalld objects this target owns, as the XML files describe them: the {@code cloudflare}
  * zone and one ipset per family. Built from desired options for {@code render}, or from what
- * firewalld reports for {@code readLive}, so both render through the same code and compare byte
- * for byte.
+ * firewalld reports for {@code readLive}, so both render through the same code and compare byte for
+ * byte.
  *
  * @param zone the zone, when it exists
  * @param ipsets the ipsets that exist, by family

@@ -33,24 +33,24 @@ import java.util.TreeSet;
  * not refuse anyone else. Other sources fall to the zone of the interface, normally the default
  * zone, so the restriction comes from that zone not opening the ports (for example {@code
  * firewall-cmd --set-default-zone=drop}, or a {@code public} zone without the {@code http} and
- * {@code https} services). Both modes therefore put the same objects in place: {@code --mode
- * allow} admits Cloudflare ahead of the user's own zones, and {@code --mode restrict} relies on the
+ * {@code https} services). Both modes therefore put the same objects in place: {@code --mode allow}
+ * admits Cloudflare ahead of the user's own zones, and {@code --mode restrict} relies on the
  * default zone to refuse the rest. Cloudflare addresses are matched by the {@code cloudflare} zone,
  * so they reach only its ports on this host.
  *
- * <p><b>Apply.</b> Changes go to both the runtime and the permanent configuration. When all
- * objects exist, ranges and ports are added before any are removed and firewalld is not reloaded
- * (a reload would drop runtime changes other tools made, such as fail2ban's). Creating or deleting
- * an object (install, uninstall, a family added or dropped) changes the permanent configuration
- * and reloads once, since firewalld creates ipsets and zones only there. On failure every change
- * made is undone.
+ * <p><b>Apply.</b> Changes go to both the runtime and the permanent configuration. When all objects
+ * exist, ranges and ports are added before any are removed and firewalld is not reloaded (a reload
+ * would drop runtime changes other tools made, such as fail2ban's). Creating or deleting an object
+ * (install, uninstall, a family added or dropped) changes the permanent configuration and reloads
+ * once, since firewalld creates ipsets and zones only there. On failure every change made is
+ * undone.
  *
  * <p>Settings read from {@link TargetOptions#settings()}:
  *
  * <ul>
  *   <li>{@code offline}: {@code true} to read and change only the permanent configuration with
- *       {@code firewall-offline-cmd}, when firewalld is not running (for example while building
- *       an image). Otherwise a stopped firewalld is an error.
+ *       {@code firewall-offline-cmd}, when firewalld is not running (for example while building an
+ *       image). Otherwise a stopped firewalld is an error.
  * </ul>
  */
 public final class FirewalldTarget implements Target {
@@ -99,9 +99,9 @@ public final class FirewalldTarget implements Target {
   }
 
   /**
-   * The zone and ipsets firewalld holds, rendered like {@link #render}. Reads both the runtime
-   * and the permanent configuration; an ipset shows the ranges both hold, and an object on which
-   * they disagree carries a comment saying so, which makes the plan apply again.
+   * The zone and ipsets firewalld holds, rendered like {@link #render}. Reads both the runtime and
+   * the permanent configuration; an ipset shows the ranges both hold, and an object on which they
+   * disagree carries a comment saying so, which makes the plan apply again.
    *
    * @throws io.github.cfallowlist.CfAllowlistException when firewalld is not running and {@code
    *     offline} is not set
@@ -133,8 +133,7 @@ public final class FirewalldTarget implements Target {
       }
     }
     RangeSnapshot header =
-        new RangeSnapshot(
-            RangeSet.of(ranges), "live " + name(), Optional.empty(), Instant.EPOCH);
+        new RangeSnapshot(RangeSet.of(ranges), "live " + name(), Optional.empty(), Instant.EPOCH);
     return Optional.of(FirewalldXml.render(live, header));
   }
 
@@ -148,7 +147,9 @@ public final class FirewalldTarget implements Target {
     } else {
       // Present in one configuration only: show it, flagged, so the next apply settles it.
       zone =
-          runtime.zone().or(permanent::zone)
+          runtime
+              .zone()
+              .or(permanent::zone)
               .map(FirewallCmd.ZoneInfo::toConfig)
               .map(z -> new FirewalldConfig.Zone(z.target(), z.items(), true));
     }
@@ -168,8 +169,8 @@ public final class FirewalldTarget implements Target {
   }
 
   /**
-   * Puts {@code plan}'s desired configuration in place: see the class description for the order
-   * of changes. The desired ports and families come from the plan's files, so putting a previous
+   * Puts {@code plan}'s desired configuration in place: see the class description for the order of
+   * changes. The desired ports and families come from the plan's files, so putting a previous
    * configuration back works the same way.
    *
    * @throws IOException naming the firewall-cmd command that failed and its message, after every
@@ -183,8 +184,8 @@ public final class FirewalldTarget implements Target {
 
   /**
    * The live state the plan was computed from, when it tells both configurations exactly: nothing
-   * installed, or objects on which runtime and permanent agree. Saves reading firewalld again
-   * (each firewall-cmd costs a Python start-up); when in doubt, apply reads it again.
+   * installed, or objects on which runtime and permanent agree. Saves reading firewalld again (each
+   * firewall-cmd costs a Python start-up); when in doubt, apply reads it again.
    */
   private static Optional<FirewallCmd.State> knownState(Plan plan) {
     if (plan.currentConfig().isEmpty()) {
@@ -196,14 +197,29 @@ public final class FirewalldTarget implements Target {
     }
     FirewalldXml.Parsed parsed = FirewalldXml.parse(current);
     Optional<FirewallCmd.ZoneInfo> zone =
-        parsed.zone().map(z -> new FirewallCmd.ZoneInfo("default", Map.of(
-            "ports", z.ports().stream().map(p -> p + "/tcp").toList(),
-            "sources", z.sources().stream().map(f -> "ipset:" + Names.ipset(f)).toList())));
+        parsed
+            .zone()
+            .map(
+                z ->
+                    new FirewallCmd.ZoneInfo(
+                        "default",
+                        Map.of(
+                            "ports", z.ports().stream().map(p -> p + "/tcp").toList(),
+                            "sources",
+                                z.sources().stream()
+                                    .map(f -> "ipset:" + Names.ipset(f))
+                                    .toList())));
     Map<IpFamily, FirewallCmd.IpsetInfo> ipsets = new EnumMap<>(IpFamily.class);
-    parsed.ipsets().forEach((family, entries) -> ipsets.put(family, new FirewallCmd.IpsetInfo(
-        Names.IPSET_TYPE,
-        List.of("family=" + Names.ipsetFamily(family)),
-        entries.stream().map(Cidr::toString).toList())));
+    parsed
+        .ipsets()
+        .forEach(
+            (family, entries) ->
+                ipsets.put(
+                    family,
+                    new FirewallCmd.IpsetInfo(
+                        Names.IPSET_TYPE,
+                        List.of("family=" + Names.ipsetFamily(family)),
+                        entries.stream().map(Cidr::toString).toList())));
     return Optional.of(new FirewallCmd.State(zone, ipsets));
   }
 
@@ -221,8 +237,7 @@ public final class FirewalldTarget implements Target {
       FirewallCmd fw, FirewalldXml.Parsed want, Optional<FirewallCmd.State> known)
       throws IOException {
     FirewallCmd.State permanent = known.isPresent() ? known.get() : fw.readState(true);
-    FirewallCmd.State runtime =
-        known.isPresent() || fw.offline() ? permanent : fw.readState(false);
+    FirewallCmd.State runtime = known.isPresent() || fw.offline() ? permanent : fw.readState(false);
     Set<String> wanted = objects(want);
     boolean structural =
         !objects(permanent).equals(wanted)

@@ -220,8 +220,7 @@ final class FirewalldXml {
       Set<String> ok = Set.of(allowed);
       for (int i = 0; i < attributes.getLength(); i++) {
         if (!ok.contains(attributes.getQName(i))) {
-          throw failure(
-              "unexpected attribute " + attributes.getQName(i) + " on <" + element + ">");
+          throw failure("unexpected attribute " + attributes.getQName(i) + " on <" + element + ">");
         }
       }
       for (String name : allowed) {
@@ -387,8 +386,8 @@ final class FirewalldXml {
     @Override
     void end() {
       if (!familySeen) {
-        throw failure("ipset lacks <option name=\"family\" value=\"" + Names.ipsetFamily(family)
-            + "\"/>");
+        throw failure(
+            "ipset lacks <option name=\"family\" value=\"" + Names.ipsetFamily(family) + "\"/>");
       }
     }
   }

@@ -15,6 +15,8 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
-import java.nio.file.Files;
-import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The target against a real firewalld running in a sandbox (own network namespace, own D-Bus, own
@@ -34,9 +34,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Every firewall-cmd starts Python (a few tenths of a second each), so one firewalld serves the
  * whole class and the tests run in order as one life cycle: install, no-op, changes, reload,
- * overlapping replacement, drift ({@link FirewalldChangeTest} goes on with failures and
- * uninstall). Each test names the behaviour it proves and starts from the state the
- * previous one left.
+ * overlapping replacement, drift ({@link FirewalldChangeTest} goes on with failures and uninstall).
+ * Each test names the behaviour it proves and starts from the state the previous one left.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FirewalldLiveTest {
@@ -166,8 +165,7 @@ class FirewalldLiveTest {
   void changedListAddsAndRemovesExactlyThePlannedEntriesWithoutReload() throws Exception {
     List<Cidr> v6 = new ArrayList<>(SNAPSHOT.ranges().ipv6());
     v6.add(Cidr.parse("2a09:bac0::/29"));
-    List<Cidr> v4 =
-        changedV4(List.of("131.0.72.0/22"), List.of("45.64.64.0/22")).ranges().ipv4();
+    List<Cidr> v4 = changedV4(List.of("131.0.72.0/22"), List.of("45.64.64.0/22")).ranges().ipv4();
     RangeSnapshot changed = SNAPSHOT.withRanges(new RangeSet(v4, v6));
     RecordingCommandRunner runner = recorder();
 
@@ -208,7 +206,8 @@ class FirewalldLiveTest {
   @Order(7)
   void overlappingReplacementIsSwappedBecauseFirewalldRefusesOverlaps() throws Exception {
     // Cloudflare's 2021 change: 104.16.0.0/12 became 104.16.0.0/13 + 104.24.0.0/14.
-    RangeSnapshot old = changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12"));
+    RangeSnapshot old =
+        changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12"));
     apply(old);
     assertEntries(old.ranges());
 

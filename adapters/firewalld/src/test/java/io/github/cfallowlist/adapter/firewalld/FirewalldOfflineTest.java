@@ -39,7 +39,10 @@ class FirewalldOfflineTest {
     CommandResult r = config.runner().run(Command.read(argv));
     assertThat(r.exitCode()).as(String.join(" ", argv) + ": " + r.stderr()).isZero();
     // firewalld only warns about an entry it cannot read, and drops it: no warning is allowed.
-    assertThat(r.stderr()).as(String.join(" ", argv)).doesNotContain("WARNING").doesNotContain("ERROR");
+    assertThat(r.stderr())
+        .as(String.join(" ", argv))
+        .doesNotContain("WARNING")
+        .doesNotContain("ERROR");
     return r.stdout();
   }
 

@@ -54,7 +54,10 @@ class FirewalldParseTest {
   @Test
   void handEditedEntryIsRefusedNamingFileLineAndText() {
     Rendered config =
-        edited("ipsets/cloudflare-v4.xml", "<entry>104.16.0.0/13</entry>", "<entry>104.16.0.1/13</entry>");
+        edited(
+            "ipsets/cloudflare-v4.xml",
+            "<entry>104.16.0.0/13</entry>",
+            "<entry>104.16.0.1/13</entry>");
 
     assertThatThrownBy(() -> TARGET.parse(config, OPTIONS))
         .isInstanceOf(ConfigParseException.class)
@@ -71,7 +74,8 @@ class FirewalldParseTest {
             "  <service name=\"ssh\"/>\n  <source ipset=\"cloudflare-v4\"/>\n");
 
     assertRefused(
-        config, "zones/cloudflare.xml line 12: unexpected element <service>: <service name=\"ssh\"/>");
+        config,
+        "zones/cloudflare.xml line 12: unexpected element <service>: <service name=\"ssh\"/>");
   }
 
   @Test
@@ -91,7 +95,10 @@ class FirewalldParseTest {
   @Test
   void udpPortIsRefused() {
     Rendered config =
-        edited("zones/cloudflare.xml", "port=\"443\" protocol=\"tcp\"", "port=\"443\" protocol=\"udp\"");
+        edited(
+            "zones/cloudflare.xml",
+            "port=\"443\" protocol=\"tcp\"",
+            "port=\"443\" protocol=\"udp\"");
 
     assertRefused(
         config,
@@ -110,7 +117,10 @@ class FirewalldParseTest {
   @Test
   void ipv4EntryInTheIpv6SetIsRefused() {
     Rendered config =
-        edited("ipsets/cloudflare-v6.xml", "<entry>2400:cb00::/32</entry>", "<entry>1.1.1.0/24</entry>");
+        edited(
+            "ipsets/cloudflare-v6.xml",
+            "<entry>2400:cb00::/32</entry>",
+            "<entry>1.1.1.0/24</entry>");
 
     assertRefused(
         config,
@@ -122,7 +132,8 @@ class FirewalldParseTest {
     Rendered config = edited("ipsets/cloudflare-v4.xml", "hash:net", "hash:ip");
 
     assertRefused(
-        config, "ipsets/cloudflare-v4.xml line 9: ipset type is not hash:net: <ipset type=\"hash:ip\">");
+        config,
+        "ipsets/cloudflare-v4.xml line 9: ipset type is not hash:net: <ipset type=\"hash:ip\">");
   }
 
   @Test
@@ -140,9 +151,11 @@ class FirewalldParseTest {
 
   @Test
   void strayCommentIsRefused() {
-    Rendered config = edited("zones/cloudflare.xml", "</zone>", "  <!-- added by hand -->\n</zone>");
+    Rendered config =
+        edited("zones/cloudflare.xml", "</zone>", "  <!-- added by hand -->\n</zone>");
 
-    assertRefused(config, "zones/cloudflare.xml line 14: unexpected comment: <!-- added by hand -->");
+    assertRefused(
+        config, "zones/cloudflare.xml line 14: unexpected comment: <!-- added by hand -->");
   }
 
   @Test

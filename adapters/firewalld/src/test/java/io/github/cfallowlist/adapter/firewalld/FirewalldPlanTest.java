@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Plans between rendered configurations, as {@code cf-allowlist plan --current FILE} makes them. */
+/**
+ * Plans between rendered configurations, as {@code cf-allowlist plan --current FILE} makes them.
+ */
 class FirewalldPlanTest {
   private static final FirewalldTarget TARGET = new FirewalldTarget();
   private static final TargetOptions OPTIONS = TargetOptions.defaults();
@@ -22,7 +24,10 @@ class FirewalldPlanTest {
   private static final RangeSnapshot BASE =
       SNAPSHOT.withRanges(
           RangeSet.parse(
-              "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "2400:cb00::/32",
+              "173.245.48.0/20",
+              "103.21.244.0/22",
+              "103.22.200.0/22",
+              "2400:cb00::/32",
               "2606:4700::/32"));
 
   private static Plan plan(RangeSnapshot from, RangeSnapshot to) {
@@ -36,8 +41,15 @@ class FirewalldPlanTest {
   @Test
   void addedOnly() {
     Plan p =
-        plan(BASE, with("173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
-            "2400:cb00::/32", "2606:4700::/32"));
+        plan(
+            BASE,
+            with(
+                "173.245.48.0/20",
+                "103.21.244.0/22",
+                "103.22.200.0/22",
+                "103.31.4.0/22",
+                "2400:cb00::/32",
+                "2606:4700::/32"));
 
     assertThat(p.added(IpFamily.IPV4)).containsExactly(Cidr.parse("103.31.4.0/22"));
     assertThat(p.removed(IpFamily.IPV4)).isEmpty();
@@ -48,7 +60,8 @@ class FirewalldPlanTest {
 
   @Test
   void removedOnly() {
-    Plan p = plan(BASE, with("173.245.48.0/20", "103.21.244.0/22", "2400:cb00::/32", "2606:4700::/32"));
+    Plan p =
+        plan(BASE, with("173.245.48.0/20", "103.21.244.0/22", "2400:cb00::/32", "2606:4700::/32"));
 
     assertThat(p.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("103.22.200.0/22"));
     assertThat(p.added(IpFamily.IPV4)).isEmpty();
@@ -59,8 +72,14 @@ class FirewalldPlanTest {
   @Test
   void addedAndRemoved() {
     Plan p =
-        plan(BASE, with("173.245.48.0/20", "103.21.244.0/22", "141.101.64.0/18", "2400:cb00::/32",
-            "2606:4700::/32"));
+        plan(
+            BASE,
+            with(
+                "173.245.48.0/20",
+                "103.21.244.0/22",
+                "141.101.64.0/18",
+                "2400:cb00::/32",
+                "2606:4700::/32"));
 
     assertThat(p.added(IpFamily.IPV4)).containsExactly(Cidr.parse("141.101.64.0/18"));
     assertThat(p.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("103.22.200.0/22"));
@@ -78,7 +97,8 @@ class FirewalldPlanTest {
   @Test
   void newHeaderAloneIsNoChange() {
     RangeSnapshot refetched =
-        new RangeSnapshot(BASE.ranges(), "cloudflare", Optional.of("abc"), BASE.fetchedAt().plusSeconds(60));
+        new RangeSnapshot(
+            BASE.ranges(), "cloudflare", Optional.of("abc"), BASE.fetchedAt().plusSeconds(60));
 
     assertThat(plan(BASE, refetched).hasChanges()).isFalse();
   }
@@ -86,14 +106,22 @@ class FirewalldPlanTest {
   @Test
   void ipv6OnlyChange() {
     Plan p =
-        plan(BASE, with("173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "2400:cb00::/32",
-            "2a06:98c0::/29"));
+        plan(
+            BASE,
+            with(
+                "173.245.48.0/20",
+                "103.21.244.0/22",
+                "103.22.200.0/22",
+                "2400:cb00::/32",
+                "2a06:98c0::/29"));
 
     assertThat(p.added(IpFamily.IPV4)).isEmpty();
     assertThat(p.removed(IpFamily.IPV4)).isEmpty();
     assertThat(p.added(IpFamily.IPV6)).containsExactly(Cidr.parse("2a06:98c0::/29"));
     assertThat(p.removed(IpFamily.IPV6)).containsExactly(Cidr.parse("2606:4700::/32"));
-    assertThat(p.diff()).contains("desired/ipsets/cloudflare-v6.xml").doesNotContain("cloudflare-v4.xml");
+    assertThat(p.diff())
+        .contains("desired/ipsets/cloudflare-v6.xml")
+        .doesNotContain("cloudflare-v4.xml");
   }
 
   @Test
@@ -116,9 +144,13 @@ class FirewalldPlanTest {
 
   @Test
   void overlappingReplacementIsSwappedAndEverythingElseAddedFirst() {
-    Map<String, String> have = Map.of("104.16.0.0/12", "104.16.0.0/12", "131.0.72.0/22", "131.0.72.0/22");
+    Map<String, String> have =
+        Map.of("104.16.0.0/12", "104.16.0.0/12", "131.0.72.0/22", "131.0.72.0/22");
     List<Cidr> want =
-        List.of(Cidr.parse("104.16.0.0/13"), Cidr.parse("104.24.0.0/14"), Cidr.parse("173.245.48.0/20"));
+        List.of(
+            Cidr.parse("104.16.0.0/13"),
+            Cidr.parse("104.24.0.0/14"),
+            Cidr.parse("173.245.48.0/20"));
 
     Converger.EntryDiff d = Converger.EntryDiff.of(want, have);
 

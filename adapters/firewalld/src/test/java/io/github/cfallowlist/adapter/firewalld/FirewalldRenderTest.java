@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Rendering, compared byte for byte with golden files under {@code golden/VARIANT/}, named as
@@ -76,7 +76,9 @@ class FirewalldRenderTest {
             .filter(n -> !(variant.equals("ipv4-only") && n.contains("v6")))
             .filter(n -> !(variant.equals("ipv6-only") && n.contains("v4")))
             .toList();
-    assertThat(rendered.files()).extracting(Rendered.File::name).containsExactlyElementsOf(expectedNames);
+    assertThat(rendered.files())
+        .extracting(Rendered.File::name)
+        .containsExactlyElementsOf(expectedNames);
     for (Rendered.File f : rendered.files()) {
       assertThat(f.content()).as(f.name()).isEqualTo(golden(variant, f.name()));
     }
@@ -91,7 +93,8 @@ class FirewalldRenderTest {
   @Test
   void allowModeHasTheSameLayoutAsRestrict() {
     TargetOptions o = TargetOptions.defaults();
-    assertThat(TARGET.render(SNAPSHOT, o.withMode(Mode.ALLOW))).isEqualTo(TARGET.render(SNAPSHOT, o));
+    assertThat(TARGET.render(SNAPSHOT, o.withMode(Mode.ALLOW)))
+        .isEqualTo(TARGET.render(SNAPSHOT, o));
   }
 
   @Test
@@ -111,7 +114,8 @@ class FirewalldRenderTest {
     Rendered rendered = TARGET.render(odd, TargetOptions.defaults());
 
     for (Rendered.File f : rendered.files()) {
-      String comment = f.content().substring(f.content().indexOf("<!--") + 4, f.content().indexOf("\n-->\n"));
+      String comment =
+          f.content().substring(f.content().indexOf("<!--") + 4, f.content().indexOf("\n-->\n"));
       assertThat(comment).doesNotContain("--");
     }
     assertThat(rendered.file("zones/cloudflare.xml").orElseThrow().content())
@@ -146,10 +150,15 @@ class FirewalldRenderTest {
 
     Rendered rendered = FirewalldXml.render(zoneOnly, SNAPSHOT);
 
-    assertThat(rendered.files()).extracting(Rendered.File::name).containsExactly("zones/cloudflare.xml");
+    assertThat(rendered.files())
+        .extracting(Rendered.File::name)
+        .containsExactly("zones/cloudflare.xml");
     assertThat(rendered.files().get(0).body())
-        .isEqualTo("-->\n<zone>\n  <!-- " + FirewalldXml.DRIFT + " -->\n"
-            + "  <port port=\"80\" protocol=\"tcp\"/>\n</zone>\n");
+        .isEqualTo(
+            "-->\n<zone>\n  <!-- "
+                + FirewalldXml.DRIFT
+                + " -->\n"
+                + "  <port port=\"80\" protocol=\"tcp\"/>\n</zone>\n");
     assertThat(TARGET.parse(rendered, TargetOptions.defaults()).isEmpty()).isTrue();
   }
 }

@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A private firewalld: its own D-Bus, its own {@code /etc/firewalld} (a scratch copy of the
- * host's) and its own {@code /run}, inside a mount namespace of its own and a network namespace,
- * as DESIGN.md's recipe says. Nothing of the host's firewall or configuration is touched.
+ * A private firewalld: its own D-Bus, its own {@code /etc/firewalld} (a scratch copy of the host's)
+ * and its own {@code /run}, inside a mount namespace of its own and a network namespace, as
+ * DESIGN.md's recipe says. Nothing of the host's firewall or configuration is touched.
  *
  * <p>{@link #runner()} runs each command with {@code nsenter --target PID --mount --net}, so the
  * target's {@code firewall-cmd} talks to this firewalld.
@@ -90,7 +90,14 @@ final class FirewalldSandbox implements AutoCloseable {
                 : "exec firewalld --nofork --nopid --log-target=file --log-file=\"$0/firewalld.log\"\n");
     Process daemon =
         netns.start(
-            List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            List.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
                 dir.toString()),
             dir.resolve("start.log"));
     FirewalldSandbox sandbox = new FirewalldSandbox(netns, ownsNetns, dir, daemon);
@@ -155,7 +162,9 @@ final class FirewalldSandbox implements AutoCloseable {
     };
   }
 
-  /** Runs {@code firewall-cmd args} in the sandbox and returns its output; fails unless it exits 0. */
+  /**
+   * Runs {@code firewall-cmd args} in the sandbox and returns its output; fails unless it exits 0.
+   */
   String firewallCmd(String... args) {
     List<String> argv = new ArrayList<>(List.of("firewall-cmd"));
     argv.addAll(List.of(args));

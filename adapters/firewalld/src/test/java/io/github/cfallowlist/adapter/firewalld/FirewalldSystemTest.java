@@ -53,7 +53,10 @@ class FirewalldSystemTest {
       RecordingCommandRunner again = RecordingCommandRunner.wrapping(firewalld.runner());
       Plan noop =
           Sync.apply(
-              new FirewalldTarget(), SNAPSHOT, new TargetContext(options, again), Guards.defaults());
+              new FirewalldTarget(),
+              SNAPSHOT,
+              new TargetContext(options, again),
+              Guards.defaults());
       assertThat(noop.hasChanges()).isFalse();
       assertThat(again.modifyingCommands()).isEmpty();
       assertThat(net.probe(EDGE_CF_V4, PORT)).isEqualTo(200);

@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * A scratch copy of the host's {@code /etc/firewalld} that commands see in its place: each runs
- * under {@code unshare --mount} with the copy bind-mounted over {@code /etc/firewalld} (and a
- * tmpfs over {@code /run} and {@code /var/log}), so {@code firewall-offline-cmd} can never write
- * the host's configuration.
+ * under {@code unshare --mount} with the copy bind-mounted over {@code /etc/firewalld} (and a tmpfs
+ * over {@code /run} and {@code /var/log}), so {@code firewall-offline-cmd} can never write the
+ * host's configuration.
  */
 final class OfflineConfig implements AutoCloseable {
   private final Path dir;
@@ -64,7 +64,14 @@ final class OfflineConfig implements AutoCloseable {
     return command -> {
       List<String> argv =
           new ArrayList<>(
-              List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+              List.of(
+                  "unshare",
+                  "--mount",
+                  "--propagation",
+                  "private",
+                  "sh",
+                  "-c",
+                  script,
                   dir.toString()));
       argv.addAll(command.argv());
       return CommandRunner.system()

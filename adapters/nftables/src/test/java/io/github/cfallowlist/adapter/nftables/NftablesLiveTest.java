@@ -15,7 +15,6 @@ import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.RejectedRangesException;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
