@@ -1,5 +1,7 @@
 package io.github.cfallowlist;
 
+import java.io.IOException;
+
 /**
  * How a command ended.
  *
@@ -19,6 +21,15 @@ public record CommandResult(int exitCode, String stdout, String stderr) {
   /** Whether it exited 0. */
   public boolean ok() {
     return exitCode == 0;
+  }
+
+  /**
+   * The error to throw when {@code command} ended this way: names the command, its exit status and
+   * its first error line.
+   */
+  public IOException failure(Command command) {
+    return new IOException(
+        "'" + command.display() + "' exited with status " + exitCode + ": " + firstErrorLine());
   }
 
   /** The first non-blank line of stderr (or stdout), for a one-line error message. */

@@ -21,13 +21,7 @@ public interface CommandRunner {
   default CommandResult runChecked(Command command) throws IOException {
     CommandResult result = run(command);
     if (!result.ok()) {
-      throw new IOException(
-          "'"
-              + command.display()
-              + "' exited with status "
-              + result.exitCode()
-              + ": "
-              + result.firstErrorLine());
+      throw result.failure(command);
     }
     return result;
   }

@@ -44,6 +44,8 @@ public final class Sync {
     guards.withFamilies(context.options().families()).checkShrink(plan);
     try {
       target.apply(plan, context);
+    } catch (ApplyFailedException e) {
+      throw e;
     } catch (IOException | CfAllowlistException e) {
       throw new ApplyFailedException(failureMessage(target, e), e);
     }

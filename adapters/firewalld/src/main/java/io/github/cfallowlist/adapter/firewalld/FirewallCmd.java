@@ -77,13 +77,7 @@ final class FirewallCmd {
     CommandResult result = runner.run(command);
     if (!result.ok()) {
       checkRunning(result);
-      throw new IOException(
-          "'"
-              + command.display()
-              + "' exited with status "
-              + result.exitCode()
-              + ": "
-              + result.firstErrorLine());
+      throw result.failure(command);
     }
     return result;
   }
@@ -97,8 +91,8 @@ final class FirewallCmd {
       throw new CfAllowlistException(
           "firewalld is not running (firewall-cmd: "
               + result.firstErrorLine()
-              + "); start it, or set offline=true to change only its permanent configuration"
-              + " with firewall-offline-cmd");
+              + "); start it, or use --offline (setting offline=true) to change only its permanent"
+              + " configuration with firewall-offline-cmd");
     }
   }
 
@@ -117,13 +111,7 @@ final class FirewallCmd {
         || error.contains("INVALID_IPSET")) {
       return Optional.empty();
     }
-    throw new IOException(
-        "'"
-            + command.display()
-            + "' exited with status "
-            + result.exitCode()
-            + ": "
-            + result.firstErrorLine());
+    throw result.failure(command);
   }
 
   /** One configuration's objects as firewall-cmd reports them. */

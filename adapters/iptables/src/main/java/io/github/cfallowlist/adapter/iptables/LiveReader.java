@@ -49,13 +49,7 @@ final class LiveReader {
       }
       if (!result.ok()) {
         if (inUse) {
-          throw new IOException(
-              "'"
-                  + save.display()
-                  + "' exited with status "
-                  + result.exitCode()
-                  + ": "
-                  + result.firstErrorLine());
+          throw result.failure(save);
         }
         continue;
       }

@@ -1,15 +1,9 @@
 package io.github.cfallowlist.adapter.iptables;
 
-import io.github.cfallowlist.Guards;
-import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.TargetOptions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.github.cfallowlist.testing.TestSnapshots;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,11 +12,7 @@ final class Fixtures {
   private Fixtures() {}
 
   static RangeSnapshot embedded() {
-    try {
-      return Guards.defaults().validate(RangeSource.embedded().fetch());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestSnapshots.embedded();
   }
 
   /** Each option variant by the golden file prefix that holds its rendering. */
@@ -40,14 +30,6 @@ final class Fixtures {
 
   /** A golden file with {@code @VERSION@} replaced by this build's version. */
   static String golden(String name) {
-    try (InputStream in = Fixtures.class.getResourceAsStream("/golden/" + name)) {
-      if (in == null) {
-        throw new AssertionError("no golden file " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-          .replace("@VERSION@", Header.version());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestSnapshots.golden(name);
   }
 }

@@ -18,6 +18,7 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ class IptablesSystemTest {
   }
 
   private static RecordingCommandRunner runnerIn(Netns ns) {
-    return RecordingCommandRunner.wrapping(new NetnsCommandRunner(ns.name()));
+    return RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(ns.name()));
   }
 
   /** A chain and rules of the user's own, which the target must leave exactly as they are. */

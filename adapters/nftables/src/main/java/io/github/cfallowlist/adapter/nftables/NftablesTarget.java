@@ -277,26 +277,14 @@ public final class NftablesTarget implements Target {
     if (result.stderr().contains("No such file or directory")) {
       return Optional.empty();
     }
-    throw new IOException(
-        "'"
-            + command.display()
-            + "' exited with status "
-            + result.exitCode()
-            + ": "
-            + result.firstErrorLine());
+    throw result.failure(command);
   }
 
   private static void requireTable(TargetContext context, Layout layout) throws IOException {
     Command command = Command.read("nft", "list", "tables", layout.family());
     CommandResult result = context.runner().run(command);
     if (!result.ok()) {
-      throw new IOException(
-          "'"
-              + command.display()
-              + "' exited with status "
-              + result.exitCode()
-              + ": "
-              + result.firstErrorLine());
+      throw result.failure(command);
     }
     if (!result.stdout().lines().map(String::strip).toList().contains("table " + layout.ref())) {
       throw new ApplyFailedException(

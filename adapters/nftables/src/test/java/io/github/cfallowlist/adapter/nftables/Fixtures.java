@@ -1,16 +1,10 @@
 package io.github.cfallowlist.adapter.nftables;
 
 import io.github.cfallowlist.Families;
-import io.github.cfallowlist.Guards;
-import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.TargetOptions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.github.cfallowlist.testing.TestSnapshots;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +15,7 @@ final class Fixtures {
 
   /** The embedded list (15 IPv4, 7 IPv6) as the guards pass it. */
   static RangeSnapshot embedded() {
-    try {
-      return Guards.defaults().validate(RangeSource.embedded().fetch());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestSnapshots.embedded();
   }
 
   /** Golden file name (without {@code .nft}) to the options it is rendered with. */
@@ -47,14 +37,6 @@ final class Fixtures {
 
   /** The golden file {@code name}, with {@code @VERSION@} replaced by the library's version. */
   static String golden(String name) {
-    try (InputStream in = Fixtures.class.getResourceAsStream("/golden/" + name + ".nft")) {
-      if (in == null) {
-        throw new AssertionError("no golden file golden/" + name + ".nft");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-          .replace("@VERSION@", Header.version());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestSnapshots.golden(name + ".nft");
   }
 }

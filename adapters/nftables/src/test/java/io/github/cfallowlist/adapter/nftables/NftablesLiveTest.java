@@ -20,6 +20,7 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
@@ -396,7 +397,7 @@ class NftablesLiveTest {
   }
 
   private static RecordingCommandRunner recorder(Netns ns) {
-    return RecordingCommandRunner.wrapping(NetnsRunner.inside(ns.name()));
+    return RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(ns.name()));
   }
 
   private static String ruleset(Netns ns) {

@@ -1,8 +1,8 @@
 package io.github.cfallowlist.adapter.nginx;
 
-import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,9 +37,7 @@ final class NginxInOrigin implements AutoCloseable {
     this.net = net;
     this.prefix = prefix;
     this.master = master;
-    this.runner =
-        RecordingCommandRunner.wrapping(
-            new NetnsCommandRunner(net.origin().name(), CommandRunner.system()));
+    this.runner = RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(net.origin().name()));
   }
 
   /**

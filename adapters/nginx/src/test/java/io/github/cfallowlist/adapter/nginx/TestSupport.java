@@ -2,14 +2,12 @@ package io.github.cfallowlist.adapter.nginx;
 
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
-import io.github.cfallowlist.Header;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 
 /** Snapshots, options and golden files shared by the tests. */
 final class TestSupport {
@@ -43,14 +41,6 @@ final class TestSupport {
 
   /** The golden file {@code name}, with {@code @VERSION@} replaced by this build's version. */
   static String golden(String name) {
-    try (InputStream in = TestSupport.class.getResourceAsStream("/golden/" + name)) {
-      if (in == null) {
-        throw new AssertionError("golden file " + name + " is missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-          .replace("@VERSION@", Header.version());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestSnapshots.golden(name);
   }
 }

@@ -1,4 +1,4 @@
-package io.github.cfallowlist.adapter.nginx;
+package io.github.cfallowlist.testing;
 
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
@@ -7,14 +7,22 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Runs every command inside a network namespace by prefixing {@code ip netns exec NS}. */
-final class NetnsCommandRunner implements CommandRunner {
+/**
+ * Runs every command inside one network namespace through {@code ip netns exec}, so a target under
+ * test changes the namespace's firewall and never the host's.
+ */
+public final class NetnsCommandRunner implements CommandRunner {
   private final String namespace;
   private final CommandRunner delegate;
 
-  NetnsCommandRunner(String namespace, CommandRunner delegate) {
+  private NetnsCommandRunner(String namespace, CommandRunner delegate) {
     this.namespace = namespace;
     this.delegate = delegate;
+  }
+
+  /** Runs commands for real inside {@code namespace}. */
+  public static NetnsCommandRunner inside(String namespace) {
+    return new NetnsCommandRunner(namespace, CommandRunner.system());
   }
 
   @Override
