@@ -18,6 +18,9 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.adapter.nftables.NftConfig.Rule;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -194,8 +197,7 @@ public final class NftablesTarget implements Target {
         }
       }
     }
-    CommandResult result =
-        context.runner().run(Command.modify("nft", "-f", "-").withStdin(script.toString()));
+    CommandResult result = runScript(context, script.toString());
     if (!result.ok()) {
       throw new IOException(
           "nft -f refused the "
@@ -229,8 +231,7 @@ public final class NftablesTarget implements Target {
         script.append(Layout.setName(family)).append('\n');
       }
     }
-    CommandResult result =
-        context.runner().run(Command.modify("nft", "-f", "-").withStdin(script.toString()));
+    CommandResult result = runScript(context, script.toString());
     if (!result.ok()) {
       throw new IOException(
           "nft refused to remove cf-allowlist's "
@@ -239,6 +240,22 @@ public final class NftablesTarget implements Target {
               + (layout.ownTable() ? "" : " (remove your rules using @cloudflare_v4/v6 first)")
               + ", so nothing was changed: "
               + result.firstErrorLine());
+    }
+  }
+
+  /**
+   * Runs {@code script} as one {@code nft -f} transaction. The script goes to a file first: nft
+   * commits whatever it parsed by end of input, so a run killed halfway through writing to nft's
+   * standard input could commit a prefix of the script (a flushed set without its elements). A
+   * half-written file is never handed to nft.
+   */
+  private static CommandResult runScript(TargetContext context, String script) throws IOException {
+    Path file = Files.createTempFile("cf-allowlist-", ".nft");
+    try {
+      Files.writeString(file, script, StandardCharsets.UTF_8);
+      return context.runner().run(Command.modify("nft", "-f", file.toString()));
+    } finally {
+      Files.deleteIfExists(file);
     }
   }
 
