@@ -220,11 +220,12 @@ final class LiveJson {
     }
   }
 
-  /** {@code tcp dport PORTS IP saddr != @SET drop}, as nft lists it in JSON. */
+  /** {@code iifname != "lo" tcp dport PORTS IP saddr != @SET drop}, as nft lists it in JSON. */
   private static Optional<Rule> dropRule(Object expr) {
-    if (!(expr instanceof List<?> list) || list.size() != 3) {
+    if (!(expr instanceof List<?> all) || all.size() != 4 || !notLoopback(all.get(0))) {
       return Optional.empty();
     }
+    List<?> list = all.subList(1, 4);
     Optional<Map<?, ?>> dport = match(list.get(0), "==", "tcp", "dport");
     Optional<List<Integer>> ports = dport.flatMap(m -> ports(m.get("right")));
     Optional<IpFamily> family = Optional.empty();
@@ -243,6 +244,21 @@ final class LiveJson {
       return Optional.empty();
     }
     return Optional.of(new Rule(family.get(), ports.get()));
+  }
+
+  /** {@code iifname != "lo"}: local connections (health checks on 127.0.0.1) are never ours. */
+  private static boolean notLoopback(Object e) {
+    return e instanceof Map<?, ?> outer
+        && outer.size() == 1
+        && outer.get("match") instanceof Map<?, ?> m
+        && m.size() == 3
+        && "!=".equals(m.get("op"))
+        && m.get("left") instanceof Map<?, ?> left
+        && left.size() == 1
+        && left.get("meta") instanceof Map<?, ?> meta
+        && meta.size() == 1
+        && "iifname".equals(meta.get("key"))
+        && "lo".equals(m.get("right"));
   }
 
   private static Optional<Map<?, ?>> match(Object e, String op, String protocol, String field) {

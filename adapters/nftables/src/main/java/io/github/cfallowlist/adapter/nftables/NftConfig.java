@@ -110,7 +110,7 @@ record NftConfig(
         + layout.ref()
         + " "
         + Layout.CHAIN
-        + " tcp dport { "
+        + " iifname != \"lo\" tcp dport { "
         + ports
         + " } "
         + Layout.saddrProtocol(rule.family())
@@ -285,7 +285,7 @@ record NftConfig(
     }
 
     private Rule rule(String line, int at) {
-      String head = "add rule " + ref + " " + Layout.CHAIN + " tcp dport { ";
+      String head = "add rule " + ref + " " + Layout.CHAIN + " iifname != \"lo\" tcp dport { ";
       int close = line.indexOf(" } ");
       if (!line.startsWith(head) || close < head.length()) {
         throw fail(at, "not a rule cf-allowlist writes");

@@ -38,6 +38,8 @@ class LiveJsonTest {
         + "\"handle\":"
         + handle
         + ",\"expr\":["
+        + "{\"match\":{\"op\":\"!=\",\"left\":{\"meta\":{\"key\":\"iifname\"}},"
+        + "\"right\":\"lo\"}},"
         + "{\"match\":{\"op\":\"==\",\"left\":"
         + "{\"payload\":{\"protocol\":\"tcp\",\"field\":\"dport\"}},"
         + "\"right\":"

@@ -80,6 +80,24 @@ class NftablesLiveTest {
   }
 
   @Test
+  void restrictLeavesLocalConnectionsOverLoopbackAlone() throws Exception {
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      net.startHttpServer(PORT);
+      Sync.apply(
+          target, embedded, new TargetContext(options, recorder(net.origin())), Guards.defaults());
+
+      assertThat(net.probe(EDGE_OTHER_V4, PORT)).as("from outside the ranges").isZero();
+      for (String url : List.of("http://127.0.0.1:" + PORT + "/", "http://[::1]:" + PORT + "/")) {
+        String code =
+            net.origin()
+                .exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "3", url)
+                .stdout();
+        assertThat(code).as("health check on %s", url).isEqualTo("200");
+      }
+    }
+  }
+
+  @Test
   void restrictAdmitsOnlyCloudflareFollowsListChangesAndUninstallsWithoutATrace() throws Exception {
     try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
       net.addEdgeAddress(IN_REMOVED_RANGE);

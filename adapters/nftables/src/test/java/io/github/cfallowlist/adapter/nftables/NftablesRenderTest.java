@@ -243,7 +243,8 @@ class NftablesRenderTest {
 
     assertThat(plan.hasChanges()).isTrue();
     assertThat(plan.added(IpFamily.IPV4)).isEmpty();
-    assertThat(plan.diff()).contains("+add rule inet cf_allowlist input tcp dport { 8080 }");
+    assertThat(plan.diff())
+        .contains("+add rule inet cf_allowlist input iifname != \"lo\" tcp dport { 8080 }");
   }
 
   private Plan planFrom(RangeSet current, RangeSet desired) {
