@@ -4,6 +4,9 @@ import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Header;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,15 +27,6 @@ import picocli.CommandLine.ParseResult;
       "",
       "Exit codes: 0 done / in sync; 1 error, nothing changed; 2 changes pending (plan, status,"
           + " apply --dry-run) or an address outside the ranges (check)."
-    },
-    subcommands = {
-      FetchCommand.class,
-      CheckCommand.class,
-      RenderCommand.class,
-      PlanCommand.class,
-      ApplyCommand.class,
-      StatusCommand.class,
-      AutoComplete.GenerateCompletion.class
     })
 public final class Cli implements Runnable {
   /** Exit status: done, in sync, no changes. */
@@ -51,12 +45,35 @@ public final class Cli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** A command line with this tool's error handling: one sentence on stderr, exit 1. */
-  public static CommandLine commandLine() {
+  /** The subcommands by name, built only when needed. */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+  static {
+    SUBCOMMANDS.put("fetch", FetchCommand::new);
+    SUBCOMMANDS.put("check", CheckCommand::new);
+    SUBCOMMANDS.put("render", RenderCommand::new);
+    SUBCOMMANDS.put("plan", PlanCommand::new);
+    SUBCOMMANDS.put("apply", ApplyCommand::new);
+    SUBCOMMANDS.put("status", StatusCommand::new);
+    SUBCOMMANDS.put("generate-completion", AutoComplete.GenerateCompletion::new);
+  }
+
+  /**
+   * A command line for {@code args} with this tool's error handling: one sentence on stderr, exit
+   * 1. When {@code args} starts with a subcommand, only that one is built: picocli's model of every
+   * subcommand is the largest part of a cold start.
+   */
+  public static CommandLine commandLine(String... args) {
     CommandLine cmd = new CommandLine(new Cli());
+    Supplier<Object> only = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+    if (only != null) {
+      cmd.addSubcommand(args[0], only.get());
+    } else {
+      SUBCOMMANDS.forEach((name, factory) -> cmd.addSubcommand(name, factory.get()));
+      cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+    }
     cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
     cmd.setParameterExceptionHandler(Cli::handleParameterException);
-    cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
     return cmd;
   }
 

@@ -6,6 +6,6 @@ public final class Main {
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
-    System.exit(Cli.commandLine().execute(args));
+    System.exit(Cli.commandLine(args).execute(args));
   }
 }

@@ -9,7 +9,7 @@ record CliRun(int exitCode, String out, String err) {
   static CliRun of(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    picocli.CommandLine cmd = Cli.commandLine();
+    picocli.CommandLine cmd = Cli.commandLine(args);
     cmd.setOut(new PrintWriter(out, true));
     cmd.setErr(new PrintWriter(err, true));
     int code = cmd.execute(args);
