@@ -1,5 +1,9 @@
 package io.github.cfallowlist.adapter.firewalld;
 
+import static io.github.cfallowlist.adapter.firewalld.LiveFirewalld.OPTIONS;
+import static io.github.cfallowlist.adapter.firewalld.LiveFirewalld.SNAPSHOT;
+import static io.github.cfallowlist.adapter.firewalld.LiveFirewalld.TARGET;
+import static io.github.cfallowlist.adapter.firewalld.LiveFirewalld.changedV4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.Cidr;
@@ -11,22 +15,16 @@ import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Sync;
-import io.github.cfallowlist.TargetContext;
-import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
-import io.github.cfallowlist.testing.SystemTests;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The target against a real firewalld running in a sandbox (own network namespace, own D-Bus, own
@@ -39,92 +37,25 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FirewalldLiveTest {
-  private static final FirewalldTarget TARGET = new FirewalldTarget();
-  private static final TargetOptions OPTIONS = TargetOptions.defaults();
-  private static final RangeSnapshot SNAPSHOT = FirewalldFixtures.embedded();
-  private static FirewalldSandbox sandbox;
-  private static Map<String, String> beforeInstall;
-
-  @BeforeAll
-  static void startFirewalld() {
-    SystemTests.requireTools(
-        "ip", "nsenter", "unshare", "dbus-daemon", "firewalld", "firewall-cmd");
-    sandbox = FirewalldSandbox.start();
-    // Objects of the user's own, which uninstall must leave alone.
-    sandbox.firewallCmd("--permanent", "--new-ipset=mine", "--type=hash:ip");
-    sandbox.firewallCmd("--permanent", "--zone=public", "--add-port=2222/tcp");
-    sandbox.firewallCmd("--reload");
-    beforeInstall = sandbox.configFiles();
-  }
-
-  @AfterAll
-  static void stopFirewalld() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  private static RecordingCommandRunner recorder() {
-    return RecordingCommandRunner.wrapping(sandbox.runner());
-  }
-
-  private static TargetContext context(TargetOptions options, RecordingCommandRunner runner) {
-    return new TargetContext(options, runner);
-  }
-
-  private static TargetContext context() {
-    return context(OPTIONS, recorder());
-  }
-
-  private static void apply(RangeSnapshot snapshot) throws IOException {
-    Sync.apply(TARGET, snapshot, context(), Guards.defaults());
-  }
-
-  private static List<String> entries(String ipset, boolean permanent) {
-    List<String> args = new ArrayList<>();
-    if (permanent) {
-      args.add("--permanent");
-    }
-    args.add("--ipset=" + ipset);
-    args.add("--get-entries");
-    return sandbox.firewallCmd(args.toArray(String[]::new)).lines().sorted().toList();
-  }
-
-  private static void assertEntries(RangeSet ranges) {
-    for (boolean permanent : List.of(false, true)) {
-      assertThat(entries("cloudflare-v4", permanent)).isEqualTo(sorted(ranges.ipv4()));
-      assertThat(entries("cloudflare-v6", permanent)).isEqualTo(sorted(ranges.ipv6()));
-    }
-  }
-
-  private static List<String> sorted(List<Cidr> cidrs) {
-    return cidrs.stream().map(Cidr::toString).sorted().toList();
-  }
-
-  private static RangeSnapshot changedV4(List<String> remove, List<String> add) {
-    List<Cidr> v4 = new ArrayList<>(SNAPSHOT.ranges().ipv4());
-    remove.forEach(r -> v4.remove(Cidr.parse(r)));
-    add.forEach(a -> v4.add(Cidr.parse(a)));
-    return SNAPSHOT.withRanges(new RangeSet(v4, SNAPSHOT.ranges().ipv6()));
-  }
+  @RegisterExtension static final LiveFirewalld firewalld = new LiveFirewalld();
 
   @Test
   @Order(1)
   void readLiveIsEmptyBeforeInstall() throws Exception {
-    assertThat(TARGET.readLive(context())).isEmpty();
-    assertThat(Sync.plan(TARGET, SNAPSHOT, context()).isInstall()).isTrue();
+    assertThat(TARGET.readLive(firewalld.context())).isEmpty();
+    assertThat(Sync.plan(TARGET, SNAPSHOT, firewalld.context()).isInstall()).isTrue();
   }
 
   @Test
   @Order(2)
   void installPutsRangesAndPortsInRuntimeAndPermanentConfiguration() throws Exception {
-    apply(SNAPSHOT);
+    firewalld.apply(SNAPSHOT);
 
-    assertEntries(SNAPSHOT.ranges());
-    assertThat(sandbox.firewallCmd("--info-zone=cloudflare"))
+    firewalld.assertEntries(SNAPSHOT.ranges());
+    assertThat(firewalld.firewallCmd("--info-zone=cloudflare"))
         .contains("sources: ipset:cloudflare-v4 ipset:cloudflare-v6")
         .contains("ports: 80/tcp 443/tcp");
-    assertThat(sandbox.firewallCmd("--permanent", "--info-zone=cloudflare"))
+    assertThat(firewalld.firewallCmd("--permanent", "--info-zone=cloudflare"))
         .contains("sources: ipset:cloudflare-v4 ipset:cloudflare-v6")
         .contains("ports: 80/tcp 443/tcp");
   }
@@ -135,7 +66,7 @@ class FirewalldLiveTest {
     List<Rendered.File> files = new ArrayList<>();
     for (String name :
         List.of("ipsets/cloudflare-v4.xml", "ipsets/cloudflare-v6.xml", "zones/cloudflare.xml")) {
-      files.add(new Rendered.File(name, Files.readString(sandbox.configDir().resolve(name))));
+      files.add(new Rendered.File(name, Files.readString(firewalld.configDir().resolve(name))));
     }
     Rendered written = new Rendered(files);
     Rendered rendered = TARGET.render(SNAPSHOT, OPTIONS);
@@ -151,9 +82,9 @@ class FirewalldLiveTest {
   @Test
   @Order(4)
   void secondApplyOfTheSameRangesRunsOnlyReads() throws Exception {
-    RecordingCommandRunner runner = recorder();
+    RecordingCommandRunner runner = firewalld.recorder();
 
-    Plan plan = Sync.apply(TARGET, SNAPSHOT, context(OPTIONS, runner), Guards.defaults());
+    Plan plan = Sync.apply(TARGET, SNAPSHOT, firewalld.context(OPTIONS, runner), Guards.defaults());
 
     assertThat(plan.hasChanges()).isFalse();
     assertThat(runner.commands()).isNotEmpty();
@@ -167,15 +98,15 @@ class FirewalldLiveTest {
     v6.add(Cidr.parse("2a09:bac0::/29"));
     List<Cidr> v4 = changedV4(List.of("131.0.72.0/22"), List.of("45.64.64.0/22")).ranges().ipv4();
     RangeSnapshot changed = SNAPSHOT.withRanges(new RangeSet(v4, v6));
-    RecordingCommandRunner runner = recorder();
+    RecordingCommandRunner runner = firewalld.recorder();
 
-    Plan plan = Sync.apply(TARGET, changed, context(OPTIONS, runner), Guards.defaults());
+    Plan plan = Sync.apply(TARGET, changed, firewalld.context(OPTIONS, runner), Guards.defaults());
 
     assertThat(plan.added(IpFamily.IPV4)).containsExactly(Cidr.parse("45.64.64.0/22"));
     assertThat(plan.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("131.0.72.0/22"));
     assertThat(plan.added(IpFamily.IPV6)).containsExactly(Cidr.parse("2a09:bac0::/29"));
     assertThat(plan.removed(IpFamily.IPV6)).isEmpty();
-    assertEntries(changed.ranges());
+    firewalld.assertEntries(changed.ranges());
     List<Command> modifying = runner.modifyingCommands();
     // one bulk command per ipset, direction and configuration; additions before removals;
     // runtime first; no reload
@@ -194,11 +125,11 @@ class FirewalldLiveTest {
   @Test
   @Order(6)
   void runtimeAndPermanentAgreeAfterReload() throws Exception {
-    Optional<Rendered> before = TARGET.readLive(context());
+    Optional<Rendered> before = TARGET.readLive(firewalld.context());
 
-    sandbox.firewallCmd("--reload");
+    firewalld.firewallCmd("--reload");
 
-    assertThat(TARGET.readLive(context())).isEqualTo(before);
+    assertThat(TARGET.readLive(firewalld.context())).isEqualTo(before);
     assertThat(before.orElseThrow().text()).doesNotContain(FirewalldXml.DRIFT);
   }
 
@@ -208,26 +139,26 @@ class FirewalldLiveTest {
     // Cloudflare's 2021 change: 104.16.0.0/12 became 104.16.0.0/13 + 104.24.0.0/14.
     RangeSnapshot old =
         changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12"));
-    apply(old);
-    assertEntries(old.ranges());
+    firewalld.apply(old);
+    firewalld.assertEntries(old.ranges());
 
-    apply(SNAPSHOT);
+    firewalld.apply(SNAPSHOT);
 
-    assertEntries(SNAPSHOT.ranges());
+    firewalld.assertEntries(SNAPSHOT.ranges());
   }
 
   @Test
   @Order(8)
   void runtimeOnlyRemovalShowsAsChangeAndApplyPutsItBack() throws Exception {
-    sandbox.firewallCmd("--ipset=cloudflare-v4", "--remove-entry=173.245.48.0/20");
+    firewalld.firewallCmd("--ipset=cloudflare-v4", "--remove-entry=173.245.48.0/20");
 
-    Plan plan = Sync.plan(TARGET, SNAPSHOT, context());
+    Plan plan = Sync.plan(TARGET, SNAPSHOT, firewalld.context());
     assertThat(plan.hasChanges()).isTrue();
     assertThat(plan.added(IpFamily.IPV4)).containsExactly(Cidr.parse("173.245.48.0/20"));
     assertThat(plan.diff()).contains(FirewalldXml.DRIFT);
 
-    apply(SNAPSHOT);
-    assertEntries(SNAPSHOT.ranges());
-    assertThat(Sync.plan(TARGET, SNAPSHOT, context()).hasChanges()).isFalse();
+    firewalld.apply(SNAPSHOT);
+    firewalld.assertEntries(SNAPSHOT.ranges());
+    assertThat(Sync.plan(TARGET, SNAPSHOT, firewalld.context()).hasChanges()).isFalse();
   }
 }

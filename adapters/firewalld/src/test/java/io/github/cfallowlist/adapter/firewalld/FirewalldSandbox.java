@@ -42,13 +42,7 @@ final class FirewalldSandbox implements AutoCloseable {
 
   /** Starts firewalld in a network namespace of its own, deleted again by {@link #close()}. */
   static FirewalldSandbox start() {
-    Netns ns = Netns.create("fwd-");
-    try {
-      return start(ns, false, true);
-    } catch (RuntimeException | Error e) {
-      ns.close();
-      throw e;
-    }
+    return startInOwnNetns(false);
   }
 
   /** Starts firewalld in {@code netns}, which the caller keeps and deletes. */
@@ -58,9 +52,13 @@ final class FirewalldSandbox implements AutoCloseable {
 
   /** Starts only D-Bus, in a namespace of its own: firewall-cmd then finds no firewalld. */
   static FirewalldSandbox startWithoutFirewalld() {
+    return startInOwnNetns(true);
+  }
+
+  private static FirewalldSandbox startInOwnNetns(boolean dbusOnly) {
     Netns ns = Netns.create("fwd-");
     try {
-      return start(ns, true, true);
+      return start(ns, dbusOnly, true);
     } catch (RuntimeException | Error e) {
       ns.close();
       throw e;
@@ -88,18 +86,7 @@ final class FirewalldSandbox implements AutoCloseable {
             + (dbusOnly
                 ? "exec sleep 600\n"
                 : "exec firewalld --nofork --nopid --log-target=file --log-file=\"$0/firewalld.log\"\n");
-    Process daemon =
-        netns.start(
-            List.of(
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                script,
-                dir.toString()),
-            dir.resolve("start.log"));
+    Process daemon = netns.start(inOwnMounts(script, dir), dir.resolve("start.log"));
     FirewalldSandbox sandbox = new FirewalldSandbox(netns, ownsNetns, dir, daemon);
     try {
       sandbox.awaitStarted(dbusOnly);
@@ -108,6 +95,15 @@ final class FirewalldSandbox implements AutoCloseable {
       throw e;
     }
     return sandbox;
+  }
+
+  /**
+   * The command line running the shell {@code script} in a mount namespace of its own, whose mounts
+   * stay out of the host's, with {@code dir} as its {@code $0}.
+   */
+  static List<String> inOwnMounts(String script, Path dir) {
+    return List.of(
+        "unshare", "--mount", "--propagation", "private", "sh", "-c", script, dir.toString());
   }
 
   private void awaitStarted(boolean dbusOnly) {
@@ -180,10 +176,15 @@ final class FirewalldSandbox implements AutoCloseable {
    * backups (it copies a file to NAME.old before rewriting it).
    */
   Map<String, String> configFiles() {
+    return configFiles(configDir());
+  }
+
+  /** The files below {@code dir}, by relative path, without firewalld's {@code .old} backups. */
+  static Map<String, String> configFiles(Path dir) {
     Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> paths = Files.walk(configDir())) {
+    try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.filter(Files::isRegularFile).toList()) {
-        String name = configDir().relativize(p).toString();
+        String name = dir.relativize(p).toString();
         if (!name.endsWith(".old")) {
           files.put(name, Files.readString(p));
         }
@@ -228,7 +229,8 @@ final class FirewalldSandbox implements AutoCloseable {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  /** Copies the tree {@code from} to {@code to}, creating {@code to} if it is missing. */
+  static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> paths = Files.walk(from)) {
       for (Path p : paths.toList()) {
         Path target = to.resolve(from.relativize(p).toString());

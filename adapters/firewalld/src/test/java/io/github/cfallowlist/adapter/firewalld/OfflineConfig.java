@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * A scratch copy of the host's {@code /etc/firewalld} that commands see in its place: each runs
@@ -24,16 +22,7 @@ final class OfflineConfig implements AutoCloseable {
   OfflineConfig() {
     try {
       dir = Files.createTempDirectory("cf-allowlist-offline");
-      try (Stream<Path> paths = Files.walk(Path.of("/etc/firewalld"))) {
-        for (Path p : paths.toList()) {
-          Path target = dir.resolve(Path.of("/etc/firewalld").relativize(p).toString());
-          if (Files.isDirectory(p)) {
-            Files.createDirectories(target);
-          } else {
-            Files.copy(p, target);
-          }
-        }
-      }
+      FirewalldSandbox.copyTree(Path.of("/etc/firewalld"), dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -62,17 +51,7 @@ final class OfflineConfig implements AutoCloseable {
         "mount -t tmpfs cf-allowlist-run /run && mount -t tmpfs cf-allowlist-log /var/log"
             + " && mount --bind \"$0\" /etc/firewalld && exec \"$@\"";
     return command -> {
-      List<String> argv =
-          new ArrayList<>(
-              List.of(
-                  "unshare",
-                  "--mount",
-                  "--propagation",
-                  "private",
-                  "sh",
-                  "-c",
-                  script,
-                  dir.toString()));
+      List<String> argv = new ArrayList<>(FirewalldSandbox.inOwnMounts(script, dir));
       argv.addAll(command.argv());
       return CommandRunner.system()
           .run(new Command(argv, command.stdin(), command.modifies(), command.timeout()));
@@ -81,18 +60,7 @@ final class OfflineConfig implements AutoCloseable {
 
   /** The files of the scratch configuration without firewalld's {@code .old} backups. */
   Map<String, String> files() {
-    Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.filter(Files::isRegularFile).toList()) {
-        String name = dir.relativize(p).toString();
-        if (!name.endsWith(".old")) {
-          files.put(name, Files.readString(p));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return files;
+    return FirewalldSandbox.configFiles(dir);
   }
 
   @Override
