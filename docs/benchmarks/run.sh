@@ -85,7 +85,8 @@ fi
   printf '%s\n' "${rows[@]}"
   echo
   echo "Reading the figures: a bare JVM printing a line takes about 50 ms here; the rest of a cold"
-  echo "start is class loading and picocli's model, which the class-data archive built at package"
+  echo "start is class loading and picocli's model (only the subcommand that runs is built; \`--version\`"
+  echo "builds all of them), which the class-data archive built at package"
   echo "time (trained on an in-sync \`plan\`) cuts. An in-sync \`apply\` adds one \`nft -j list\`"
   echo "and writes nothing. The 100000-range cases show that any list size goes in as a single"
   echo "\`nft -f\` transaction and is read back whole; most of their time is nft itself and"
