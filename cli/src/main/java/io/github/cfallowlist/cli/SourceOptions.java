@@ -8,6 +8,7 @@ import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Where the ranges come from and the guards they must pass. */
@@ -28,6 +29,15 @@ final class SourceOptions {
       description =
           "Base of the JSON API (default: ${DEFAULT-VALUE}); plain http only for loopback.")
   String apiUrl;
+
+  @Option(
+      names = "--text-urls",
+      paramLabel = "V4URL,V6URL",
+      split = ",",
+      description =
+          "The two text lists for --source cloudflare-text (default: Cloudflare's ips-v4 and"
+              + " ips-v6); plain http only for loopback.")
+  List<String> textUrls;
 
   @Option(
       names = "--jdcloud",
@@ -85,7 +95,14 @@ final class SourceOptions {
       case "cloudflare":
         return RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
       case "cloudflare-text":
-        return RangeSource.cloudflareText();
+        if (textUrls == null) {
+          return RangeSource.cloudflareText();
+        }
+        if (textUrls.size() != 2) {
+          throw new IllegalArgumentException(
+              "--text-urls takes two URLs, the IPv4 list then the IPv6 list, separated by a comma");
+        }
+        return RangeSource.cloudflareText(textUrls.get(0), textUrls.get(1), HttpOptions.defaults());
       case "embedded":
         return RangeSource.embedded();
       default:
