@@ -12,7 +12,6 @@ import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -86,12 +85,8 @@ final class ApplyCommand implements Callable<Integer> {
             Cli.message(e) + "; nothing was applied and the current rules stay in place", e);
       }
       if (dryRun) {
-        List<Plan> plans = new ArrayList<>();
-        for (Target t : targets) {
-          plans.add(Sync.plan(t, snapshot, context));
-        }
-        PlanCommand.print(out, plans, OutputFormat.text, true);
-        return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+        return PlanCommand.planLiveAndPrint(
+            out, targets, snapshot, context, OutputFormat.text, true);
       }
       Guards guards = source.guards().withShrink(maxShrinkPercent / 100.0, allowShrink);
       return apply(targets, snapshot, context, guards, out);

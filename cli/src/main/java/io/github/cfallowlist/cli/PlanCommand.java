@@ -65,21 +65,43 @@ final class PlanCommand implements Callable<Integer> {
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
     RangeSnapshot snapshot = source.load(common.stateDir());
+    PrintWriter out = spec.commandLine().getOut();
+    if (current == null) {
+      return planLiveAndPrint(out, targets, snapshot, TargetContext.system(options), format, true);
+    }
     List<Plan> plans = new ArrayList<>();
     for (Target target : targets) {
-      if (current != null) {
-        Rendered desired = target.render(snapshot, options);
-        plans.add(Plan.compute(target, snapshot, options, readCurrent(current, desired)));
-      } else {
-        plans.add(Sync.plan(target, snapshot, TargetContext.system(options)));
-      }
+      Rendered desired = target.render(snapshot, options);
+      plans.add(Plan.compute(target, snapshot, options, readCurrent(current, desired)));
     }
-    print(spec.commandLine().getOut(), plans, format, true);
-    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+    return print(out, plans, format, true);
   }
 
-  /** Prints plans as text (diff unless {@code withDiff} is false, then summaries) or JSON. */
-  static void print(PrintWriter out, List<Plan> plans, OutputFormat format, boolean withDiff)
+  /**
+   * Plans every target against the live system (reads only), prints the plans and returns the exit
+   * code: {@link Cli#CHANGES} when any plan changes something, else {@link Cli#OK}.
+   */
+  static int planLiveAndPrint(
+      PrintWriter out,
+      List<Target> targets,
+      RangeSnapshot snapshot,
+      TargetContext context,
+      OutputFormat format,
+      boolean withDiff)
+      throws IOException {
+    List<Plan> plans = new ArrayList<>();
+    for (Target target : targets) {
+      plans.add(Sync.plan(target, snapshot, context));
+    }
+    return print(out, plans, format, withDiff);
+  }
+
+  /**
+   * Prints plans as text (diff unless {@code withDiff} is false, then summaries) or JSON, and
+   * returns the exit code: {@link Cli#CHANGES} when any plan changes something, else {@link
+   * Cli#OK}.
+   */
+  static int print(PrintWriter out, List<Plan> plans, OutputFormat format, boolean withDiff)
       throws IOException {
     if (format == OutputFormat.json) {
       List<Object> list = new ArrayList<>();
@@ -96,6 +118,7 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     out.flush();
+    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
   }
 
   static Map<String, Object> toJson(Plan plan) {

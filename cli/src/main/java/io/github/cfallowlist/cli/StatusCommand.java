@@ -1,12 +1,9 @@
 package io.github.cfallowlist.cli;
 
-import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,11 +27,12 @@ final class StatusCommand implements Callable<Integer> {
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
     RangeSnapshot snapshot = source.load(common.stateDir());
-    List<Plan> plans = new ArrayList<>();
-    for (Target target : targets) {
-      plans.add(Sync.plan(target, snapshot, TargetContext.system(options)));
-    }
-    PlanCommand.print(spec.commandLine().getOut(), plans, OutputFormat.text, false);
-    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+    return PlanCommand.planLiveAndPrint(
+        spec.commandLine().getOut(),
+        targets,
+        snapshot,
+        TargetContext.system(options),
+        OutputFormat.text,
+        false);
   }
 }
