@@ -1,6 +1,7 @@
 package io.github.cfallowlist;
 
 import java.io.IOException;
+import java.util.stream.Stream;
 
 /**
  * How a command ended.
@@ -34,13 +35,11 @@ public record CommandResult(int exitCode, String stdout, String stderr) {
 
   /** The first non-blank line of stderr (or stdout), for a one-line error message. */
   public String firstErrorLine() {
-    for (String text : new String[] {stderr, stdout}) {
-      for (String line : text.split("\n")) {
-        if (!line.isBlank()) {
-          return line.strip();
-        }
-      }
-    }
-    return "no output";
+    return Stream.of(stderr, stdout)
+        .flatMap(String::lines)
+        .filter(line -> !line.isBlank())
+        .map(String::strip)
+        .findFirst()
+        .orElse("no output");
   }
 }

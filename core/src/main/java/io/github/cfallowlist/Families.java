@@ -6,14 +6,16 @@ import java.util.Set;
 
 /** Which families a run manages: {@code ipv4}, {@code ipv6} or {@code both} (the default). */
 public enum Families {
-  IPV4(EnumSet.of(IpFamily.IPV4)),
-  IPV6(EnumSet.of(IpFamily.IPV6)),
-  BOTH(EnumSet.allOf(IpFamily.class));
+  IPV4(true, false),
+  IPV6(false, true),
+  BOTH(true, true);
 
-  private final Set<IpFamily> members;
+  private final boolean ipv4;
+  private final boolean ipv6;
 
-  Families(Set<IpFamily> members) {
-    this.members = members;
+  Families(boolean ipv4, boolean ipv6) {
+    this.ipv4 = ipv4;
+    this.ipv6 = ipv6;
   }
 
   /** Parses {@code ipv4}, {@code ipv6} or {@code both}, ignoring case. */
@@ -30,11 +32,17 @@ public enum Families {
 
   /** Whether this selection includes {@code family}. */
   public boolean includes(IpFamily family) {
-    return members.contains(family);
+    return family == IpFamily.IPV4 ? ipv4 : ipv6;
   }
 
   /** The families selected, in order IPv4 then IPv6. */
   public Set<IpFamily> members() {
-    return EnumSet.copyOf(members);
+    Set<IpFamily> members = EnumSet.noneOf(IpFamily.class);
+    for (IpFamily family : IpFamily.values()) {
+      if (includes(family)) {
+        members.add(family);
+      }
+    }
+    return members;
   }
 }

@@ -91,30 +91,31 @@ final class SourceOptions {
     if (jdcloud && !source.equals("cloudflare")) {
       throw new IllegalArgumentException("--jdcloud works only with --source cloudflare");
     }
-    switch (source) {
-      case "cloudflare":
-        return RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
-      case "cloudflare-text":
-        if (textUrls == null) {
-          return RangeSource.cloudflareText();
-        }
-        if (textUrls.size() != 2) {
-          throw new IllegalArgumentException(
-              "--text-urls takes two URLs, the IPv4 list then the IPv6 list, separated by a comma");
-        }
-        return RangeSource.cloudflareText(textUrls.get(0), textUrls.get(1), HttpOptions.defaults());
-      case "embedded":
-        return RangeSource.embedded();
-      default:
+    return switch (source) {
+      case "cloudflare" -> RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
+      case "cloudflare-text" -> textSource();
+      case "embedded" -> RangeSource.embedded();
+      default -> {
         if (source.startsWith("file:") && source.length() > "file:".length()) {
-          return RangeSource.file(Path.of(source.substring("file:".length())));
+          yield RangeSource.file(Path.of(source.substring("file:".length())));
         }
         throw new IllegalArgumentException(
             "--source '"
                 + source
-                + "' is not one of cloudflare, cloudflare-text, embedded,"
-                + " file:PATH");
+                + "' is not one of cloudflare, cloudflare-text, embedded, file:PATH");
+      }
+    };
+  }
+
+  private RangeSource textSource() {
+    if (textUrls == null) {
+      return RangeSource.cloudflareText();
     }
+    if (textUrls.size() != 2) {
+      throw new IllegalArgumentException(
+          "--text-urls takes two URLs, the IPv4 list then the IPv6 list, separated by a comma");
+    }
+    return RangeSource.cloudflareText(textUrls.get(0), textUrls.get(1), HttpOptions.defaults());
   }
 
   /**

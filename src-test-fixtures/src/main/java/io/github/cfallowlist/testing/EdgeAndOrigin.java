@@ -102,16 +102,12 @@ public final class EdgeAndOrigin implements AutoCloseable {
     }
   }
 
-  /**
-   * @return the origin's namespace, where the firewall under test belongs
-   */
+  /** Returns the origin's namespace, where the firewall under test belongs. */
   public Netns origin() {
     return origin;
   }
 
-  /**
-   * @return the edge (client) namespace
-   */
+  /** Returns the edge (client) namespace. */
   public Netns edge() {
     return edge;
   }

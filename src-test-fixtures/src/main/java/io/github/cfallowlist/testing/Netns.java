@@ -35,9 +35,7 @@ public final class Netns implements AutoCloseable {
    * @param stderr its standard error, decoded as UTF-8
    */
   public record Result(int exitCode, String stdout, String stderr) {
-    /**
-     * @return whether the exit status is 0
-     */
+    /** Returns whether the exit status is 0. */
     public boolean ok() {
       return exitCode == 0;
     }
@@ -79,9 +77,7 @@ public final class Netns implements AutoCloseable {
     return ns;
   }
 
-  /**
-   * @return the namespace's name, as {@code ip netns list} shows it
-   */
+  /** Returns the namespace's name, as {@code ip netns list} shows it. */
   public String name() {
     return name;
   }

@@ -25,9 +25,7 @@ public final class SystemTests {
 
   private SystemTests() {}
 
-  /**
-   * @return whether {@value #ENV} is {@code required}, so missing tools must fail the run
-   */
+  /** Returns whether {@value #ENV} is {@code required}, so missing tools must fail the run. */
   public static boolean required() {
     return "required".equals(System.getenv(ENV));
   }
@@ -78,14 +76,12 @@ public final class SystemTests {
         .findFirst();
   }
 
-  /**
-   * @return whether the effective user id is 0, from {@code /proc/self/status}
-   */
+  /** Returns whether the effective user id is 0, from {@code /proc/self/status}. */
   public static boolean isRoot() {
     try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
       return lines
           .filter(l -> l.startsWith("Uid:"))
-          .map(l -> l.split("\\s+")[2]) // "Uid:" real effective saved fs
+          .map(l -> l.split("\\s+", -1)[2]) // "Uid:" real effective saved fs
           .anyMatch("0"::equals);
     } catch (IOException | RuntimeException e) {
       return false;

@@ -144,7 +144,7 @@ final class FirewallCmd {
       }
       key = line.substring(0, colon).strip();
       List<String> values = new ArrayList<>();
-      for (String v : line.substring(colon + 1).strip().split(" ")) {
+      for (String v : line.substring(colon + 1).strip().split(" ", -1)) {
         if (!v.isEmpty()) {
           values.add(v);
         }

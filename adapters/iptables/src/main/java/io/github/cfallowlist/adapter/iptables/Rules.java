@@ -143,47 +143,50 @@ final class Rules {
     if (target.isEmpty()) {
       return Optional.empty();
     }
-    switch (target.get()) {
-      case "ACCEPT":
-        Optional<String> source = value(groups, "-s");
-        if (source.isPresent()) {
-          try {
-            return Optional.of(new RangeAccept(Cidr.parse(source.get())));
-          } catch (IllegalArgumentException e) {
-            return Optional.empty();
-          }
-        }
-        for (IpFamily family : IpFamily.values()) {
-          if (groups.contains("--match-set " + setName(family) + " src")) {
-            return Optional.of(new SetAccept(family));
-          }
-        }
+    return switch (target.get()) {
+      case "ACCEPT" -> accept(groups);
+      case "RETURN" -> Optional.of(new Final(Mode.ALLOW));
+      case "REJECT" -> Optional.of(new Final(Mode.RESTRICT));
+      case CHAIN -> jump(groups);
+      default -> Optional.empty();
+    };
+  }
+
+  private static Optional<Rule> accept(List<String> groups) {
+    Optional<String> source = value(groups, "-s");
+    if (source.isPresent()) {
+      try {
+        return Optional.of(new RangeAccept(Cidr.parse(source.get())));
+      } catch (IllegalArgumentException e) {
         return Optional.empty();
-      case "RETURN":
-        return Optional.of(new Final(Mode.ALLOW));
-      case "REJECT":
-        return Optional.of(new Final(Mode.RESTRICT));
-      case CHAIN:
-        Optional<String> dports = value(groups, "--dports");
-        if (dports.isPresent()) {
-          List<Integer> ports = new ArrayList<>();
-          for (String p : dports.get().split(",", -1)) {
-            Optional<Integer> port = port(p);
-            if (port.isEmpty()) {
-              return Optional.empty();
-            }
-            ports.add(port.get());
-          }
-          return ports.size() > MULTIPORT_MAX
-              ? Optional.empty()
-              : Optional.of(new Jump(multiportJump(ports)));
-        }
-        return value(groups, "--ctorigdstport")
-            .flatMap(Rules::port)
-            .map(p -> new Jump(conntrackJump(p)));
-      default:
-        return Optional.empty();
+      }
     }
+    for (IpFamily family : IpFamily.values()) {
+      if (groups.contains("--match-set " + setName(family) + " src")) {
+        return Optional.of(new SetAccept(family));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Rule> jump(List<String> groups) {
+    Optional<String> dports = value(groups, "--dports");
+    if (dports.isPresent()) {
+      List<Integer> ports = new ArrayList<>();
+      for (String p : dports.get().split(",", -1)) {
+        Optional<Integer> port = port(p);
+        if (port.isEmpty()) {
+          return Optional.empty();
+        }
+        ports.add(port.get());
+      }
+      return ports.size() > MULTIPORT_MAX
+          ? Optional.empty()
+          : Optional.of(new Jump(multiportJump(ports)));
+    }
+    return value(groups, "--ctorigdstport")
+        .flatMap(Rules::port)
+        .map(p -> new Jump(conntrackJump(p)));
   }
 
   private static Optional<Integer> port(String text) {
@@ -206,7 +209,7 @@ final class Rules {
    * src}), sorted; empty when it holds an option we never write.
    */
   static Optional<List<String>> groups(String spec) {
-    String[] tokens = spec.strip().split("\\s+");
+    String[] tokens = spec.strip().split("\\s+", -1);
     List<String> groups = new ArrayList<>();
     int i = 0;
     while (i < tokens.length) {

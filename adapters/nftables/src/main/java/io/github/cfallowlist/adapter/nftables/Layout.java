@@ -31,7 +31,7 @@ record Layout(String family, String table, boolean ownTable) {
       return new Layout(OWN_FAMILY, OWN_TABLE, true);
     }
     String value = options.setting(SETTING).get();
-    String[] words = value.strip().split("\\s+");
+    String[] words = value.strip().split("\\s+", -1);
     if (words.length != 2 || !FAMILIES.contains(words[0]) || !NAME.matcher(words[1]).matches()) {
       throw new CfAllowlistException(
           "nftables: --nft-table '"

@@ -149,7 +149,7 @@ final class NginxConfig {
                 + "'), so this file was not written by cf-allowlist");
       }
       directives = true;
-      String[] words = line.split("\\s+");
+      String[] words = line.split("\\s+", 0);
       String keyword = words[0];
       String argument =
           words.length == 2 && words[1].endsWith(";")

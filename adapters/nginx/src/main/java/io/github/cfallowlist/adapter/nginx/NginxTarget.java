@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The {@code nginx} target: an include file that makes nginx take the visitor's address from {@code
@@ -318,14 +319,13 @@ public final class NginxTarget implements Target {
 
   /** nginx's first error line; warnings such as a useless {@code user} directive come first. */
   static String nginxError(CommandResult result) {
-    for (String text : List.of(result.stderr(), result.stdout())) {
-      for (String line : text.split("\n")) {
-        if (line.contains("[emerg]") || line.contains("[alert]") || line.contains("[crit]")) {
-          return withoutLogPrefix(line.strip());
-        }
-      }
-    }
-    return withoutLogPrefix(result.firstErrorLine());
+    return withoutLogPrefix(
+        Stream.of(result.stderr(), result.stdout())
+            .flatMap(String::lines)
+            .filter(l -> l.contains("[emerg]") || l.contains("[alert]") || l.contains("[crit]"))
+            .map(String::strip)
+            .findFirst()
+            .orElse(result.firstErrorLine()));
   }
 
   /**

@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -109,10 +110,13 @@ class NginxApplyTest {
         .extracting(Command::argv)
         .containsExactly(List.of("nginx", "-t"), List.of("nginx", "-s", "reload"));
     assertThat(runner.commands()).extracting(Command::modifies).containsExactly(false, true);
-    try (Stream<Path> left =
-        Stream.concat(Files.list(realIp.getParent()), Files.list(allow.getParent()))) {
-      assertThat(left).as("no temporary file left behind").containsExactlyInAnyOrder(realIp, allow);
+    List<Path> left = new ArrayList<>();
+    for (Path dir : List.of(realIp.getParent(), allow.getParent())) {
+      try (Stream<Path> files = Files.list(dir)) {
+        files.forEach(left::add);
+      }
     }
+    assertThat(left).as("no temporary file left behind").containsExactlyInAnyOrder(realIp, allow);
   }
 
   @Test

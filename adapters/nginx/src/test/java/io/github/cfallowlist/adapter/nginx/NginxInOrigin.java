@@ -133,7 +133,7 @@ final class NginxInOrigin implements AutoCloseable {
 
   /** The {@code $remote_addr} nginx logged for {@code response}'s request. */
   String remoteAddr(Response response) {
-    return logged(response).split(" ")[1];
+    return logged(response).split(" ", -1)[1];
   }
 
   private String logged(Response response) {
