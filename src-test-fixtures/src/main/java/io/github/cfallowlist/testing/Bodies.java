@@ -42,12 +42,12 @@ public final class Bodies {
     return load("challenge.html");
   }
 
-  /** The recorded API body with {@code replacement} put in place of the IPv4 list's entries. */
+  /** The recorded API body with {@code entries} in place of the IPv4 list. */
   public static String apiWithIpv4(String... entries) {
     return api().replaceFirst("\"ipv4_cidrs\":\\[[^]]*]", "\"ipv4_cidrs\":" + jsonArray(entries));
   }
 
-  /** The recorded API body with {@code replacement} put in place of the IPv6 list's entries. */
+  /** The recorded API body with {@code entries} in place of the IPv6 list. */
   public static String apiWithIpv6(String... entries) {
     return api().replaceFirst("\"ipv6_cidrs\":\\[[^]]*]", "\"ipv6_cidrs\":" + jsonArray(entries));
   }
