@@ -149,26 +149,30 @@ class ApplySystemTest {
     assertThat(ruleset()).doesNotContain("cf_allowlist");
   }
 
+  /** Applies nftables, iptables and nginx in one run; nginx is "tested" with {@code test}. */
+  private Netns.Result applyThreeTargets(Path nginxFile, String test) {
+    return cli(
+        "apply",
+        "--source",
+        "embedded",
+        "--target",
+        "nftables",
+        "--target",
+        "iptables",
+        "--target",
+        "nginx",
+        "--nginx-file",
+        nginxFile.toString(),
+        "--nginx-test-command",
+        test,
+        "--nginx-reload-command",
+        "true");
+  }
+
   @Test
   void severalTargetsAreAppliedInTurnAndAFailureIsReported() throws Exception {
     Path nginxFile = dir.resolve("cloudflare-real-ip.conf");
-    Netns.Result run =
-        cli(
-            "apply",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--target",
-            "iptables",
-            "--target",
-            "nginx",
-            "--nginx-file",
-            nginxFile.toString(),
-            "--nginx-test-command",
-            "false",
-            "--nginx-reload-command",
-            "true");
+    Netns.Result run = applyThreeTargets(nginxFile, "false");
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.stdout()).contains("nftables: applied").contains("iptables: applied");
     assertThat(run.stderr()).startsWith("cf-allowlist: nginx: ").contains("false");
@@ -176,23 +180,7 @@ class ApplySystemTest {
     assertThat(ns.execChecked("iptables-save").stdout())
         .contains("-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT");
 
-    Netns.Result fixed =
-        cli(
-            "apply",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--target",
-            "iptables",
-            "--target",
-            "nginx",
-            "--nginx-file",
-            nginxFile.toString(),
-            "--nginx-test-command",
-            "true",
-            "--nginx-reload-command",
-            "true");
+    Netns.Result fixed = applyThreeTargets(nginxFile, "true");
     assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
     assertThat(fixed.stdout())
         .contains("nftables: in sync")

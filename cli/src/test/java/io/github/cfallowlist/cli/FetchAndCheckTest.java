@@ -216,21 +216,24 @@ class FetchAndCheckTest {
     assertThat(run.err()).contains("--jdcloud works only with --source cloudflare");
   }
 
+  private CliRun fetchTextLists() {
+    return CliRun.of(
+        "fetch",
+        "--source",
+        "cloudflare-text",
+        "--text-urls",
+        server.url("/ips-v4") + "," + server.url("/ips-v6"),
+        "--state-dir",
+        state.toString());
+  }
+
   @Test
   void textListsFollowARedirectAndTolerateAMissingFinalNewline() {
     server.enqueue(
         new MockResponse.Builder().code(301).addHeader("Location", "/moved/ips-v4").build());
     server.enqueue(ok(Bodies.textV4()));
     server.enqueue(ok(Bodies.textV6()));
-    CliRun run =
-        CliRun.of(
-            "fetch",
-            "--source",
-            "cloudflare-text",
-            "--text-urls",
-            server.url("/ips-v4") + "," + server.url("/ips-v6"),
-            "--state-dir",
-            state.toString());
+    CliRun run = fetchTextLists();
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out().lines()).hasSize(22).contains("131.0.72.0/22", "2c0f:f248::/32");
   }
@@ -240,15 +243,7 @@ class FetchAndCheckTest {
     server.enqueue(
         ok(Bodies.textV4().replace("131.0.72.0/22\n", "131.0.72.0/22") + Bodies.textV6()));
     server.enqueue(ok(Bodies.textV6()));
-    CliRun run =
-        CliRun.of(
-            "fetch",
-            "--source",
-            "cloudflare-text",
-            "--text-urls",
-            server.url("/ips-v4") + "," + server.url("/ips-v6"),
-            "--state-dir",
-            state.toString());
+    CliRun run = fetchTextLists();
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("'131.0.72.0/222400:cb00::/32' is not a valid CIDR");
     assertThat(run.errIsOneSentence()).isTrue();

@@ -4,12 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RenderAndPlanTest {
   @TempDir Path dir;
+
+  /** {@code plan --target nftables} on the embedded list against {@code current}. */
+  private static CliRun planNftables(String current, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("plan", "--source", "embedded", "--target", "nftables", "--current", current));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
 
   private static Path examples() {
     // Tests run from the module directory; the examples live beside the README.
@@ -50,9 +61,7 @@ class RenderAndPlanTest {
                 .exitCode())
         .isZero();
     assertThat(file).content().contains("flush set inet cf_allowlist cloudflare_v4");
-    CliRun plan =
-        CliRun.of(
-            "plan", "--source", "embedded", "--target", "nftables", "--current", file.toString());
+    CliRun plan = planNftables(file.toString());
     assertThat(plan.exitCode()).isZero();
     assertThat(plan.out()).isEqualTo("nftables: no changes (22 ranges)\n");
   }
@@ -91,15 +100,7 @@ class RenderAndPlanTest {
 
   @Test
   void planAgainstAnOlderListExitsTwoWithDiffAndSummary() {
-    CliRun run =
-        CliRun.of(
-            "plan",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--current",
-            examples().resolve("cf_allowlist-2021-03.nft").toString());
+    CliRun run = planNftables(examples().resolve("cf_allowlist-2021-03.nft").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out())
         .contains("--- current/cf_allowlist.nft")
@@ -113,16 +114,7 @@ class RenderAndPlanTest {
   @Test
   void planJsonListsAddedRemovedAndUnchanged() {
     CliRun run =
-        CliRun.of(
-            "plan",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--current",
-            examples().resolve("cf_allowlist-2021-03.nft").toString(),
-            "--format",
-            "json");
+        planNftables(examples().resolve("cf_allowlist-2021-03.nft").toString(), "--format", "json");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out())
         .contains("\"added\":[\"104.16.0.0/13\",\"104.24.0.0/14\"]")
@@ -132,15 +124,7 @@ class RenderAndPlanTest {
 
   @Test
   void planOfTheCommittedExampleIsInSync() {
-    CliRun run =
-        CliRun.of(
-            "plan",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--current",
-            examples().resolve("cf_allowlist.nft").toString());
+    CliRun run = planNftables(examples().resolve("cf_allowlist.nft").toString());
     assertThat(run.exitCode()).isZero();
   }
 
@@ -151,9 +135,7 @@ class RenderAndPlanTest {
         "render", "--source", "embedded", "--target", "nftables", "--output", file.toString());
     Files.writeString(
         file, Files.readString(file).replace("\t131.0.72.0/22,", "\t131.0.72.0/22, 10.0.0.0/8,"));
-    CliRun run =
-        CliRun.of(
-            "plan", "--source", "embedded", "--target", "nftables", "--current", file.toString());
+    CliRun run = planNftables(file.toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("131.0.72.0/22, 10.0.0.0/8");
     assertThat(run.errIsOneSentence()).isTrue();
@@ -161,15 +143,7 @@ class RenderAndPlanTest {
 
   @Test
   void planWithAMissingCurrentFileExitsOne() {
-    CliRun run =
-        CliRun.of(
-            "plan",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--current",
-            dir.resolve("absent.nft").toString());
+    CliRun run = planNftables(dir.resolve("absent.nft").toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("absent.nft: no such file");
   }

@@ -29,6 +29,17 @@ final class NginxPrefix implements AutoCloseable {
     this.dir = dir;
   }
 
+  /** The http-level temp paths nginx needs when it runs without root's default directories. */
+  static String tempPaths(String dir) {
+    StringBuilder out = new StringBuilder();
+    for (String kind : new String[] {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+      String sub = kind.equals("client_body") ? "body" : kind;
+      out.append("  ").append(kind).append("_temp_path ").append(dir).append("/tmp/").append(sub);
+      out.append(";\n");
+    }
+    return out.toString();
+  }
+
   static NginxPrefix create() {
     try {
       Path dir = Files.createTempDirectory("cf-allowlist-nginx");
@@ -113,21 +124,7 @@ final class NginxPrefix implements AutoCloseable {
             + "/error.log notice;\n"
             + "events { worker_connections 64; }\n"
             + "http {\n"
-            + "  client_body_temp_path "
-            + d
-            + "/tmp/body;\n"
-            + "  proxy_temp_path "
-            + d
-            + "/tmp/proxy;\n"
-            + "  fastcgi_temp_path "
-            + d
-            + "/tmp/fastcgi;\n"
-            + "  uwsgi_temp_path "
-            + d
-            + "/tmp/uwsgi;\n"
-            + "  scgi_temp_path "
-            + d
-            + "/tmp/scgi;\n"
+            + NginxPrefix.tempPaths(d)
             + "  log_format cfa '$request_uri $remote_addr $realip_remote_addr $status';\n"
             + "  access_log "
             + d

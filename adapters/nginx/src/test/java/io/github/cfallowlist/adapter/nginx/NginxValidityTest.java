@@ -57,21 +57,7 @@ class NginxValidityTest {
             + "/error.log;\n"
             + "events {}\n"
             + "http {\n"
-            + "  client_body_temp_path "
-            + d
-            + "/tmp/body;\n"
-            + "  proxy_temp_path "
-            + d
-            + "/tmp/proxy;\n"
-            + "  fastcgi_temp_path "
-            + d
-            + "/tmp/fastcgi;\n"
-            + "  uwsgi_temp_path "
-            + d
-            + "/tmp/uwsgi;\n"
-            + "  scgi_temp_path "
-            + d
-            + "/tmp/scgi;\n"
+            + NginxPrefix.tempPaths(d)
             + "  access_log off;\n"
             + "  include "
             + realIp
