@@ -1,19 +1,38 @@
 package io.github.cfallowlist;
 
 /**
- * An apply did not complete. The message says what failed and whether the previous state was put
- * back.
+ * An apply did not complete. {@link #outcome()} says, as data, what the target left behind; the
+ * message is for people.
  */
 public final class ApplyFailedException extends CfAllowlistException {
   private static final long serialVersionUID = 1L;
 
-  /** An apply failure described by {@code message}. */
-  public ApplyFailedException(String message) {
-    super(message);
+  private final Outcome outcome;
+
+  /**
+   * An apply failure described by {@code message} that left the target as {@code outcome} says.
+   *
+   * @param outcome {@link Outcome#FAILED_UNCHANGED}, {@link Outcome#FAILED_RESTORED} or {@link
+   *     Outcome#STATE_UNKNOWN}
+   */
+  public ApplyFailedException(String message, Outcome outcome) {
+    this(message, outcome, null);
   }
 
-  /** An apply failure described by {@code message}, caused by {@code cause}. */
-  public ApplyFailedException(String message, Throwable cause) {
+  /** As {@link #ApplyFailedException(String, Outcome)}, caused by {@code cause}. */
+  public ApplyFailedException(String message, Outcome outcome, Throwable cause) {
     super(message, cause);
+    if (outcome == null
+        || !(outcome == Outcome.FAILED_UNCHANGED
+            || outcome == Outcome.FAILED_RESTORED
+            || outcome == Outcome.STATE_UNKNOWN)) {
+      throw new IllegalArgumentException("outcome " + outcome + " is not a failure outcome");
+    }
+    this.outcome = outcome;
+  }
+
+  /** What the failed apply left behind. */
+  public Outcome outcome() {
+    return outcome;
   }
 }

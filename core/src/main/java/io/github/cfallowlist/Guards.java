@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The safety guards every list passes before anything is applied, as one pure validation step.
@@ -181,6 +182,34 @@ public record Guards(
                 plan.target(),
                 100.0 * removed / before,
                 100 * maxShrink));
+      }
+    }
+  }
+
+  /**
+   * The guard every firewall target runs before rendering a restriction: in {@link Mode#RESTRICT}
+   * each family in use must hold at least one range, since a restrict rule over an empty set would
+   * refuse everyone, Cloudflare included, on the managed ports.
+   *
+   * @throws CfAllowlistException naming the target and the empty family
+   */
+  public static void requireRangesToRestrict(
+      String target, RangeSet ranges, TargetOptions options) {
+    if (options.mode() != Mode.RESTRICT) {
+      return;
+    }
+    for (IpFamily family : options.families().members()) {
+      if (ranges.get(family).isEmpty()) {
+        throw new CfAllowlistException(
+            target
+                + ": there is no "
+                + family
+                + " range to allow, and restricting with an empty list would refuse everyone on"
+                + " ports "
+                + options.ports().stream().map(String::valueOf).collect(Collectors.joining(", "))
+                + "; use --family to leave "
+                + family
+                + " out; nothing was changed");
       }
     }
   }

@@ -4,38 +4,41 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a target would change: the ranges added, removed and kept per family, and a unified diff of
- * the configuration text.
+ * What a target would change: the ranges added, removed and kept per family, objects left over from
+ * other options that the change removes, and a unified diff of the configuration text.
  *
- * @param target the target's name
- * @param currentConfig the configuration in place now, empty when the target holds none of its
- *     objects
- * @param current the ranges in place now (empty when nothing is installed)
- * @param snapshot the validated ranges to put in place
- * @param desiredConfig the configuration that holds them
+ * <p>A plan is built only by {@link #compute} (from a current configuration to a snapshot) or
+ * {@link #removal} (from a current configuration to nothing), so its parts always agree.
  */
-public record Plan(
-    String target,
-    Optional<Rendered> currentConfig,
-    RangeSet current,
-    RangeSnapshot snapshot,
-    Rendered desiredConfig) {
+public final class Plan {
+  private final String target;
+  private final Optional<Rendered> currentConfig;
+  private final RangeSet current;
+  private final RangeSnapshot snapshot;
+  private final Optional<Rendered> desiredConfig;
+  private final List<String> leftovers;
 
-  /** Checks every component is present. */
-  public Plan {
-    if (target == null
-        || currentConfig == null
-        || current == null
-        || snapshot == null
-        || desiredConfig == null) {
-      throw new IllegalArgumentException("plan components must not be null");
-    }
+  private Plan(
+      String target,
+      Optional<Rendered> currentConfig,
+      RangeSet current,
+      RangeSnapshot snapshot,
+      Optional<Rendered> desiredConfig,
+      List<String> leftovers) {
+    this.target = target;
+    this.currentConfig = currentConfig;
+    this.current = current;
+    this.snapshot = snapshot;
+    this.desiredConfig = desiredConfig;
+    this.leftovers = List.copyOf(leftovers);
   }
 
   /**
@@ -46,9 +49,88 @@ public record Plan(
    */
   public static Plan compute(
       Target target, RangeSnapshot snapshot, TargetOptions options, Optional<Rendered> current) {
+    return compute(target, snapshot, options, current, List.of());
+  }
+
+  /**
+   * As {@link #compute(Target, RangeSnapshot, TargetOptions, Optional)}, with objects the target
+   * owns that these options would not create ({@link Target#leftovers}); applying the plan removes
+   * them.
+   */
+  public static Plan compute(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetOptions options,
+      Optional<Rendered> current,
+      List<String> leftovers) {
+    requireNonNull(target, snapshot, options, current, leftovers);
     RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
     return new Plan(
-        target.name(), current, currentRanges, snapshot, target.render(snapshot, options));
+        target.name(),
+        current,
+        currentRanges,
+        snapshot,
+        Optional.of(target.render(snapshot, options)),
+        leftovers);
+  }
+
+  /**
+   * The plan that removes everything {@code target} owns: {@code current} and {@code leftovers}.
+   */
+  public static Plan removal(
+      Target target, TargetOptions options, Optional<Rendered> current, List<String> leftovers) {
+    requireNonNull(target, options, current, leftovers);
+    RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
+    RangeSnapshot nothing = RangeSnapshot.live(RangeSet.empty(), "uninstall");
+    return new Plan(target.name(), current, currentRanges, nothing, Optional.empty(), leftovers);
+  }
+
+  private static void requireNonNull(Object... parts) {
+    for (Object o : parts) {
+      if (o == null) {
+        throw new IllegalArgumentException("plan components must not be null");
+      }
+    }
+  }
+
+  /** The target's name. */
+  public String target() {
+    return target;
+  }
+
+  /** The configuration in place now, empty when the target holds none of its objects. */
+  public Optional<Rendered> currentConfig() {
+    return currentConfig;
+  }
+
+  /** The ranges in place now (empty when nothing is installed). */
+  public RangeSet current() {
+    return current;
+  }
+
+  /** The validated ranges to put in place (empty for a removal). */
+  public RangeSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /**
+   * The configuration that holds them.
+   *
+   * @throws IllegalStateException for a {@linkplain #isRemoval() removal}, which has none
+   */
+  public Rendered desiredConfig() {
+    return desiredConfig.orElseThrow(
+        () -> new IllegalStateException("a removal plan has no desired configuration"));
+  }
+
+  /** Objects this target owns that the current options would not create; applying removes them. */
+  public List<String> leftovers() {
+    return leftovers;
+  }
+
+  /** Whether this plan removes everything the target owns. */
+  public boolean isRemoval() {
+    return desiredConfig.isEmpty();
   }
 
   /** The ranges to put in place. */
@@ -79,53 +161,70 @@ public record Plan(
 
   /** Whether nothing is installed yet. */
   public boolean isInstall() {
-    return currentConfig.isEmpty();
+    return currentConfig.isEmpty() && !isRemoval();
   }
 
   /**
-   * Whether applying would change anything: an install, a range added or removed, or any other
-   * difference in the configuration below its header (ports, mode, rules).
+   * Whether applying would change anything: an install, a removal of something present, a range
+   * added or removed, a leftover to remove, or any other difference in the configuration below its
+   * header (ports, mode, rules).
    */
   public boolean hasChanges() {
+    if (!leftovers.isEmpty()) {
+      return true;
+    }
+    if (isRemoval()) {
+      return currentConfig.isPresent();
+    }
     if (isInstall() || !current.equals(desired())) {
       return true;
     }
     Rendered now = currentConfig.get();
-    if (now.files().size() != desiredConfig.files().size()) {
+    Rendered want = desiredConfig.get();
+    if (now.files().size() != want.files().size()) {
       return true;
     }
-    for (Rendered.File want : desiredConfig.files()) {
-      Optional<Rendered.File> have = now.file(want.name());
-      if (have.isEmpty() || !have.get().body().equals(want.body())) {
+    for (Rendered.File w : want.files()) {
+      Optional<Rendered.File> have = now.file(w.name());
+      if (have.isEmpty() || !have.get().body().equals(w.body())) {
         return true;
       }
     }
     return false;
   }
 
-  /** A unified diff from the current to the desired configuration, empty when they are equal. */
+  /**
+   * A unified diff from the current to the desired configuration (for a removal, to nothing), empty
+   * when they are equal; each leftover to remove is a line {@code # remove leftover: ...}.
+   */
   public String diff() {
     StringBuilder out = new StringBuilder();
-    for (Rendered.File want : desiredConfig.files()) {
-      String have =
-          currentConfig.flatMap(c -> c.file(want.name())).map(Rendered.File::content).orElse("");
-      if (have.equals(want.content())) {
+    Set<String> names = new LinkedHashSet<>();
+    desiredConfig.ifPresent(d -> d.files().forEach(f -> names.add(f.name())));
+    currentConfig.ifPresent(c -> c.files().forEach(f -> names.add(f.name())));
+    for (String name : names) {
+      String have = content(currentConfig, name);
+      String want = content(desiredConfig, name);
+      if (have.equals(want)) {
         continue;
       }
-      List<String> a = lines(have);
-      List<String> b = lines(want.content());
+      List<String> a = have.lines().toList();
+      List<String> b = want.lines().toList();
       List<String> diff =
           UnifiedDiffUtils.generateUnifiedDiff(
-              "current/" + want.name(), "desired/" + want.name(), a, DiffUtils.diff(a, b), 3);
+              "current/" + name, "desired/" + name, a, DiffUtils.diff(a, b), 3);
       for (String line : diff) {
         out.append(line).append('\n');
       }
     }
+    for (String leftover : leftovers) {
+      out.append("# remove leftover: ").append(leftover).append('\n');
+    }
     return out.toString();
   }
 
-  private static List<String> lines(String text) {
-    return text.lines().toList();
+  private static String content(Optional<Rendered> config, String name) {
+    return config.flatMap(c -> c.file(name)).map(Rendered.File::content).orElse("");
   }
 
   /**
@@ -144,18 +243,58 @@ public record Plan(
         parts.add(family + (a > 0 ? " +" + a : "") + (r > 0 ? " -" + r : ""));
       }
     }
+    String leftoverNote =
+        leftovers.isEmpty() ? "" : "; removes leftover " + String.join(", ", leftovers);
     if (!hasChanges()) {
-      return String.format(Locale.ROOT, "no changes (%d ranges)", desired().size());
+      return isRemoval()
+          ? "nothing to remove"
+          : String.format(Locale.ROOT, "no changes (%d ranges)", desired().size());
+    }
+    if (isRemoval()) {
+      return String.format(Locale.ROOT, "removes everything (%d ranges)", removed) + leftoverNote;
     }
     if (added == 0 && removed == 0) {
-      return "ranges unchanged (" + desired().size() + "), configuration changes";
+      return "ranges unchanged ("
+          + desired().size()
+          + ")"
+          + (configurationDiffers() ? ", configuration changes" : "")
+          + leftoverNote;
     }
     return String.format(
-        Locale.ROOT,
-        "+%d -%d ranges (%s)%s",
-        added,
-        removed,
-        String.join(", ", parts),
-        isInstall() ? ", new install" : "");
+            Locale.ROOT,
+            "+%d -%d ranges (%s)%s",
+            added,
+            removed,
+            String.join(", ", parts),
+            isInstall() ? ", new install" : "")
+        + leftoverNote;
+  }
+
+  private boolean configurationDiffers() {
+    if (isRemoval() || currentConfig.isEmpty()) {
+      return true;
+    }
+    Plan without = new Plan(target, currentConfig, current, snapshot, desiredConfig, List.of());
+    return without.hasChanges();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Plan p
+        && target.equals(p.target)
+        && currentConfig.equals(p.currentConfig)
+        && snapshot.equals(p.snapshot)
+        && desiredConfig.equals(p.desiredConfig)
+        && leftovers.equals(p.leftovers);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(target, currentConfig, snapshot, desiredConfig, leftovers);
+  }
+
+  @Override
+  public String toString() {
+    return "Plan[" + target + ": " + summary() + "]";
   }
 }

@@ -30,4 +30,13 @@ public record RangeSnapshot(
   public RangeSnapshot withRanges(RangeSet other) {
     return new RangeSnapshot(other, source, etag, fetchedAt);
   }
+
+  /**
+   * The provenance used when a target renders what it read from the live system: the source is
+   * {@code live TARGET}, with no etag and no fetch time, so the same live state always renders the
+   * same bytes.
+   */
+  public static RangeSnapshot live(RangeSet ranges, String target) {
+    return new RangeSnapshot(ranges, "live " + target, Optional.empty(), Instant.EPOCH);
+  }
 }

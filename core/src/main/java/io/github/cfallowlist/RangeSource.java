@@ -69,4 +69,49 @@ public interface RangeSource {
   static RangeSource embedded() {
     return Sources.embedded();
   }
+
+  /**
+   * The last good snapshot saved in {@code state}: for a run that should use it on purpose (and,
+   * through {@link Fallback}, when the network is down at boot). It is validated again like any
+   * other source.
+   */
+  static RangeSource lastGood(StateDir state) {
+    return Sources.lastGood(state);
+  }
+
+  /**
+   * Whether a good list from this source is saved as the last good snapshot (true for the
+   * Cloudflare sources, which need the network; false for files and the embedded list).
+   */
+  default boolean isRemote() {
+    return false;
+  }
+
+  /**
+   * The source a name stands for, with the default transport: {@code cloudflare}, {@code
+   * cloudflare-text}, {@code embedded}, {@code last-good} (from {@code state}) or {@code
+   * file:PATH}.
+   *
+   * @throws IllegalArgumentException naming the accepted names when {@code spec} is none of them
+   */
+  static RangeSource parse(String spec, StateDir state) {
+    if (spec == null) {
+      throw new IllegalArgumentException("spec == null");
+    }
+    return switch (spec) {
+      case "cloudflare" -> cloudflare();
+      case "cloudflare-text" -> cloudflareText();
+      case "embedded" -> embedded();
+      case "last-good" -> lastGood(state);
+      default -> {
+        if (spec.startsWith("file:") && spec.length() > "file:".length()) {
+          yield file(Path.of(spec.substring("file:".length())));
+        }
+        throw new IllegalArgumentException(
+            "--source '"
+                + Printable.of(spec)
+                + "' is not one of cloudflare, cloudflare-text, embedded, last-good, file:PATH");
+      }
+    };
+  }
 }

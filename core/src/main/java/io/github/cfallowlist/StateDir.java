@@ -7,14 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The state directory: the last good snapshot (written atomically) and the lock that keeps runs
@@ -31,9 +26,6 @@ import java.util.Set;
 public final class StateDir {
   static final String LAST_GOOD = "last-good.json";
   static final String LOCK = "lock";
-
-  private static final Set<PosixFilePermission> DEFAULT_MODE =
-      PosixFilePermissions.fromString("rw-r--r--");
 
   private final Path dir;
 
@@ -123,36 +115,8 @@ public final class StateDir {
     map.put("fetched_at", snapshot.fetchedAt().toString());
     map.put("ipv4", snapshot.ranges().ipv4().stream().map(Cidr::toString).toList());
     map.put("ipv6", snapshot.ranges().ipv6().stream().map(Cidr::toString).toList());
-    writeAtomically(dir.resolve(LAST_GOOD), JSON.std.asString(map) + "\n");
+    AtomicFiles.write(dir.resolve(LAST_GOOD), JSON.std.asString(map) + "\n");
     return true;
-  }
-
-  /**
-   * Writes {@code content} to {@code file} through a temporary file in the same directory and an
-   * atomic rename, so readers see the old or the new content, never a mix. An existing file keeps
-   * its mode; a new one gets {@code rw-r--r--}.
-   */
-  public static void writeAtomically(Path file, String content) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Set<PosixFilePermission> mode =
-        Files.exists(file) ? Files.getPosixFilePermissions(file) : DEFAULT_MODE;
-    Path tmp = Files.createTempFile(parent, "." + file.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-        ch.force(true);
-      }
-      // Set after creation: temporary files start as rw------- and a create mode is cut by umask.
-      Files.setPosixFilePermissions(tmp, mode);
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 
   /**

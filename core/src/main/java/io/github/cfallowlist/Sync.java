@@ -2,11 +2,14 @@ package io.github.cfallowlist;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * The sync engine: plans against the live system, applies, reads back and verifies, and puts the
- * previous state back when verification fails.
+ * The engine for one target: plans against the live system, checks the shrink guard, applies, reads
+ * back and verifies, and after any failure reads the live state again to report what is really
+ * there (putting the previous state back when it is neither old nor new). {@link Run} drives it for
+ * a whole run; it is public for callers that hold a snapshot already.
  */
 public final class Sync {
   private static final System.Logger LOG = System.getLogger(Sync.class.getName());
@@ -14,99 +17,316 @@ public final class Sync {
   private Sync() {}
 
   /**
-   * The plan from what {@code target} holds on the live system to {@code snapshot}. Runs only read
-   * commands.
+   * The plan from what {@code target} holds on the live system to {@code snapshot}, leftovers
+   * included. Runs only read commands.
+   *
+   * @throws IllegalArgumentException for an unknown setting or a malformed value
    */
   public static Plan plan(Target target, RangeSnapshot snapshot, TargetContext context)
       throws IOException {
     requireLive(target);
-    Optional<Rendered> current = target.readLive(context);
-    return Plan.compute(target, snapshot, context.options(), current);
+    checkSettings(target, context.options());
+    try {
+      Optional<Rendered> current = target.readLive(context);
+      List<String> leftovers = target.leftovers(context);
+      return Plan.compute(target, snapshot, context.options(), current, leftovers);
+    } catch (ToolNotFoundException e) {
+      throw missingTool(target, e);
+    }
   }
 
   /**
-   * Makes {@code target} hold {@code snapshot}'s ranges. When the live system is already in sync,
-   * runs only reads and returns the empty plan. Otherwise checks the shrink guard, applies, reads
-   * back and verifies.
+   * Makes {@code target} hold {@code snapshot}'s ranges, or with {@code dryRun} only says whether
+   * it would. Never throws for a failure of the target: the result's outcome says what happened.
    *
-   * @return the plan that was applied (or found to need nothing)
-   * @throws RejectedRangesException when the shrink guard refuses the plan (nothing changed)
-   * @throws ApplyFailedException when the apply or its verification failed; the message says
-   *     whether the previous state was put back
+   * @throws IllegalArgumentException for an unknown setting or a malformed value (nothing read)
    */
-  public static Plan apply(
-      Target target, RangeSnapshot snapshot, TargetContext context, Guards guards)
-      throws IOException {
-    Plan plan = plan(target, snapshot, context);
+  public static TargetResult sync(
+      Target target, RangeSnapshot snapshot, TargetContext context, Guards guards, boolean dryRun) {
+    requireLive(target);
+    checkSettings(target, context.options());
+    Plan plan;
+    try {
+      plan = plan(target, snapshot, context);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.failed(target, message(e) + "; nothing was changed");
+    }
+    TargetResult judged = judge(target, plan, context.options(), guards);
+    if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
+      return judged;
+    }
+    return applyAndVerify(target, plan, context, () -> target.apply(plan, context));
+  }
+
+  /**
+   * What applying {@code snapshot} over {@code current} (a configuration the target rendered, for
+   * example a file under review; empty for none) would do, without touching the live system: {@link
+   * Outcome#IN_SYNC}, {@link Outcome#WOULD_CHANGE} or {@link Outcome#REFUSED} by the shrink guard,
+   * exactly as {@link #sync} would judge it.
+   *
+   * @throws ConfigParseException when {@code current} is not something the target wrote
+   */
+  public static TargetResult review(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetOptions options,
+      Guards guards,
+      Optional<Rendered> current) {
+    checkSettings(target, options);
+    return judge(target, Plan.compute(target, snapshot, options, current), options, guards);
+  }
+
+  private static TargetResult judge(
+      Target target, Plan plan, TargetOptions options, Guards guards) {
     if (!plan.hasChanges()) {
-      return plan;
+      return TargetResult.of(target, Outcome.IN_SYNC, plan, "in sync, " + plan.summary());
     }
-    guards.withFamilies(context.options().families()).checkShrink(plan);
     try {
-      target.apply(plan, context);
-    } catch (ApplyFailedException e) {
-      throw e;
-    } catch (IOException | CfAllowlistException e) {
-      throw new ApplyFailedException(failureMessage(target, e), e);
+      guards.withFamilies(options.families()).checkShrink(plan);
+    } catch (RejectedRangesException e) {
+      return TargetResult.of(
+          target, Outcome.REFUSED, plan, e.getMessage() + "; nothing was changed");
     }
-    Plan after = plan(target, snapshot, context);
-    if (after.hasChanges()) {
-      LOG.log(Level.WARNING, "{0}: read-back differs from the plan, restoring", target.name());
-      String restored = restore(target, plan, context);
-      throw new ApplyFailedException(
-          target.name()
-              + ": the live state read back after apply did not match the plan ("
-              + after.summary()
-              + "); "
-              + restored);
-    }
-    return plan;
+    return TargetResult.of(target, Outcome.WOULD_CHANGE, plan, "would change " + plan.summary());
   }
 
-  private static String failureMessage(Target target, Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (message.contains("put back")
-        || message.contains("left in place")
-        || message.contains("nothing was changed")) {
-      return message;
+  /**
+   * Removes everything {@code target} owns (leftovers included), or with {@code dryRun} only says
+   * what would be removed. The result's outcome is {@link Outcome#IN_SYNC} when nothing was there.
+   */
+  public static TargetResult remove(Target target, TargetContext context, boolean dryRun) {
+    requireLive(target);
+    checkSettings(target, context.options());
+    Plan plan;
+    try {
+      plan = removalPlan(target, context);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.failed(target, message(e) + "; nothing was changed");
     }
-    return target.name() + " apply failed and the previous state was left in place: " + message;
+    if (!plan.hasChanges()) {
+      return TargetResult.of(target, Outcome.IN_SYNC, plan, "nothing to remove");
+    }
+    if (dryRun) {
+      return TargetResult.of(target, Outcome.WOULD_CHANGE, plan, "would remove " + describe(plan));
+    }
+    return applyAndVerify(target, plan, context, () -> target.uninstall(context));
   }
 
-  private static String restore(Target target, Plan applied, TargetContext context) {
+  private static Plan removalPlan(Target target, TargetContext context) throws IOException {
     try {
+      return Plan.removal(
+          target, context.options(), target.readLive(context), target.leftovers(context));
+    } catch (ToolNotFoundException e) {
+      throw missingTool(target, e);
+    }
+  }
+
+  private static String describe(Plan removal) {
+    return "everything cf-allowlist owned (" + removal.summary() + ")";
+  }
+
+  /** A change to the live system. */
+  private interface Change {
+    void run() throws IOException;
+  }
+
+  private static TargetResult applyAndVerify(
+      Target target, Plan plan, TargetContext context, Change change) {
+    try {
+      change.run();
+    } catch (IOException | RuntimeException e) {
+      Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
+      LOG.log(
+          Level.WARNING,
+          "{0}: apply failed ({1}), reading the live state again",
+          target.name(),
+          claimed);
+      return settle(target, plan, context, message(e), claimed);
+    }
+    Plan after;
+    try {
+      after =
+          plan.isRemoval() ? removalPlan(target, context) : plan(target, plan.snapshot(), context);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.of(
+          target,
+          Outcome.STATE_UNKNOWN,
+          plan,
+          "the change was made but reading it back failed: " + message(e));
+    }
+    if (!after.hasChanges()) {
+      return TargetResult.of(
+          target,
+          Outcome.APPLIED,
+          plan,
+          plan.isRemoval() ? "removed " + describe(plan) : "applied " + plan.summary());
+    }
+    LOG.log(Level.WARNING, "{0}: read-back differs from the plan, restoring", target.name());
+    return restore(
+        target,
+        plan,
+        context,
+        "the live state read back after the change did not match the plan ("
+            + after.summary()
+            + ")");
+  }
+
+  /**
+   * After a failed change: reads the live state and reports it as it is. Old state: unchanged (or
+   * restored, when the target says it put it back). New state: applied. Anything else: the previous
+   * state is put back and verified.
+   */
+  private static TargetResult settle(
+      Target target, Plan plan, TargetContext context, String error, Outcome claimed) {
+    Optional<Rendered> now;
+    List<String> leftoversNow;
+    try {
+      now = target.readLive(context);
+      leftoversNow = target.leftovers(context);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.of(
+          target,
+          Outcome.STATE_UNKNOWN,
+          plan,
+          error
+              + "; reading the live state again also failed, so its state is unknown: "
+              + message(e));
+    }
+    TargetOptions options = context.options();
+    Plan fromNow =
+        plan.isRemoval()
+            ? Plan.removal(target, options, now, leftoversNow)
+            : Plan.compute(target, plan.snapshot(), options, now, leftoversNow);
+    if (!fromNow.hasChanges()) {
+      return TargetResult.of(
+          target,
+          Outcome.APPLIED,
+          plan,
+          (plan.isRemoval() ? "removed " + describe(plan) : "applied " + plan.summary())
+              + " (verified by reading back, although it reported: "
+              + error
+              + ")");
+    }
+    if (now.equals(plan.currentConfig()) && leftoversNow.equals(plan.leftovers())) {
+      return claimed == Outcome.FAILED_RESTORED
+          ? TargetResult.of(
+              target,
+              Outcome.FAILED_RESTORED,
+              plan,
+              error + "; the previous state was put back (verified by reading back)")
+          : TargetResult.of(
+              target,
+              Outcome.FAILED_UNCHANGED,
+              plan,
+              error + "; nothing was changed (verified by reading back)");
+    }
+    return restore(target, plan, context, error);
+  }
+
+  /** Puts the state before {@code applied} back, computed from the live state, and verifies it. */
+  private static TargetResult restore(
+      Target target, Plan applied, TargetContext context, String error) {
+    TargetOptions options = context.options();
+    try {
+      Plan check;
       if (applied.currentConfig().isEmpty()) {
         target.uninstall(context);
+        check = Plan.removal(target, options, target.readLive(context), List.of());
       } else {
-        Rendered previous = applied.currentConfig().get();
-        RangeSet ranges = target.parse(previous, context.options());
+        RangeSet ranges = target.parse(applied.currentConfig().get(), options);
+        RangeSnapshot previous = applied.snapshot().withRanges(ranges);
         Plan back =
-            new Plan(
-                target.name(),
-                target.readLive(context),
-                ranges,
-                applied.snapshot().withRanges(ranges),
-                previous);
-        target.apply(back, context);
+            Plan.compute(
+                target, previous, options, target.readLive(context), target.leftovers(context));
+        if (back.hasChanges()) {
+          target.apply(back, context);
+        }
+        check = Plan.compute(target, previous, options, target.readLive(context));
       }
-      return "the previous state was put back";
+      if (check.hasChanges()) {
+        return TargetResult.of(
+            target,
+            Outcome.STATE_UNKNOWN,
+            applied,
+            error
+                + "; putting the previous state back did not take, the live state differs from it ("
+                + check.summary()
+                + ")");
+      }
+      return TargetResult.of(
+          target,
+          Outcome.FAILED_RESTORED,
+          applied,
+          error + "; the previous state was put back (verified by reading back)");
     } catch (IOException | RuntimeException e) {
-      return "putting the previous state back also failed: " + e.getMessage();
+      return TargetResult.of(
+          target,
+          Outcome.STATE_UNKNOWN,
+          applied,
+          error
+              + "; putting the previous state back also failed, so the state is unknown: "
+              + message(e));
     }
   }
 
   /**
-   * Removes everything {@code target} owns.
+   * Makes {@code target} hold {@code snapshot}'s ranges and returns the plan; the throwing form of
+   * {@link #sync}.
+   *
+   * @throws RejectedRangesException when the shrink guard refuses the plan (nothing changed)
+   * @throws ApplyFailedException when the apply failed; its outcome says what was left behind
+   */
+  public static Plan apply(
+      Target target, RangeSnapshot snapshot, TargetContext context, Guards guards) {
+    return orThrow(sync(target, snapshot, context, guards, false));
+  }
+
+  /**
+   * Removes everything {@code target} owns; the throwing form of {@link #remove}.
    *
    * @return whether anything was there to remove
+   * @throws ApplyFailedException when the removal failed; its outcome says what was left behind
    */
-  public static boolean uninstall(Target target, TargetContext context) throws IOException {
-    requireLive(target);
-    if (target.readLive(context).isEmpty()) {
-      return false;
+  public static boolean uninstall(Target target, TargetContext context) {
+    return orThrow(remove(target, context, false)).hasChanges();
+  }
+
+  private static Plan orThrow(TargetResult result) {
+    return switch (result.outcome()) {
+      case IN_SYNC, APPLIED, WOULD_CHANGE -> result.plan().orElseThrow();
+      case REFUSED -> throw new RejectedRangesException(result.target() + ": " + result.message());
+      default ->
+          throw new ApplyFailedException(
+              result.target() + ": " + result.message(), result.outcome());
+    };
+  }
+
+  /**
+   * Refuses settings {@code target} does not declare and malformed values.
+   *
+   * @throws IllegalArgumentException naming the key or value
+   */
+  public static void checkSettings(Target target, TargetOptions options) {
+    Setting.check(target.name(), target.settings(), options);
+  }
+
+  /** The one-line message of {@code e}. */
+  static String message(Throwable e) {
+    String text = e.getMessage();
+    if (text == null || text.isBlank()) {
+      return e.getClass().getSimpleName();
     }
-    target.uninstall(context);
-    return true;
+    return text.replace('\n', ' ');
+  }
+
+  private static IOException missingTool(Target target, ToolNotFoundException e) {
+    String pkg = target.packages().get(e.program());
+    return new IOException(
+        target.name()
+            + " needs "
+            + e.getMessage()
+            + (pkg == null ? "" : "; install the Debian package " + pkg),
+        e);
   }
 
   private static void requireLive(Target target) {

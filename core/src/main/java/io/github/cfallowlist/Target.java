@@ -1,19 +1,61 @@
 package io.github.cfallowlist;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the ranges go: a firewall or a web server. Implementations are found with {@link
- * java.util.ServiceLoader} and picked by {@link #name()} through {@link Targets}.
+ * Where the ranges go: a firewall or a web server. This is the SPI a new target implements;
+ * implementations are found with {@link java.util.ServiceLoader} (a {@code
+ * META-INF/services/io.github.cfallowlist.Target} file in the jar) and picked by {@link #name()}
+ * through {@link Targets}, so a jar on the class path adds a target with no change to the CLI.
  *
- * <p>A target manages only objects it owns (a table, chain, set or file named for cf-allowlist) and
- * never reads or changes anything else.
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>A target manages only objects it owns (a table, chain, set or file named for cf-allowlist)
+ *       and never reads or changes anything else.
+ *   <li>{@link #render} is a pure function: the same snapshot and options give the same bytes.
+ *       {@link #parse} is its strict inverse and refuses anything the target does not write.
+ *   <li>{@link #readLive} runs only reads and returns the live state rendered the way {@link
+ *       #render} would render it, so that equal states compare equal; anything inside the owned
+ *       objects that the target did not write must show up as a difference (drift), never be
+ *       hidden. It returns empty when none of the owned objects exist.
+ *   <li>{@link #apply} puts the plan's desired configuration in place in one atomic step and
+ *       removes the plan's {@linkplain Plan#leftovers() leftovers}. On failure it throws {@link
+ *       ApplyFailedException} whose {@link ApplyFailedException#outcome() outcome} says what it
+ *       left behind: {@link Outcome#FAILED_UNCHANGED} (nothing was changed), {@link
+ *       Outcome#FAILED_RESTORED} (the previous state was put back) or {@link Outcome#STATE_UNKNOWN}
+ *       (a command timed out, was killed or lost its reply). Any other exception counts as state
+ *       unknown. The engine ({@link Sync}) never trusts either: after a failure it reads the live
+ *       state again and reports what it finds, putting the previous state back when it is neither
+ *       old nor new, and verifying that by reading back.
+ *   <li>{@link #uninstall} removes every owned object, leftovers included, and nothing else.
+ *   <li>Settings are declared in {@link #settings()}; {@link TargetOptions} carries them as text
+ *       and the engine refuses unknown keys and malformed values before calling the target.
+ * </ul>
+ *
+ * <p>Targets never print: they return data and throw exceptions whose messages a sysadmin can act
+ * on, and log through {@link System.Logger}.
  */
 public interface Target {
 
   /** The name used on the command line: {@code nftables}, {@code iptables}, … */
   String name();
+
+  /** The settings this target reads, with their types, defaults and help. None by default. */
+  default List<Setting<?>> settings() {
+    return List.of();
+  }
+
+  /**
+   * The programs this target runs, each with the Debian package that provides it, so a missing tool
+   * is reported with the package to install.
+   */
+  default Map<String, String> packages() {
+    return Map.of();
+  }
 
   /** The full configuration holding {@code snapshot}'s ranges; same input, same bytes. */
   Rendered render(RangeSnapshot snapshot, TargetOptions options);
@@ -32,7 +74,7 @@ public interface Target {
 
   /**
    * The configuration in place on the live system, rendered the way {@link #render} would render
-   * it, or empty when none of the target's objects exist.
+   * it, or empty when none of the target's objects exist. Runs only reads.
    *
    * @throws IOException when the system cannot be read
    */
@@ -41,17 +83,30 @@ public interface Target {
   }
 
   /**
-   * Puts {@code plan}'s desired configuration in place in one atomic step. On failure the previous
-   * state must still be (or again be) in place when this throws.
+   * Objects this target owns that the context's options would not create (the other layout of a
+   * firewall, a file no longer asked for), each described in a few words such as {@code table inet
+   * cf_allowlist}. {@link #apply} and {@link #uninstall} remove them. Runs only reads.
    *
-   * @throws IOException when a command or file operation fails
+   * @throws IOException when the system cannot be read
+   */
+  default List<String> leftovers(TargetContext context) throws IOException {
+    return List.of();
+  }
+
+  /**
+   * Puts {@code plan}'s desired configuration in place in one atomic step and removes its
+   * leftovers; see the class comment for what a failure must report.
+   *
+   * @throws ApplyFailedException saying what the failure left behind
+   * @throws IOException when a command or file operation fails (treated as state unknown)
    */
   default void apply(Plan plan, TargetContext context) throws IOException {
     throw new UnsupportedOperationException(name() + " cannot apply to the live system yet");
   }
 
   /**
-   * Removes every object this target owns, and nothing else. Does nothing when none exists.
+   * Removes every object this target owns, leftovers included, and nothing else. Does nothing when
+   * none exists.
    *
    * @throws IOException when a command or file operation fails
    */

@@ -8,7 +8,9 @@ import java.util.TreeSet;
 
 /**
  * Options shared by all targets, plus target-specific settings by name (for example {@code
- * nft-table} or {@code nginx-file}; each target documents the ones it reads).
+ * nft-table} or {@code nginx-file}). Each target declares the settings it reads ({@link
+ * Target#settings()}); a key no target declares, or a malformed value, is refused before anything
+ * is read or changed.
  *
  * @param ports TCP ports the firewall targets manage, sorted, default 80 and 443
  * @param mode restrict (default) or allow
@@ -67,8 +69,15 @@ public record TargetOptions(
     return Optional.ofNullable(settings.get(key));
   }
 
-  /** Whether the boolean setting {@code key} is {@code true}. */
-  public boolean flag(String key) {
-    return "true".equals(settings.get(key));
+  /** These options with only the settings named in {@code keys}. */
+  public TargetOptions onlySettings(java.util.Collection<String> keys) {
+    Map<String, String> copy = new TreeMap<>(settings);
+    copy.keySet().retainAll(keys);
+    return new TargetOptions(ports, mode, families, copy);
+  }
+
+  /** The value of {@code setting} here, or its default. */
+  public <T> T get(Setting<T> setting) {
+    return setting.from(this);
   }
 }

@@ -149,9 +149,10 @@ class GuardsTest {
   }
 
   private static Plan planFrom(RangeSet current, RangeSet desired) {
-    Rendered config = Rendered.single("test.conf", "x\n");
+    SyncTest.FakeTarget target = new SyncTest.FakeTarget();
     RangeSnapshot snapshot = new RangeSnapshot(desired, "test", Optional.empty(), Instant.EPOCH);
-    return new Plan("test", Optional.of(config), current, snapshot, config);
+    Rendered config = target.render(snapshot.withRanges(current), TargetOptions.defaults());
+    return Plan.compute(target, snapshot, TargetOptions.defaults(), Optional.of(config));
   }
 
   @Test
@@ -161,7 +162,7 @@ class GuardsTest {
     Plan plan = planFrom(current, desired);
     assertThatThrownBy(() -> Guards.defaults().checkShrink(plan))
         .isInstanceOf(RejectedRangesException.class)
-        .hasMessageContaining("remove 2 of 5 IPv4 ranges from test (40%)")
+        .hasMessageContaining("remove 2 of 5 IPv4 ranges from fake (40%)")
         .hasMessageContaining("--allow-shrink");
     Guards.defaults().withShrink(0.25, true).checkShrink(plan);
     Guards.defaults().withShrink(0.5, false).checkShrink(plan);

@@ -46,12 +46,12 @@ class StateDirTest {
   @Test
   void atomicWriteGivesNewFilesReadableModeAndKeepsAnExistingMode() throws Exception {
     Path file = dir.resolve("out/cloudflare.conf");
-    StateDir.writeAtomically(file, "one\n");
+    AtomicFiles.write(file, "one\n");
     assertThat(java.nio.file.Files.getPosixFilePermissions(file))
         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     java.nio.file.Files.setPosixFilePermissions(
         file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
-    StateDir.writeAtomically(file, "two\n");
+    AtomicFiles.write(file, "two\n");
     assertThat(file).hasContent("two");
     assertThat(java.nio.file.Files.getPosixFilePermissions(file))
         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));

@@ -21,7 +21,23 @@ class SyncTest {
     Optional<Rendered> live = Optional.empty();
     Optional<String> loseOnApply = Optional.empty();
     boolean failApply;
+    boolean failAfterCommit;
+    int failAppliesFrom = Integer.MAX_VALUE;
+    boolean applyByDiff;
+    Optional<Outcome> claim = Optional.empty();
+    List<String> leftovers = new ArrayList<>();
+    int applies;
     final List<String> calls = new ArrayList<>();
+
+    @Override
+    public List<Setting<?>> settings() {
+      return List.of(FANCY);
+    }
+
+    @Override
+    public List<String> leftovers(TargetContext context) {
+      return List.copyOf(leftovers);
+    }
 
     @Override
     public String name() {
@@ -55,23 +71,49 @@ class SyncTest {
     @Override
     public void apply(Plan plan, TargetContext context) throws IOException {
       calls.add("apply");
-      if (failApply) {
+      applies++;
+      if (failApply || applies >= failAppliesFrom) {
+        if (claim.isPresent()) {
+          throw new ApplyFailedException("fake refused the change", claim.get());
+        }
         throw new IOException("fake refused the change");
       }
-      String text = plan.desiredConfig().text();
+      String text;
+      if (applyByDiff) {
+        // Like firewalld: only the plan's additions and removals are sent.
+        List<Cidr> now = new ArrayList<>(live.map(l -> parse(l, null).all()).orElse(List.of()));
+        for (IpFamily f : IpFamily.values()) {
+          now.removeAll(plan.removed(f));
+          now.addAll(plan.added(f));
+        }
+        text = render(plan.snapshot().withRanges(RangeSet.of(now)), null).text();
+      } else {
+        text = plan.desiredConfig().text();
+      }
       if (loseOnApply.isPresent()) {
         text = text.replace(loseOnApply.get() + "\n", "");
         loseOnApply = Optional.empty();
       }
+      leftovers.clear();
       live = Optional.of(Rendered.single("fake.conf", text));
+      if (failAfterCommit) {
+        failAfterCommit = false;
+        if (claim.isPresent()) {
+          throw new ApplyFailedException("fake lost its reply", claim.get());
+        }
+        throw new IOException("'fake' did not finish within 60 s and was stopped");
+      }
     }
 
     @Override
     public void uninstall(TargetContext context) {
       calls.add("uninstall");
+      leftovers.clear();
       live = Optional.empty();
     }
   }
+
+  static final Setting<Boolean> FANCY = Setting.flag("fancy-mode", "A setting the fake declares.");
 
   private final FakeTarget target = new FakeTarget();
   private final RangeSnapshot embedded = TestSnapshots.embedded();
@@ -113,10 +155,10 @@ class SyncTest {
   @Test
   void readBackMismatchOnAnInstallUninstallsAgain() {
     target.loseOnApply = Optional.of("173.245.48.0/20");
-    assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
-        .isInstanceOf(ApplyFailedException.class);
+    TargetResult result = Sync.sync(target, embedded, context, Guards.defaults(), false);
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
     assertThat(target.live).isEmpty();
-    assertThat(target.calls).endsWith("uninstall");
+    assertThat(target.calls).containsSubsequence("apply", "read", "uninstall", "read");
   }
 
   @Test
@@ -130,7 +172,11 @@ class SyncTest {
     assertThatThrownBy(() -> Sync.apply(target, changed, context, allowDroppingV6))
         .isInstanceOf(ApplyFailedException.class)
         .hasMessageContaining("fake refused the change")
-        .hasMessageContaining("left in place");
+        .hasMessageContaining("nothing was changed")
+        .satisfies(
+            e ->
+                assertThat(((ApplyFailedException) e).outcome())
+                    .isEqualTo(Outcome.FAILED_UNCHANGED));
     assertThat(target.live).contains(before);
   }
 
@@ -178,5 +224,131 @@ class SyncTest {
     assertThatThrownBy(() -> Sync.plan(renderOnly, embedded, context))
         .isInstanceOf(CfAllowlistException.class)
         .hasMessage("target render-only cannot read the live system yet; use --current FILE");
+  }
+
+  @Test
+  void aCommandThatCommittedBeforeFailingIsReportedAsAppliedBecauseTheReadBackSaysSo() {
+    target.failAfterCommit = true;
+    TargetResult result = Sync.sync(target, embedded, context, Guards.defaults(), false);
+    assertThat(result.outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(result.message()).contains("verified by reading back").contains("did not finish");
+    assertThat(target.live).isPresent();
+  }
+
+  @Test
+  void aFailureThatLeftAHalfChangeIsPutBackFromTheLiveStateAndVerified() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    Rendered before = target.live.orElseThrow();
+    target.applyByDiff = true;
+    target.loseOnApply = Optional.of("173.245.48.0/20");
+    target.failAfterCommit = true;
+    RangeSnapshot changed = withoutRange(embedded, "198.41.128.0/17");
+
+    TargetResult result = Sync.sync(target, changed, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(target.live.orElseThrow().text()).isEqualTo(before.text());
+  }
+
+  @Test
+  void anAdapterThatSaysRestoredIsNotBelievedWhenTheLiveStateDiffers() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.applyByDiff = true;
+    // It loses a range, claims the previous state is back, and every later apply fails too.
+    target.loseOnApply = Optional.of("173.245.48.0/20");
+    target.failAfterCommit = true;
+    target.failAppliesFrom = target.applies + 2;
+    target.claim = Optional.of(Outcome.FAILED_RESTORED);
+
+    TargetResult result =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(result.message()).contains("putting the previous state back also failed");
+  }
+
+  @Test
+  void aFailureThatChangedNothingIsReportedUnchangedWhateverTheAdapterClaims() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.failApply = true;
+    target.claim = Optional.of(Outcome.STATE_UNKNOWN);
+    TargetResult result =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+  }
+
+  @Test
+  void dryRunRunsTheShrinkGuardAndNeverApplies() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.calls.clear();
+    RangeSnapshot halved =
+        embedded.withRanges(
+            new RangeSet(embedded.ranges().ipv4().subList(0, 7), embedded.ranges().ipv6()));
+
+    TargetResult refused = Sync.sync(target, halved, context, Guards.defaults(), true);
+    TargetResult pending =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), true);
+
+    assertThat(refused.outcome()).isEqualTo(Outcome.REFUSED);
+    assertThat(refused.message()).contains("--allow-shrink");
+    assertThat(refused.plan().orElseThrow().diff()).contains("-173.245.48.0/20");
+    assertThat(pending.outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(target.calls).doesNotContain("apply", "uninstall");
+  }
+
+  @Test
+  void uninstallDryRunPreviewsTheRemovalAndChangesNothing() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    Rendered before = target.live.orElseThrow();
+
+    TargetResult preview = Sync.remove(target, context, true);
+
+    assertThat(preview.outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(preview.plan().orElseThrow().diff()).contains("-173.245.48.0/20");
+    assertThat(target.live).contains(before);
+    assertThat(target.calls).doesNotContain("uninstall");
+    assertThat(Sync.remove(target, context, false).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(Sync.remove(target, context, true).outcome()).isEqualTo(Outcome.IN_SYNC);
+  }
+
+  @Test
+  void leftoversMakeAChangeAndApplyRemovesThem() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.leftovers.add("table inet old_layout");
+
+    Plan plan = Sync.plan(target, embedded, context);
+    assertThat(plan.hasChanges()).isTrue();
+    assertThat(plan.summary()).contains("removes leftover table inet old_layout");
+    assertThat(plan.diff()).contains("# remove leftover: table inet old_layout");
+
+    assertThat(Sync.sync(target, embedded, context, Guards.defaults(), false).outcome())
+        .isEqualTo(Outcome.APPLIED);
+    assertThat(target.leftovers).isEmpty();
+    assertThat(Sync.plan(target, embedded, context).hasChanges()).isFalse();
+  }
+
+  @Test
+  void aMisspelledSettingIsRefusedNamingTheOneMeantBeforeAnythingIsRead() {
+    TargetContext typo =
+        new TargetContext(
+            TargetOptions.defaults().withSetting("fancy_mode", "true"), context.runner());
+    assertThatThrownBy(() -> Sync.sync(target, embedded, typo, Guards.defaults(), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown setting 'fancy_mode' for fake; did you mean 'fancy-mode'?");
+    TargetContext malformed =
+        new TargetContext(
+            TargetOptions.defaults().withSetting("fancy-mode", "TRUE"), context.runner());
+    assertThatThrownBy(() -> Sync.plan(target, embedded, malformed))
+        .hasMessage("setting fancy-mode value 'TRUE' is not true or false");
+    assertThat(target.calls).isEmpty();
+  }
+
+  private static RangeSnapshot withoutRange(RangeSnapshot snapshot, String cidr) {
+    return snapshot.withRanges(
+        RangeSet.of(
+            snapshot.ranges().all().stream().filter(c -> !c.toString().equals(cidr)).toList()));
   }
 }

@@ -98,18 +98,6 @@ public final class AddressParsing {
 
   /** Shortens and escapes text so an error message stays one readable line. */
   public static String printable(String text) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < text.length() && out.length() < 80; i++) {
-      char c = text.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        out.append(String.format("\\x%02x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    if (out.length() >= 80) {
-      out.append("...");
-    }
-    return out.toString();
+    return io.github.cfallowlist.Printable.of(text);
   }
 }

@@ -38,7 +38,8 @@ public final class Sources {
         name,
         () ->
             parseApiBody(
-                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), url.toString()));
+                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), url.toString()),
+        true);
   }
 
   /** The text-list source. */
@@ -55,7 +56,8 @@ public final class Sources {
                   textList(fetcher.get(v4), v4.toString(), Optional.of(IpFamily.IPV4)),
                   textList(fetcher.get(v6), v6.toString(), Optional.of(IpFamily.IPV6)));
           return new RawRanges(lists, name, Optional.empty(), Instant.now());
-        });
+        },
+        true);
   }
 
   /** The file source. */
@@ -117,8 +119,39 @@ public final class Sources {
     RawRanges get() throws IOException;
   }
 
+  /** The last good snapshot saved in a state directory. */
+  public static RangeSource lastGood(io.github.cfallowlist.StateDir state) {
+    String name = "last good list in " + state.path();
+    return new Named(
+        name,
+        () -> {
+          io.github.cfallowlist.RangeSnapshot saved =
+              state
+                  .loadLastGood()
+                  .orElseThrow(
+                      () ->
+                          new NoSuchFileException(
+                              state.path().resolve("last-good.json").toString(),
+                              null,
+                              "no last good list saved yet (a run with a network source saves one)"));
+          List<RawList> lists = new ArrayList<>();
+          for (IpFamily family : IpFamily.values()) {
+            lists.add(
+                new RawList(
+                    name,
+                    Optional.of(family),
+                    saved.ranges().get(family).stream().map(Object::toString).toList()));
+          }
+          return new RawRanges(lists, saved.source(), saved.etag(), saved.fetchedAt());
+        });
+  }
+
   /** A source made of its name and how it fetches. */
-  private record Named(String name, Fetch reader) implements RangeSource {
+  private record Named(String name, Fetch reader, boolean isRemote) implements RangeSource {
+    Named(String name, Fetch reader) {
+      this(name, reader, false);
+    }
+
     @Override
     public RawRanges fetch() throws IOException {
       return reader.get();

@@ -3,12 +3,17 @@ package io.github.cfallowlist.internal;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.ToolNotFoundException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +27,9 @@ public enum SystemCommandRunner implements CommandRunner {
 
   @Override
   public CommandResult run(Command command) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command.argv());
+    List<String> argv = new ArrayList<>(command.argv());
+    argv.set(0, resolve(argv.get(0)).toString());
+    ProcessBuilder pb = new ProcessBuilder(argv);
     Map<String, String> env = pb.environment();
     env.put("PATH", PATH);
     env.put("LC_ALL", "C");
@@ -63,6 +70,25 @@ public enum SystemCommandRunner implements CommandRunner {
     } catch (ExecutionException e) {
       throw new IOException("cannot read the output of '" + command.display() + "'", e);
     }
+  }
+
+  /**
+   * The program's absolute path: a name without a slash is looked up in the fixed search path, not
+   * the JVM's PATH, so cron's PATH, systemd's and a library caller's all find the same program.
+   *
+   * @throws ToolNotFoundException when no directory of the search path holds it
+   */
+  static Path resolve(String program) throws ToolNotFoundException {
+    if (program.indexOf('/') >= 0) {
+      return Path.of(program);
+    }
+    for (String dir : PATH.split(":", -1)) {
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    throw new ToolNotFoundException(program, PATH);
   }
 
   private static CompletableFuture<byte[]> drain(InputStream in) {

@@ -1,0 +1,83 @@
+package io.github.cfallowlist;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The one way this library replaces a file: write a temporary file in the same directory, flush it
+ * to disk, then rename it over the old one, so a reader (or a crash) sees the old content or the
+ * new, never a mix. Used for the state files, rendered output and the web-server files targets own.
+ */
+public final class AtomicFiles {
+  private static final Set<PosixFilePermission> DEFAULT_MODE =
+      PosixFilePermissions.fromString("rw-r--r--");
+
+  private AtomicFiles() {}
+
+  /**
+   * Replaces {@code file} with {@code content}. An existing file keeps its mode; a new one gets
+   * {@code rw-r--r--}. When {@code file} is a symbolic link the link stays and its target is
+   * replaced.
+   */
+  public static void write(Path file, String content) throws IOException {
+    write(file, content, DEFAULT_MODE);
+  }
+
+  /** As {@link #write(Path, String)}, with {@code newMode} for a file that does not exist yet. */
+  public static void write(Path file, String content, Set<PosixFilePermission> newMode)
+      throws IOException {
+    Path real = resolveLink(file);
+    Path parent = real.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Set<PosixFilePermission> mode =
+        Files.exists(real, LinkOption.NOFOLLOW_LINKS)
+            ? Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS)
+            : newMode;
+    Path tmp = Files.createTempFile(parent, "." + real.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      // Set after creation: temporary files start as rw------- and a create mode is cut by umask.
+      Files.setPosixFilePermissions(tmp, mode);
+      try {
+        Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Where writing {@code file} should really go: the final target when it is a symbolic link (a
+   * link that config management placed keeps pointing where it did), else {@code file} itself.
+   */
+  public static Path resolveLink(Path file) throws IOException {
+    Path p = file;
+    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+      if (hops > 40) {
+        throw new IOException(file + " is a loop of symbolic links");
+      }
+      Path target = Files.readSymbolicLink(p);
+      p = p.toAbsolutePath().getParent().resolve(target).normalize();
+    }
+    return p;
+  }
+}

@@ -1,0 +1,323 @@
+package io.github.cfallowlist;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One whole run, as the CLI does it and a library caller can: take the run lock, load the ranges
+ * (fetch, validate, save the last good snapshot), plan every target with the guards, apply them one
+ * after the other, verify each by reading back, and return one {@link TargetResult} per target. A
+ * target that fails does not stop the others.
+ *
+ * <pre>{@code
+ * RunResult result =
+ *     Run.builder()
+ *         .source(RangeSource.cloudflare())
+ *         .target(Targets.byName("nftables"))
+ *         .build()
+ *         .execute();
+ * for (TargetResult t : result.targets()) {
+ *   switch (t.outcome()) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>When the source fails and a target holds none of cf-allowlist's objects (a first install, or a
+ * reboot emptied the ruleset), the {@link Fallback} list is installed there and a warning names its
+ * date; a target that holds a list is left as it is.
+ */
+public final class Run {
+  private static final System.Logger LOG = System.getLogger(Run.class.getName());
+
+  /** What a run does. */
+  public enum Action {
+    /** Make every target hold the ranges. */
+    APPLY,
+    /** Plan every target exactly as {@link #APPLY} would, guards included; change nothing. */
+    DRY_RUN,
+    /** Remove everything every target owns. */
+    UNINSTALL,
+    /** Plan the removal; change nothing. */
+    UNINSTALL_DRY_RUN;
+
+    boolean changes() {
+      return this == APPLY || this == UNINSTALL;
+    }
+
+    boolean dryRun() {
+      return this == DRY_RUN || this == UNINSTALL_DRY_RUN;
+    }
+  }
+
+  private final RangeSource source;
+  private final List<Target> targets;
+  private final TargetOptions options;
+  private final Guards guards;
+  private final StateDir state;
+  private final Action action;
+  private final Fallback fallback;
+  private final Duration lockTimeout;
+  private final CommandRunner runner;
+
+  private Run(Builder b) {
+    this.source = b.source;
+    this.targets = List.copyOf(b.targets);
+    this.options = b.options;
+    this.guards = b.guards;
+    this.state = b.state;
+    this.action = b.action;
+    this.fallback = b.fallback;
+    this.lockTimeout = b.lockTimeout;
+    this.runner = b.runner;
+  }
+
+  /** A builder with the defaults: the Cloudflare API, default options and guards, apply. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs. Failures of a target are in its result; this throws only for what stops the whole run.
+   *
+   * @throws IllegalArgumentException for a setting no target declares or a malformed value
+   * @throws CfAllowlistException when another run holds the lock past the timeout
+   * @throws IOException when the lock or state directory cannot be used
+   */
+  public RunResult execute() throws IOException {
+    checkSettings(targets, options);
+    if (!action.changes()) {
+      return executeLocked();
+    }
+    try (StateDir.Lock lock = state.lock(lockTimeout)) {
+      return executeLocked();
+    }
+  }
+
+  private RunResult executeLocked() {
+    List<String> warnings = new ArrayList<>();
+    List<TargetResult> results = new ArrayList<>();
+    if (action == Action.UNINSTALL || action == Action.UNINSTALL_DRY_RUN) {
+      for (Target t : targets) {
+        results.add(Sync.remove(t, context(t), action.dryRun()));
+      }
+      return new RunResult(Optional.empty(), warnings, results);
+    }
+    RangeSnapshot snapshot;
+    try {
+      snapshot = guards.validate(source.fetch());
+    } catch (IOException | RuntimeException e) {
+      return withoutSource(Sync.message(e), warnings);
+    }
+    if (action == Action.APPLY && source.isRemote()) {
+      try {
+        state.saveLastGood(snapshot);
+      } catch (IOException | RuntimeException e) {
+        // The list is good and the firewall matters more than the cache of it.
+        warnings.add(
+            "the last good list could not be saved in " + state.path() + ": " + Sync.message(e));
+      }
+    }
+    for (Target t : targets) {
+      results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+    }
+    return new RunResult(Optional.of(snapshot), warnings, results);
+  }
+
+  /** The source failed: only targets holding nothing of ours get the fallback list. */
+  private RunResult withoutSource(String failure, List<String> warnings) {
+    List<TargetResult> results = new ArrayList<>();
+    Optional<RangeSnapshot> saved = Optional.empty();
+    String unchanged = failure + "; nothing was applied and the current rules stay in place";
+    for (Target t : targets) {
+      if (fallback == Fallback.NONE || !holdsNothing(t)) {
+        results.add(TargetResult.failed(t, unchanged));
+        continue;
+      }
+      if (saved.isEmpty()) {
+        saved = fallbackSnapshot(warnings);
+      }
+      if (saved.isEmpty()) {
+        results.add(TargetResult.failed(t, unchanged));
+        continue;
+      }
+      RangeSnapshot list = saved.get();
+      String what = describe(list);
+      warnings.add(
+          t.name()
+              + ": the source failed ("
+              + failure
+              + ") and "
+              + t.name()
+              + " holds no list, so "
+              + (action.dryRun() ? "a run would install " : "installing ")
+              + "the "
+              + what);
+      results.add(Sync.sync(t, list, context(t), guards, action.dryRun()).withFallback(what));
+    }
+    return new RunResult(saved, warnings, results);
+  }
+
+  private boolean holdsNothing(Target t) {
+    try {
+      return t.supportsLive()
+          && t.readLive(context(t)).isEmpty()
+          && t.leftovers(context(t)).isEmpty();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "{0}: cannot read the live state: {1}", t.name(), e.getMessage());
+      return false;
+    }
+  }
+
+  private Optional<RangeSnapshot> fallbackSnapshot(List<String> warnings) {
+    if (fallback == Fallback.LAST_GOOD) {
+      try {
+        return Optional.of(guards.validate(RangeSource.lastGood(state).fetch()));
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.DEBUG, "no usable last good list: {0}", e.getMessage());
+      }
+    }
+    try {
+      return Optional.of(guards.validate(RangeSource.embedded().fetch()));
+    } catch (IOException | RuntimeException e) {
+      warnings.add("the embedded list cannot be used either: " + Sync.message(e));
+      return Optional.empty();
+    }
+  }
+
+  private static String describe(RangeSnapshot list) {
+    String date = list.fetchedAt().atOffset(ZoneOffset.UTC).toLocalDate().toString();
+    return (list.source().startsWith("embedded")
+            ? "embedded list recorded "
+            : "last good list from ")
+        + date
+        + " ("
+        + list.ranges().size()
+        + " ranges)";
+  }
+
+  private TargetContext context(Target t) {
+    Set<String> names = new LinkedHashSet<>();
+    t.settings().forEach(s -> names.add(s.name()));
+    return new TargetContext(options.onlySettings(names), runner);
+  }
+
+  /**
+   * Refuses a setting none of {@code targets} declares, naming the one it was probably meant to be,
+   * and malformed values.
+   *
+   * @throws IllegalArgumentException naming the key or value
+   */
+  public static void checkSettings(List<Target> targets, TargetOptions options) {
+    List<Setting<?>> all = new ArrayList<>();
+    targets.forEach(t -> all.addAll(t.settings()));
+    List<String> names = targets.stream().map(Target::name).toList();
+    Setting.check(String.join(", ", names), all, options);
+  }
+
+  /** Builds a {@link Run}; every part has a default. */
+  public static final class Builder {
+    private RangeSource source = RangeSource.cloudflare();
+    private final List<Target> targets = new ArrayList<>();
+    private TargetOptions options = TargetOptions.defaults();
+    private Guards guards = Guards.defaults();
+    private StateDir state = StateDir.at(StateDir.defaultLocation());
+    private Action action = Action.APPLY;
+    private Fallback fallback = Fallback.LAST_GOOD;
+    private Duration lockTimeout = Duration.ofSeconds(30);
+    private CommandRunner runner = CommandRunner.system();
+
+    private Builder() {}
+
+    /** Where the ranges come from (default: Cloudflare's JSON API). */
+    public Builder source(RangeSource value) {
+      this.source = require(value, "source");
+      return this;
+    }
+
+    /** Adds a target; targets are applied in the order added, each once. */
+    public Builder target(Target value) {
+      require(value, "target");
+      if (targets.stream().noneMatch(t -> t.name().equals(value.name()))) {
+        targets.add(value);
+      }
+      return this;
+    }
+
+    /** Adds targets. */
+    public Builder targets(List<Target> values) {
+      require(values, "targets").forEach(this::target);
+      return this;
+    }
+
+    /** Ports, mode, families and target settings (default: {@link TargetOptions#defaults()}). */
+    public Builder options(TargetOptions value) {
+      this.options = require(value, "options");
+      return this;
+    }
+
+    /** The guards the list and the plans must pass (default: {@link Guards#defaults()}). */
+    public Builder guards(Guards value) {
+      this.guards = require(value, "guards");
+      return this;
+    }
+
+    /** The state directory (default: {@link StateDir#defaultLocation()}). */
+    public Builder stateDir(StateDir value) {
+      this.state = require(value, "stateDir");
+      return this;
+    }
+
+    /** What to do (default: {@link Action#APPLY}). */
+    public Builder action(Action value) {
+      this.action = require(value, "action");
+      return this;
+    }
+
+    /** What to install when the source fails on an empty target (default: last good). */
+    public Builder fallback(Fallback value) {
+      this.fallback = require(value, "fallback");
+      return this;
+    }
+
+    /** How long to wait for another run to release the lock (default: 30 s). */
+    public Builder lockTimeout(Duration value) {
+      require(value, "lockTimeout");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("lock timeout " + value.toSeconds() + " s is negative");
+      }
+      this.lockTimeout = value;
+      return this;
+    }
+
+    /** Runs the targets' commands (default: {@link CommandRunner#system()}). */
+    public Builder runner(CommandRunner value) {
+      this.runner = require(value, "runner");
+      return this;
+    }
+
+    /**
+     * The run.
+     *
+     * @throws IllegalArgumentException when no target was added
+     */
+    public Run build() {
+      if (targets.isEmpty()) {
+        throw new IllegalArgumentException("no target: add at least one");
+      }
+      return new Run(this);
+    }
+
+    private static <T> T require(T value, String what) {
+      if (value == null) {
+        throw new IllegalArgumentException(what + " == null");
+      }
+      return value;
+    }
+  }
+}

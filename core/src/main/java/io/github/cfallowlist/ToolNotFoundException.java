@@ -1,0 +1,21 @@
+package io.github.cfallowlist;
+
+import java.io.IOException;
+
+/** A program a target runs is not installed in any directory of the fixed search path. */
+public final class ToolNotFoundException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final String program;
+
+  /** {@code program} was not found in {@code searchPath}. */
+  public ToolNotFoundException(String program, String searchPath) {
+    super("'" + Printable.of(program) + "' is not installed (looked in " + searchPath + ")");
+    this.program = program;
+  }
+
+  /** The program's name. */
+  public String program() {
+    return program;
+  }
+}

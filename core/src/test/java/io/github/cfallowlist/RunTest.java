@@ -1,0 +1,201 @@
+package io.github.cfallowlist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.cfallowlist.testing.TestSnapshots;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunTest {
+  @TempDir Path dir;
+
+  private final SyncTest.FakeTarget target = new SyncTest.FakeTarget();
+  private final RangeSnapshot embedded = TestSnapshots.embedded();
+
+  /** A network source that answers with the embedded list, or fails like a host without network. */
+  private static final class FakeNetwork implements RangeSource {
+    boolean down;
+    RangeSnapshot serves;
+    int fetches;
+
+    FakeNetwork(RangeSnapshot serves) {
+      this.serves = serves;
+    }
+
+    @Override
+    public String name() {
+      return "fake network";
+    }
+
+    @Override
+    public boolean isRemote() {
+      return true;
+    }
+
+    @Override
+    public RawRanges fetch() throws IOException {
+      fetches++;
+      if (down) {
+        throw new IOException("cannot reach api.example: network is unreachable");
+      }
+      return rawOf(serves);
+    }
+  }
+
+  static RawRanges rawOf(RangeSnapshot s) {
+    return new RawRanges(
+        java.util.List.of(
+            new RawRanges.RawList(
+                "v4",
+                Optional.of(IpFamily.IPV4),
+                s.ranges().ipv4().stream().map(Cidr::toString).toList()),
+            new RawRanges.RawList(
+                "v6",
+                Optional.of(IpFamily.IPV6),
+                s.ranges().ipv6().stream().map(Cidr::toString).toList())),
+        "fake network",
+        Optional.of("etag-1"),
+        Instant.parse("2026-11-01T10:00:00Z"));
+  }
+
+  private Run.Builder run(RangeSource source) {
+    return Run.builder()
+        .source(source)
+        .target(target)
+        .stateDir(StateDir.at(dir))
+        .lockTimeout(Duration.ZERO);
+  }
+
+  @Test
+  void applySavesTheLastGoodListAndADryRunWritesNothing() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    RunResult dry = run(net).action(Run.Action.DRY_RUN).build().execute();
+    assertThat(dry.targets())
+        .singleElement()
+        .extracting(TargetResult::outcome)
+        .isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(dry.pending()).isTrue();
+    assertThat(Files.exists(dir.resolve("last-good.json"))).isFalse();
+    assertThat(target.live).isEmpty();
+
+    RunResult applied = run(net).build().execute();
+    assertThat(applied.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(StateDir.at(dir).loadLastGood().orElseThrow().ranges()).isEqualTo(embedded.ranges());
+    assertThat(run(net).build().execute().targets().get(0).outcome()).isEqualTo(Outcome.IN_SYNC);
+  }
+
+  @Test
+  void afterARebootWithoutNetworkTheLastGoodListIsInstalledAndNamed() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    run(net).build().execute();
+    target.live = Optional.empty(); // the reboot emptied the ruleset
+    net.down = true;
+
+    RunResult result = run(net).build().execute();
+
+    TargetResult t = result.targets().get(0);
+    assertThat(t.outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(t.fallback()).contains("last good list from 2026-11-01 (22 ranges)");
+    assertThat(result.warnings())
+        .singleElement()
+        .asString()
+        .contains("network is unreachable")
+        .contains("installing the last good list from 2026-11-01");
+    assertThat(target.parse(target.live.orElseThrow(), null)).isEqualTo(embedded.ranges());
+  }
+
+  @Test
+  void withNoLastGoodListTheEmbeddedOneIsInstalled() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    RunResult result = run(net).build().execute();
+    assertThat(result.targets().get(0).fallback())
+        .hasValueSatisfying(f -> assertThat(f).startsWith("embedded list recorded 2026-10-02"));
+    assertThat(target.live).isPresent();
+  }
+
+  @Test
+  void aFailedFetchNeverTouchesATargetThatHoldsAList() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    run(net).build().execute();
+    Rendered before = target.live.orElseThrow();
+    target.calls.clear();
+    net.down = true;
+
+    RunResult result = run(net).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).message())
+        .contains("network is unreachable")
+        .contains("nothing was applied and the current rules stay in place");
+    assertThat(result.failed()).isTrue();
+    assertThat(target.live).contains(before);
+    assertThat(target.calls).doesNotContain("apply", "uninstall");
+  }
+
+  @Test
+  void fallbackNoneLeavesAnEmptyTargetEmpty() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    RunResult result = run(net).fallback(Fallback.NONE).build().execute();
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(target.live).isEmpty();
+  }
+
+  @Test
+  void lastGoodSourceUsesTheSavedListOnPurpose() throws Exception {
+    run(new FakeNetwork(embedded)).build().execute();
+    target.live = Optional.empty();
+    RunResult result = run(RangeSource.parse("last-good", StateDir.at(dir))).build().execute();
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(result.snapshot().orElseThrow().etag()).contains("etag-1");
+  }
+
+  @Test
+  void anUnsavableLastGoodListIsAWarningNotAFailure() throws Exception {
+    // A state dir whose snapshot file cannot be replaced (a directory in its way).
+    Files.createDirectories(dir);
+    Files.createDirectory(dir.resolve("last-good.json"));
+    RunResult second = run(new FakeNetwork(embedded)).build().execute();
+    assertThat(second.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(second.warnings()).singleElement().asString().contains("could not be saved");
+  }
+
+  @Test
+  void uninstallDryRunChangesNothingAndSaysWhatWouldGo() throws Exception {
+    run(new FakeNetwork(embedded)).build().execute();
+    Rendered before = target.live.orElseThrow();
+    RunResult preview =
+        run(new FakeNetwork(embedded)).action(Run.Action.UNINSTALL_DRY_RUN).build().execute();
+    assertThat(preview.targets().get(0).outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(target.live).contains(before);
+  }
+
+  @Test
+  void aSettingNoTargetDeclaresIsRefusedBeforeAnythingHappens() {
+    FakeNetwork net = new FakeNetwork(embedded);
+    Run run = run(net).options(TargetOptions.defaults().withSetting("fancymode", "true")).build();
+    assertThatThrownBy(run::execute)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown setting 'fancymode' for fake; did you mean 'fancy-mode'?");
+    assertThat(net.fetches).isZero();
+    assertThat(target.calls).isEmpty();
+  }
+
+  @Test
+  void aSecondRunWaitsForTheLockAndNamesTheHolder() throws Exception {
+    try (StateDir.Lock held = StateDir.at(dir).lock(Duration.ZERO)) {
+      assertThatThrownBy(() -> run(new FakeNetwork(embedded)).build().execute())
+          .isInstanceOf(CfAllowlistException.class)
+          .hasMessageContaining("pid " + ProcessHandle.current().pid());
+    }
+    assertThat(target.calls).isEmpty();
+  }
+}
