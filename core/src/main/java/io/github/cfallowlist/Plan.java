@@ -251,7 +251,7 @@ public final class Plan {
           : String.format(Locale.ROOT, "no changes (%d ranges)", desired().size());
     }
     if (isRemoval()) {
-      return String.format(Locale.ROOT, "removes everything (%d ranges)", removed) + leftoverNote;
+      return String.format(Locale.ROOT, "removes all %d ranges", current.size()) + leftoverNote;
     }
     if (added == 0 && removed == 0) {
       return "ranges unchanged ("

@@ -5,10 +5,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * One whole run, as the CLI does it and a library caller can: take the run lock, load the ranges
@@ -202,9 +200,7 @@ public final class Run {
   }
 
   private TargetContext context(Target t) {
-    Set<String> names = new LinkedHashSet<>();
-    t.settings().forEach(s -> names.add(s.name()));
-    return new TargetContext(options.onlySettings(names), runner);
+    return new TargetContext(options.forTarget(t), runner);
   }
 
   /**

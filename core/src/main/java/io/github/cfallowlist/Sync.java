@@ -122,7 +122,12 @@ public final class Sync {
   }
 
   private static String describe(Plan removal) {
-    return "everything cf-allowlist owned (" + removal.summary() + ")";
+    int ranges = removal.current().size();
+    return "everything cf-allowlist owned ("
+        + ranges
+        + (ranges == 1 ? " range" : " ranges")
+        + (removal.leftovers().isEmpty() ? "" : ", " + String.join(", ", removal.leftovers()))
+        + ")";
   }
 
   /** A change to the live system. */

@@ -76,6 +76,14 @@ public record TargetOptions(
     return new TargetOptions(ports, mode, families, copy);
   }
 
+  /**
+   * These options with only the settings {@code target} declares: one set of options can serve
+   * several targets, each seeing its own settings.
+   */
+  public TargetOptions forTarget(Target target) {
+    return onlySettings(target.settings().stream().map(Setting::name).toList());
+  }
+
   /** The value of {@code setting} here, or its default. */
   public <T> T get(Setting<T> setting) {
     return setting.from(this);

@@ -2,6 +2,8 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.Run;
+import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -72,9 +74,44 @@ public final class Cli implements Runnable {
       SUBCOMMANDS.forEach((name, factory) -> cmd.addSubcommand(name, factory.get()));
       cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
     }
+    cmd.setExecutionStrategy(Cli::executeKeepingLogging);
     cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
     cmd.setParameterExceptionHandler(Cli::handleParameterException);
     return cmd;
+  }
+
+  /**
+   * The builder of the run that {@code plan}, {@code status} and {@code apply} share, so a dry run
+   * takes the same path as the apply.
+   */
+  static Run.Builder run(
+      CommonOptions common, SourceOptions source, TargetArgs targetArgs, RunOptions runOptions) {
+    StateDir state = common.stateDir();
+    return Run.builder()
+        .source(source.rangeSource(state))
+        .targets(targetArgs.resolve())
+        .options(targetArgs.options(source.families()))
+        .guards(runOptions.guards(source.guards()))
+        .fallback(runOptions.fallback())
+        .stateDir(state);
+  }
+
+  /**
+   * Runs the command and puts the logging levels back, so {@code --verbose} does not outlive it.
+   */
+  private static int executeKeepingLogging(ParseResult parseResult) {
+    Logger root = Logger.getLogger("");
+    Level level = root.getLevel();
+    Map<java.util.logging.Handler, Level> handlers = new LinkedHashMap<>();
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      handlers.put(h, h.getLevel());
+    }
+    try {
+      return new CommandLine.RunLast().execute(parseResult);
+    } finally {
+      root.setLevel(level);
+      handlers.forEach(java.util.logging.Handler::setLevel);
+    }
   }
 
   private static int handleParameterException(CommandLine.ParameterException e, String[] args) {

@@ -1,17 +1,17 @@
 package io.github.cfallowlist.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Run;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
-import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,6 +44,7 @@ final class PlanCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
   @Mixin TargetArgs targetArgs;
+  @Mixin RunOptions runOptions;
 
   @Option(
       names = "--current",
@@ -62,63 +63,26 @@ final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (current == null) {
+      return Runs.execute(
+          spec,
+          Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
+          Runs.Style.PLAN,
+          format);
+    }
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
+    Run.checkSettings(targets, options);
     RangeSnapshot snapshot = source.load(common.stateDir());
-    PrintWriter out = spec.commandLine().getOut();
-    if (current == null) {
-      return planLiveAndPrint(out, targets, snapshot, TargetContext.system(options), format, true);
-    }
-    List<Plan> plans = new ArrayList<>();
+    Guards guards = runOptions.guards(source.guards());
+    List<TargetResult> results = new ArrayList<>();
     for (Target target : targets) {
-      Rendered desired = target.render(snapshot, options);
-      plans.add(Plan.compute(target, snapshot, options, readCurrent(current, desired)));
+      TargetOptions own = options.forTarget(target);
+      Rendered desired = target.render(snapshot, own);
+      results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
     }
-    return print(out, plans, format, true);
-  }
-
-  /**
-   * Plans every target against the live system (reads only), prints the plans and returns the exit
-   * code: {@link Cli#CHANGES} when any plan changes something, else {@link Cli#OK}.
-   */
-  static int planLiveAndPrint(
-      PrintWriter out,
-      List<Target> targets,
-      RangeSnapshot snapshot,
-      TargetContext context,
-      OutputFormat format,
-      boolean withDiff)
-      throws IOException {
-    List<Plan> plans = new ArrayList<>();
-    for (Target target : targets) {
-      plans.add(Sync.plan(target, snapshot, context));
-    }
-    return print(out, plans, format, withDiff);
-  }
-
-  /**
-   * Prints plans as text (diff unless {@code withDiff} is false, then summaries) or JSON, and
-   * returns the exit code: {@link Cli#CHANGES} when any plan changes something, else {@link
-   * Cli#OK}.
-   */
-  static int print(PrintWriter out, List<Plan> plans, OutputFormat format, boolean withDiff)
-      throws IOException {
-    if (format == OutputFormat.json) {
-      List<Object> list = new ArrayList<>();
-      for (Plan p : plans) {
-        list.add(toJson(p));
-      }
-      out.println(JSON.std.asString(plans.size() == 1 ? list.get(0) : list));
-    } else {
-      for (Plan p : plans) {
-        if (withDiff && p.hasChanges()) {
-          out.print(p.diff());
-        }
-        out.println(p.target() + ": " + p.summary());
-      }
-    }
-    out.flush();
-    return plans.stream().anyMatch(Plan::hasChanges) ? Cli.CHANGES : Cli.OK;
+    Runs.print(spec, List.of(), results, Runs.Style.PLAN, format);
+    return Runs.exitCode(results);
   }
 
   static Map<String, Object> toJson(Plan plan) {

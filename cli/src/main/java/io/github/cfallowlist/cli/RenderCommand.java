@@ -1,8 +1,9 @@
 package io.github.cfallowlist.cli;
 
+import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
-import io.github.cfallowlist.StateDir;
+import io.github.cfallowlist.Run;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import java.io.PrintWriter;
@@ -47,6 +48,7 @@ final class RenderCommand implements Callable<Integer> {
     }
     Target target = targets.get(0);
     TargetOptions options = targetArgs.options(source.families());
+    Run.checkSettings(targets, options);
     RangeSnapshot snapshot = source.load(common.stateDir());
     Rendered rendered = target.render(snapshot, options);
     if (output != null) {
@@ -68,11 +70,11 @@ final class RenderCommand implements Callable<Integer> {
 
   static void write(Rendered rendered, Path output) throws java.io.IOException {
     if (rendered.files().size() == 1 && !Files.isDirectory(output)) {
-      StateDir.writeAtomically(output, rendered.text());
+      AtomicFiles.write(output, rendered.text());
       return;
     }
     for (Rendered.File f : rendered.files()) {
-      StateDir.writeAtomically(output.resolve(f.name()), f.content());
+      AtomicFiles.write(output.resolve(f.name()), f.content());
     }
   }
 }

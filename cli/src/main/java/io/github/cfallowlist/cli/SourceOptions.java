@@ -7,7 +7,6 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -19,7 +18,8 @@ final class SourceOptions {
       defaultValue = "cloudflare",
       description =
           "cloudflare (the JSON API, default), cloudflare-text (the ips-v4/ips-v6 lists),"
-              + " embedded (the list shipped in the jar), or file:PATH.")
+              + " embedded (the list shipped in the jar), last-good (the list the last apply"
+              + " saved), or file:PATH.")
   String source;
 
   @Option(
@@ -83,27 +83,15 @@ final class SourceOptions {
         .withFamilies(families());
   }
 
-  boolean isRemote() {
-    return source.equals("cloudflare") || source.equals("cloudflare-text");
-  }
-
-  RangeSource rangeSource() {
+  /** The source the options name; {@code last-good} reads {@code state}. */
+  RangeSource rangeSource(StateDir state) {
     if (jdcloud && !source.equals("cloudflare")) {
       throw new IllegalArgumentException("--jdcloud works only with --source cloudflare");
     }
     return switch (source) {
       case "cloudflare" -> RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
       case "cloudflare-text" -> textSource();
-      case "embedded" -> RangeSource.embedded();
-      default -> {
-        if (source.startsWith("file:") && source.length() > "file:".length()) {
-          yield RangeSource.file(Path.of(source.substring("file:".length())));
-        }
-        throw new IllegalArgumentException(
-            "--source '"
-                + source
-                + "' is not one of cloudflare, cloudflare-text, embedded, file:PATH");
-      }
+      default -> RangeSource.parse(source, state);
     };
   }
 
@@ -119,15 +107,10 @@ final class SourceOptions {
   }
 
   /**
-   * Fetches and validates the ranges; a good remote list is saved as the state dir's last good
-   * snapshot (only when it changed).
+   * Fetches and validates the ranges, for the commands that only show them ({@code fetch}, {@code
+   * render}, {@code plan --current}); only {@code apply} saves the last good snapshot.
    */
   RangeSnapshot load(StateDir state) throws IOException {
-    Guards guards = guards();
-    RangeSnapshot snapshot = guards.validate(rangeSource().fetch());
-    if (isRemote() && state != null) {
-      state.saveLastGood(snapshot);
-    }
-    return snapshot;
+    return guards().validate(rangeSource(state).fetch());
   }
 }

@@ -1,10 +1,6 @@
 package io.github.cfallowlist.cli;
 
-import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.Target;
-import io.github.cfallowlist.TargetContext;
-import io.github.cfallowlist.TargetOptions;
-import java.util.List;
+import io.github.cfallowlist.Run;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,24 +11,22 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = "Tell whether each target's live state is in sync (exit 0) or drifted (exit 2).")
+    description =
+        "Tell whether each target's live state is in sync (exit 0) or drifted (exit 2); exit 1"
+            + " when apply would refuse or fail.")
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
   @Mixin TargetArgs targetArgs;
+  @Mixin RunOptions runOptions;
 
   @Override
   public Integer call() throws Exception {
-    List<Target> targets = targetArgs.resolve();
-    TargetOptions options = targetArgs.options(source.families());
-    RangeSnapshot snapshot = source.load(common.stateDir());
-    return PlanCommand.planLiveAndPrint(
-        spec.commandLine().getOut(),
-        targets,
-        snapshot,
-        TargetContext.system(options),
-        OutputFormat.text,
-        false);
+    return Runs.execute(
+        spec,
+        Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
+        Runs.Style.STATUS,
+        OutputFormat.text);
   }
 }

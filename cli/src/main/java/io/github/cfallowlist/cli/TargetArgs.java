@@ -74,7 +74,10 @@ final class TargetArgs {
   @Option(
       names = "--nginx-allow-file",
       paramLabel = "PATH",
-      description = "nginx: also write an 'allow ...; deny all;' snippet here.")
+      description =
+          "nginx: also write a geo block setting $cloudflare_edge to 1 for connections from"
+              + " Cloudflare (by their own address, not the real-IP one); guard a server with"
+              + " 'if ($cloudflare_edge = 0) { return 403; }'.")
   Path nginxAllowFile;
 
   @Option(
@@ -88,6 +91,26 @@ final class TargetArgs {
       paramLabel = "CMD",
       description = "nginx: command that reloads nginx (default 'nginx -s reload').")
   String nginxReloadCommand;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A target setting by name, for any target on the class path (repeatable); an unknown"
+              + " key is an error.")
+  Map<String, String> set;
+
+  /** The named flags above and the setting each stands for; every one is declared by a target. */
+  static final Map<String, String> FLAG_SETTINGS =
+      Map.of(
+          "--nft-table", "nft-table",
+          "--chain", "chain",
+          "--ipset", "ipset",
+          "--offline", "offline",
+          "--nginx-file", "nginx-file",
+          "--nginx-allow-file", "nginx-allow-file",
+          "--nginx-test-command", "nginx-test-command",
+          "--nginx-reload-command", "nginx-reload-command");
 
   List<Target> resolve() {
     return targets.stream().distinct().map(Targets::byName).toList();
@@ -107,6 +130,16 @@ final class TargetArgs {
     put(settings, "nginx-allow-file", nginxAllowFile == null ? null : nginxAllowFile.toString());
     put(settings, "nginx-test-command", nginxTestCommand);
     put(settings, "nginx-reload-command", nginxReloadCommand);
+    if (set != null) {
+      set.forEach(
+          (key, value) -> {
+            String was = settings.putIfAbsent(key, value);
+            if (was != null && !was.equals(value)) {
+              throw new IllegalArgumentException(
+                  "setting " + key + " is given twice with different values");
+            }
+          });
+    }
     return new TargetOptions(ports, Mode.parse(mode), families, settings);
   }
 

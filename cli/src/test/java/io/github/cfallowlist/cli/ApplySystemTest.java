@@ -36,9 +36,10 @@ class ApplySystemTest {
     }
   }
 
+  /** Runs the CLI as cron would: an empty environment with {@code PATH=/usr/bin:/bin}. */
   private Netns.Result cli(String... args) {
-    List<String> argv = new ArrayList<>();
-    argv.add(ProcessHandle.current().info().command().orElse("java"));
+    List<String> argv = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
+    argv.add(ProcessHandle.current().info().command().orElseThrow());
     argv.add("-cp");
     argv.add(System.getProperty("java.class.path"));
     argv.add(Main.class.getName());
@@ -129,6 +130,20 @@ class ApplySystemTest {
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.stderr()).contains("remove 5 of 15 IPv4 ranges").contains("--allow-shrink");
     assertThat(ruleset()).isEqualTo(before);
+    // plan, status and the dry run judge exactly as apply: same sentence, exit 1, diff shown.
+    for (String[] command :
+        List.of(
+            new String[] {"plan"}, new String[] {"status"}, new String[] {"apply", "--dry-run"})) {
+      List<String> args = new ArrayList<>(List.of(command));
+      args.addAll(List.of("--source", "file:" + smaller, "--target", "nftables"));
+      Netns.Result judged = cli(args.toArray(String[]::new));
+      assertThat(judged.exitCode()).as(String.join(" ", command)).isEqualTo(1);
+      assertThat(judged.stderr()).isEqualTo(refused.stderr());
+      if (!command[0].equals("status")) {
+        assertThat(judged.stdout()).contains("--- current/").contains("104.16.0.0/13");
+      }
+    }
+    assertThat(ruleset()).isEqualTo(before);
 
     Netns.Result allowed =
         cli("apply", "--source", "file:" + smaller, "--target", "nftables", "--allow-shrink");
@@ -199,9 +214,73 @@ class ApplySystemTest {
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     Netns.Result run = cli("apply", "--uninstall", "--target", "nftables");
     assertThat(run.exitCode()).isZero();
-    assertThat(run.stdout()).isEqualTo("nftables: removed everything cf-allowlist owned\n");
+    assertThat(run.stdout())
+        .isEqualTo("nftables: removed everything cf-allowlist owned (22 ranges)\n");
     assertThat(ruleset()).isEqualTo(before);
     Netns.Result again = cli("apply", "--uninstall", "--target", "nftables");
     assertThat(again.stdout()).isEqualTo("nftables: nothing to remove\n");
+  }
+
+  @Test
+  void uninstallDryRunShowsTheRemovalExitsTwoAndChangesNothing() {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    String before = ruleset();
+    Netns.Result preview = cli("apply", "--uninstall", "--dry-run", "--target", "nftables");
+    assertThat(preview.exitCode()).as(preview.stderr()).isEqualTo(2);
+    assertThat(preview.stdout())
+        .contains("-table inet cf_allowlist {")
+        .endsWith("nftables: removes all 22 ranges\n");
+    assertThat(ruleset()).isEqualTo(before);
+  }
+
+  @Test
+  void afterARebootWithoutNetworkTheLastGoodListIsPutBackAndNamed() throws Exception {
+    // The list saved by an earlier run with a network source: the embedded list but one range.
+    Path older = rangesFile("198.41.128.0/17");
+    io.github.cfallowlist.RangeSnapshot saved =
+        io.github.cfallowlist.Guards.defaults()
+            .validate(io.github.cfallowlist.RangeSource.file(older).fetch());
+    StateDir.at(dir.resolve("state"))
+        .saveLastGood(
+            new io.github.cfallowlist.RangeSnapshot(
+                saved.ranges(),
+                "Cloudflare API",
+                java.util.Optional.of("feed"),
+                java.time.Instant.parse("2026-11-20T08:00:00Z")));
+    String unreachable = "http://127.0.0.1:9/client/v4/ips";
+
+    Netns.Result boot = cli("apply", "--api-url", unreachable, "--target", "nftables");
+
+    assertThat(boot.exitCode()).as(boot.stderr()).isZero();
+    assertThat(boot.stderr())
+        .startsWith("cf-allowlist: warning: nftables: the source failed (")
+        .contains("last good list from 2026-11-20 (21 ranges)");
+    assertThat(boot.stdout()).startsWith("nftables: applied +21 -0 ranges");
+    assertThat(ruleset()).contains("173.245.48.0/20").doesNotContain("198.41.128.0/17");
+
+    // With a list in place, an unreachable source changes nothing.
+    String before = ruleset();
+    Netns.Result later = cli("apply", "--api-url", unreachable, "--target", "nftables");
+    assertThat(later.exitCode()).isEqualTo(1);
+    assertThat(later.stderr()).contains("nothing was applied and the current rules stay in place");
+    assertThat(ruleset()).isEqualTo(before);
+
+    // After a reboot (ruleset flushed) with the policy "none", nothing is installed.
+    ns.execChecked("nft", "flush", "ruleset");
+    Netns.Result none =
+        cli("apply", "--api-url", unreachable, "--target", "nftables", "--fallback", "none");
+    assertThat(none.exitCode()).isEqualTo(1);
+    assertThat(ruleset()).doesNotContain("cf_allowlist");
+  }
+
+  @Test
+  void aMisspelledSettingIsRefusedBeforeAnythingIsReadOrChanged() {
+    Netns.Result run =
+        cli("apply", "--source", "embedded", "--target", "nftables", "--set", "nft_table=inet x");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr())
+        .isEqualTo(
+            "cf-allowlist: unknown setting 'nft_table' for nftables; did you mean 'nft-table'?\n");
+    assertThat(ruleset()).doesNotContain("cf_allowlist");
   }
 }

@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import okhttp3.Call;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -24,9 +25,25 @@ final class HttpFetcher {
   private final OkHttpClient client;
 
   HttpFetcher(HttpOptions options) {
+    this(options, Dns.SYSTEM);
+  }
+
+  /** With {@code dns} resolving host names: tests point a name at a loopback server. */
+  HttpFetcher(HttpOptions options, Dns dns) {
     this.options = options;
     this.client =
         new OkHttpClient.Builder()
+            .dns(dns)
+            // Checked on every hop before its request is sent, so nothing is ever asked of a
+            // plain-http host a redirect points at.
+            .addNetworkInterceptor(
+                chain -> {
+                  HttpUrl hop = chain.request().url();
+                  if (!hop.isHttps() && !Sources.isLoopback(hop.host())) {
+                    throw new IOException("a redirect led to " + hop + ", which is not https");
+                  }
+                  return chain.proceed(chain.request());
+                })
             .connectTimeout(options.connectTimeout())
             .readTimeout(options.readTimeout())
             .callTimeout(options.callTimeout())
@@ -44,10 +61,6 @@ final class HttpFetcher {
           new Request.Builder().url(url).header("User-Agent", "cf-allowlist").get().build();
       Call call = client.newCall(request);
       try (Response response = call.execute()) {
-        HttpUrl finalUrl = response.request().url();
-        if (!finalUrl.isHttps() && !Sources.isLoopback(finalUrl.host())) {
-          throw new IOException(url + " redirected to " + finalUrl + ", which is not https");
-        }
         int code = response.code();
         if (code >= 500 && !last) {
           LOG.log(Level.INFO, "{0} answered HTTP {1}, retrying", url, code);

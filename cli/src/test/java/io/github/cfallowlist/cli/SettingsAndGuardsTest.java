@@ -1,0 +1,160 @@
+package io.github.cfallowlist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.cfallowlist.Setting;
+import io.github.cfallowlist.Target;
+import io.github.cfallowlist.Targets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings, guards and option checks the CLI enforces before anything is read or changed. */
+class SettingsAndGuardsTest {
+  @TempDir Path dir;
+
+  @Test
+  void everyTargetFlagNamesASettingATargetDeclares() {
+    Set<String> declared = new HashSet<>();
+    for (String name : Targets.names()) {
+      Target t = Targets.byName(name);
+      t.settings().stream().map(Setting::name).forEach(declared::add);
+    }
+    assertThat(declared).containsAll(TargetArgs.FLAG_SETTINGS.values());
+  }
+
+  @Test
+  void anUnknownSettingIsRefusedNamingTheOneMeant() {
+    CliRun run =
+        CliRun.of(
+            "render", "--source", "embedded", "--target", "nginx", "--set", "nginx_file=/tmp/x");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: unknown setting 'nginx_file' for nginx; did you mean 'nginx-file'?\n");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void aMalformedSettingValueIsRefused() {
+    CliRun run =
+        CliRun.of("render", "--source", "embedded", "--target", "iptables", "--set", "ipset=TRUE");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("cf-allowlist: setting ipset value 'TRUE' is not true or false\n");
+  }
+
+  @Test
+  void aSettingOfAnotherTargetInTheSameRunIsAccepted() {
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--target",
+            "nginx",
+            "--nginx-file",
+            dir.resolve("real-ip.conf").toString(),
+            "--current",
+            dir.toString());
+    assertThat(run.err()).isEmpty();
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).contains("nftables: +22 -0 ranges").contains("nginx: +22 -0 ranges");
+  }
+
+  @Test
+  void planAgainstAFileRefusesAShrinkWithApplysSentenceAndStillShowsTheDiff() throws Exception {
+    Path current = dir.resolve("cf_allowlist.nft");
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "nftables",
+                    "--output",
+                    current.toString())
+                .exitCode())
+        .isZero();
+    Path smaller = dir.resolve("smaller.txt");
+    List<String> lines = CliRun.of("fetch", "--source", "embedded").out().lines().toList();
+    Files.write(smaller, lines.subList(6, lines.size()));
+
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "file:" + smaller,
+            "--target",
+            "nftables",
+            "--current",
+            current.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("cf-allowlist: nftables: the new list would remove 6 of 15 IPv4 ranges")
+        .contains("--allow-shrink");
+    assertThat(run.out()).contains("--- current/cf_allowlist.nft").containsPattern("(?m)^-\\s*103\\.21\\.244\\.0/22");
+    CliRun allowed =
+        CliRun.of(
+            "plan",
+            "--source",
+            "file:" + smaller,
+            "--target",
+            "nftables",
+            "--current",
+            current.toString(),
+            "--allow-shrink");
+    assertThat(allowed.exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void aNegativeLockTimeoutIsRefused() {
+    CliRun run =
+        CliRun.of(
+            "apply",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--lock-timeout",
+            "-1",
+            "--state-dir",
+            dir.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo("cf-allowlist: --lock-timeout -1 is negative; give the seconds to wait\n");
+  }
+
+  @Test
+  void anUnknownFallbackPolicyIsRefused() {
+    CliRun run =
+        CliRun.of(
+            "status",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--fallback",
+            "sometimes");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: --fallback 'sometimes' is not one of last-good, embedded, none\n");
+  }
+
+  @Test
+  void verboseDoesNotLeaveTheLoggingLevelChangedForTheNextCommand() {
+    Logger root = Logger.getLogger("");
+    Level before = root.getLevel();
+    CliRun.of("fetch", "--source", "embedded", "--verbose");
+    assertThat(root.getLevel()).isEqualTo(before);
+  }
+}
