@@ -6,7 +6,6 @@ import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.IncompatibleAddressException;
-import io.github.cfallowlist.internal.AddressParsing;
 import java.util.Optional;
 
 /**

@@ -1,6 +1,5 @@
 package io.github.cfallowlist;
 
-import io.github.cfallowlist.internal.SystemCommandRunner;
 import java.io.IOException;
 
 /** Runs external commands. The seam tests replace with a recorder. */

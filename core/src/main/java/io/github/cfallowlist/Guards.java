@@ -1,8 +1,6 @@
 package io.github.cfallowlist;
 
 import io.github.cfallowlist.RawRanges.RawList;
-import io.github.cfallowlist.internal.AddressParsing;
-import io.github.cfallowlist.internal.SpecialPurpose;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

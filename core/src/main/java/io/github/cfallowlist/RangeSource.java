@@ -1,6 +1,5 @@
 package io.github.cfallowlist;
 
-import io.github.cfallowlist.internal.Sources;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,14 +1,9 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
-import io.github.cfallowlist.HttpOptions;
-import io.github.cfallowlist.IpFamily;
-import io.github.cfallowlist.RangeSource;
-import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.RawRanges.RawList;
-import io.github.cfallowlist.RejectedRangesException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +18,7 @@ import java.util.Optional;
 import okhttp3.HttpUrl;
 
 /** The built-in sources. */
-public final class Sources {
+final class Sources {
   private static final String EMBEDDED = "/io/github/cfallowlist/cloudflare-ips-2026-10-02.json";
 
   private Sources() {}

@@ -1,6 +1,5 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
-import io.github.cfallowlist.HttpOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
 import inet.ipaddr.AddressStringException;
 import inet.ipaddr.AddressStringParameters.RangeParameters;
@@ -12,7 +12,7 @@ import inet.ipaddr.ipv6.IPv6AddressStringParameters;
 /**
  * Strict parameters for IPAddress: CIDR text exactly as Cloudflare publishes it, nothing looser.
  */
-public final class AddressParsing {
+final class AddressParsing {
   private static final IPAddressStringParameters PREFIX = build(true);
   private static final IPAddressStringParameters HOST = build(false);
 

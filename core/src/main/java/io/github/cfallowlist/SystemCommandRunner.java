@@ -1,9 +1,5 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
-import io.github.cfallowlist.Command;
-import io.github.cfallowlist.CommandResult;
-import io.github.cfallowlist.CommandRunner;
-import io.github.cfallowlist.ToolNotFoundException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Runs commands with {@link ProcessBuilder}: argument lists, fixed PATH, LC_ALL=C, timeouts. */
-public enum SystemCommandRunner implements CommandRunner {
+enum SystemCommandRunner implements CommandRunner {
   INSTANCE;
 
   static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

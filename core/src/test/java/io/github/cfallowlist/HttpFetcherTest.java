@@ -1,9 +1,8 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cfallowlist.HttpOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;

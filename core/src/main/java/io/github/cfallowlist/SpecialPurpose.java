@@ -1,6 +1,5 @@
-package io.github.cfallowlist.internal;
+package io.github.cfallowlist;
 
-import io.github.cfallowlist.Cidr;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,7 +11,7 @@ import java.util.Optional;
  * https://www.iana.org/assignments/iana-ipv6-special-registry/), plus the multicast blocks from RFC
  * 5771 and RFC 4291, which live in their own registries. This is the only copy of the table.
  */
-public final class SpecialPurpose {
+final class SpecialPurpose {
 
   /** One registry entry. */
   public record Block(Cidr cidr, String name) {}
