@@ -64,36 +64,48 @@ final class AddressParsing {
       throw new IllegalArgumentException("an empty entry is not a CIDR");
     }
     if (!text.strip().equals(text) || text.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("'" + printable(text) + "' contains whitespace");
+      throw new IllegalArgumentException(quote(text) + " contains whitespace");
     }
     int slash = text.lastIndexOf('/');
     if (slash >= 0 && text.length() > slash + 2 && text.charAt(slash + 1) == '0') {
       // IPAddress reads "/0" as a leading zero when leading zeros are refused, so check here.
-      throw new IllegalArgumentException(
-          "'" + printable(text) + "' has a prefix length with a leading zero");
+      throw new IllegalArgumentException(quote(text) + " has a prefix length with a leading zero");
     }
     IPAddress address;
     try {
       address = new IPAddressString(text, PREFIX).toAddress();
     } catch (AddressStringException | IncompatibleAddressException e) {
-      throw new IllegalArgumentException("'" + printable(text) + "' is not a valid CIDR", e);
+      throw new IllegalArgumentException(quote(text) + " is not a valid CIDR", e);
     }
     if (address.getNetworkPrefixLength() == null) {
       throw new IllegalArgumentException(
-          "'" + printable(text) + "' has no prefix length (expected address/length)");
+          quote(text) + " has no prefix length (expected address/length)");
     }
     if (!address.isPrefixBlock()) {
       if (!zeroHostBits) {
         throw new IllegalArgumentException(
-            "'"
-                + printable(text)
-                + "' has host bits set (the network is "
+            quote(text)
+                + " has host bits set (the network is "
                 + address.toPrefixBlock().toCanonicalString()
                 + ")");
       }
       address = address.toPrefixBlock();
     }
     return address;
+  }
+
+  private static final String ADDRESS_CHARACTERS = "0123456789abcdefABCDEF.:/ \t";
+
+  /**
+   * An entry as a message may show it: quoted when it holds only characters an address can have,
+   * else only its length, so a file that is not a list (a {@code file:} pointing at a file of
+   * secrets) never has its content echoed.
+   */
+  static String quote(String text) {
+    if (text.length() <= 64 && text.chars().allMatch(c -> ADDRESS_CHARACTERS.indexOf(c) >= 0)) {
+      return "'" + printable(text) + "'";
+    }
+    return "an entry of " + text.length() + " characters (not shown: not all address characters)";
   }
 
   /** Shortens and escapes text so an error message stays one readable line. */

@@ -113,7 +113,7 @@ public record Guards(
     } catch (IllegalArgumentException e) {
       throw new RejectedRangesException(e.getMessage() + where, e);
     }
-    String text = "'" + AddressParsing.printable(entry) + "'";
+    String text = AddressParsing.quote(entry);
     Optional<IpFamily> expected = list.family();
     if (expected.isPresent() && expected.get() != cidr.family()) {
       throw new RejectedRangesException(

@@ -39,7 +39,8 @@ final class HttpFetcher {
                 chain -> {
                   HttpUrl hop = chain.request().url();
                   if (!hop.isHttps() && !Sources.isLoopback(hop.host())) {
-                    throw new IOException("a redirect led to " + hop + ", which is not https");
+                    throw new IOException(
+                        "a redirect led to " + Sources.display(hop) + ", which is not https");
                   }
                   return chain.proceed(chain.request());
                 })
@@ -52,12 +53,13 @@ final class HttpFetcher {
             .build();
   }
 
-  String get(HttpUrl url) throws IOException {
+  String get(HttpUrl target) throws IOException {
+    String url = Sources.display(target);
     long backoff = options.initialBackoff().toMillis();
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= options.maxAttempts();
       Request request =
-          new Request.Builder().url(url).header("User-Agent", "cf-allowlist").get().build();
+          new Request.Builder().url(target).header("User-Agent", "cf-allowlist").get().build();
       Call call = client.newCall(request);
       try (Response response = call.execute()) {
         int code = response.code();
@@ -93,7 +95,7 @@ final class HttpFetcher {
     return n == 1 ? "1 attempt" : n + " attempts";
   }
 
-  private String read(ResponseBody body, HttpUrl url) throws IOException {
+  private String read(ResponseBody body, String url) throws IOException {
     long cap = options.maxBytes();
     if (body.contentLength() > cap) {
       throw new IOException(

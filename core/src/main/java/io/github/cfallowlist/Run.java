@@ -2,6 +2,7 @@ package io.github.cfallowlist;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -62,8 +63,10 @@ public final class Run {
   private final Fallback fallback;
   private final Duration lockTimeout;
   private final CommandRunner runner;
+  private final Optional<Path> lockFile;
 
   private Run(Builder b) {
+    this.lockFile = b.lockFile;
     this.source = b.source;
     this.targets = List.copyOf(b.targets);
     this.options = b.options;
@@ -92,7 +95,9 @@ public final class Run {
     if (!action.changes()) {
       return executeLocked();
     }
-    try (StateDir.Lock lock = state.lock(lockTimeout)) {
+    state.ensureSafe();
+    try (RunLock lock =
+        RunLock.acquire(lockFile.orElse(RunLock.defaultLocation(state)), lockTimeout)) {
       return executeLocked();
     }
   }
@@ -227,8 +232,18 @@ public final class Run {
     private Fallback fallback = Fallback.LAST_GOOD;
     private Duration lockTimeout = Duration.ofSeconds(30);
     private CommandRunner runner = CommandRunner.system();
+    private Optional<Path> lockFile = Optional.empty();
 
     private Builder() {}
+
+    /**
+     * The lock file that keeps runs apart (default: {@link RunLock#defaultLocation}, one per host
+     * for root whatever the state directory).
+     */
+    public Builder lockFile(Path value) {
+      this.lockFile = Optional.of(require(value, "lockFile"));
+      return this;
+    }
 
     /** Where the ranges come from (default: Cloudflare's JSON API). */
     public Builder source(RangeSource value) {

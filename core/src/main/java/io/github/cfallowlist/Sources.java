@@ -28,12 +28,12 @@ final class Sources {
     HttpUrl base = checkUrl(apiUrl, "API URL");
     HttpUrl url =
         jdcloud ? base.newBuilder().setQueryParameter("networks", "jdcloud").build() : base;
-    String name = "Cloudflare API " + url;
+    String name = "Cloudflare API " + display(url);
     return new Named(
         name,
         () ->
             parseApiBody(
-                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), url.toString()),
+                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), display(url)),
         true);
   }
 
@@ -41,15 +41,15 @@ final class Sources {
   public static RangeSource cloudflareText(String v4Url, String v6Url, HttpOptions http) {
     HttpUrl v4 = checkUrl(v4Url, "IPv4 list URL");
     HttpUrl v6 = checkUrl(v6Url, "IPv6 list URL");
-    String name = "Cloudflare text lists " + v4 + " " + v6;
+    String name = "Cloudflare text lists " + display(v4) + " " + display(v6);
     return new Named(
         name,
         () -> {
           HttpFetcher fetcher = new HttpFetcher(http);
           List<RawList> lists =
               List.of(
-                  textList(fetcher.get(v4), v4.toString(), Optional.of(IpFamily.IPV4)),
-                  textList(fetcher.get(v6), v6.toString(), Optional.of(IpFamily.IPV6)));
+                  textList(fetcher.get(v4), display(v4), Optional.of(IpFamily.IPV4)),
+                  textList(fetcher.get(v6), display(v6), Optional.of(IpFamily.IPV6)));
           return new RawRanges(lists, name, Optional.empty(), Instant.now());
         },
         true);
@@ -64,12 +64,7 @@ final class Sources {
     return new Named(
         name,
         () -> {
-          String text;
-          try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
-          } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path.toString(), null, "no such file");
-          }
+          String text = SmallFiles.read(path, "the source file");
           List<String> entries = new ArrayList<>();
           for (String line : text.split("\n", -1)) {
             int hash = line.indexOf('#');
@@ -278,17 +273,30 @@ final class Sources {
     }
     HttpUrl url = HttpUrl.parse(text);
     if (url == null) {
-      throw new IllegalArgumentException(
-          what + " '" + AddressParsing.printable(text) + "' is not an http(s) URL");
+      // Not quoted: a mistyped URL may still hold a password.
+      throw new IllegalArgumentException(what + " is not an http(s) URL");
     }
     if (!url.isHttps() && !isLoopback(url.host())) {
       throw new IllegalArgumentException(
           what
-              + " '"
-              + AddressParsing.printable(text)
-              + "' must use https; plain http is accepted only for a loopback address");
+              + " "
+              + display(url)
+              + " must use https; plain http is accepted only for a loopback address");
     }
     return url;
+  }
+
+  /**
+   * {@code url} as messages, headers and logs show it: without user name and password, and with a
+   * query string (which may hold a token) replaced, except the JD Cloud switch.
+   */
+  static String display(HttpUrl url) {
+    HttpUrl.Builder b = url.newBuilder().username("").password("").fragment(null);
+    String query = url.encodedQuery();
+    if (query != null && !query.equals("networks=jdcloud")) {
+      b.encodedQuery("REDACTED");
+    }
+    return b.build().toString();
   }
 
   static boolean isLoopback(String host) {

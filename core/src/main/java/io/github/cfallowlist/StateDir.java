@@ -2,30 +2,26 @@ package io.github.cfallowlist;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The state directory: the last good snapshot (written atomically) and the lock that keeps runs
- * from overlapping.
+ * The state directory ({@code rwx------}, owned by the running user): the last good snapshot,
+ * written atomically and read back with the same limits as any other input.
  */
 public final class StateDir {
   static final String LAST_GOOD = "last-good.json";
-  static final String LOCK = "lock";
 
   private final Path dir;
 
@@ -64,9 +60,13 @@ public final class StateDir {
   /** The last snapshot saved with {@link #saveLastGood}, if any. */
   public Optional<RangeSnapshot> loadLastGood() throws IOException {
     Path file = dir.resolve(LAST_GOOD);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    ensureSafe();
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = SmallFiles.read(file, "the last good snapshot", false);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -86,8 +86,7 @@ public final class StateDir {
               Optional.ofNullable((String) etag),
               Instant.parse((String) map.get("fetched_at"))));
     } catch (IOException | RuntimeException e) {
-      throw new IOException(
-          file + " is not a snapshot saved by cf-allowlist: " + e.getMessage(), e);
+      throw new IOException(file + " is not a snapshot saved by cf-allowlist", e);
     }
   }
 
@@ -98,6 +97,7 @@ public final class StateDir {
    * @return whether the file was written
    */
   public boolean saveLastGood(RangeSnapshot snapshot) throws IOException {
+    ensureSafe();
     Optional<RangeSnapshot> saved;
     try {
       saved = loadLastGood();
@@ -120,73 +120,38 @@ public final class StateDir {
   }
 
   /**
-   * Takes the run lock, waiting up to {@code timeout} for another run to release it.
+   * Creates the directory ({@code rwx------}) when missing, and refuses one that is not a
+   * directory, belongs to another user, or can be written by other users: a file planted there
+   * would be read or replaced by a root run.
    *
-   * @throws CfAllowlistException naming the holder's pid when the wait runs out
+   * @throws CfAllowlistException naming the directory and what is wrong
    */
-  public Lock lock(Duration timeout) throws IOException {
-    Files.createDirectories(dir);
-    Path file = dir.resolve(LOCK);
-    FileChannel channel =
-        FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      while (true) {
-        FileLock lock;
-        try {
-          lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-          lock = null;
-        }
-        if (lock != null) {
-          channel.truncate(0);
-          channel.write(
-              ByteBuffer.wrap(
-                  (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)),
-              0);
-          return new Lock(channel, lock);
-        }
-        if (System.nanoTime() >= deadline) {
-          String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
-          throw new CfAllowlistException(
-              "another cf-allowlist run (pid "
-                  + (holder.isEmpty() ? "unknown" : holder)
-                  + ") holds the lock "
-                  + file
-                  + "; waited "
-                  + timeout.toSeconds()
-                  + " s and changed nothing");
-        }
-        Thread.sleep(100);
-      }
-    } catch (InterruptedException e) {
-      channel.close();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for the lock " + file, e);
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
+  public void ensureSafe() throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      return;
     }
-  }
-
-  /** A held run lock; {@link #close()} releases it. */
-  public static final class Lock implements AutoCloseable {
-    private final FileChannel channel;
-    private final FileLock lock;
-
-    private Lock(FileChannel channel, FileLock lock) {
-      this.channel = channel;
-      this.lock = lock;
+    if (!Files.isDirectory(dir)) {
+      throw new CfAllowlistException(
+          "state directory " + dir + " is not a directory; choose another --state-dir");
     }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        lock.release();
-      } finally {
-        channel.close();
-      }
+    Path real = dir.toRealPath();
+    int uid = (Integer) Files.getAttribute(real, "unix:uid");
+    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(real);
+    if (uid != me) {
+      throw new CfAllowlistException(
+          "state directory " + dir + " belongs to another user; choose another --state-dir");
+    }
+    if (mode.contains(PosixFilePermission.GROUP_WRITE)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new CfAllowlistException(
+          "state directory "
+              + dir
+              + " can be written by other users ("
+              + PosixFilePermissions.toString(mode)
+              + "); make it rwx------ (chmod 700) or choose another --state-dir");
     }
   }
 }

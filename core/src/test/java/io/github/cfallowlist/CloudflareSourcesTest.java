@@ -220,4 +220,35 @@ class CloudflareSourcesTest {
     return RangeSource.cloudflareText(
         server.url("/ips-v4").toString(), server.url("/ips-v6").toString(), FAST);
   }
+
+  @Test
+  void credentialsAndQueryStringsNeverReachMessagesOrTheSnapshotsName() throws Exception {
+    String secretUrl =
+        server
+            .url("/client/v4/ips")
+            .newBuilder()
+            .username("ops")
+            .password("s3cret")
+            .addQueryParameter("token", "abc123")
+            .build()
+            .toString();
+    RangeSource source = RangeSource.cloudflare(secretUrl, false, FAST);
+    server.enqueue(ok(Bodies.api()));
+    RangeSnapshot snapshot = Guards.defaults().validate(source.fetch());
+    assertThat(snapshot.source())
+        .doesNotContain("s3cret")
+        .doesNotContain("abc123")
+        .contains("REDACTED");
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse.Builder().code(503).build());
+    }
+    assertThatThrownBy(source::fetch)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("answered HTTP 503")
+        .hasMessageNotContaining("s3cret")
+        .hasMessageNotContaining("abc123");
+    assertThatThrownBy(() -> RangeSource.cloudflare("http://ops:s3cret@example.com/x", false, FAST))
+        .hasMessageNotContaining("s3cret")
+        .hasMessageContaining("must use https");
+  }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +43,40 @@ class OtherSourcesTest {
     Files.writeString(file, "173.245.48.0/20\nnot-a-cidr\n");
     assertThatThrownBy(() -> Guards.defaults().validate(RangeSource.file(file).fetch()))
         .isInstanceOf(RejectedRangesException.class)
-        .hasMessageContaining("'not-a-cidr' is not a valid CIDR in " + file);
+        .hasMessageContaining(
+            "an entry of 10 characters (not shown: not all address characters) is not a valid"
+                + " CIDR in "
+                + file);
+  }
+
+  @Test
+  void aFileThatIsNotAListIsRefusedWithoutEchoingItsContent() throws Exception {
+    Path file = dir.resolve("shadow");
+    Files.writeString(file, "root:$y$j9T$secret-hash:19000:0:99999:7:::\n");
+    assertThatThrownBy(() -> Guards.defaults().validate(RangeSource.file(file).fetch()))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageNotContaining("root")
+        .hasMessageNotContaining("secret");
+  }
+
+  @Test
+  void aFifoADeviceOrADirectoryIsRefusedBeforeItIsOpened() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+    for (Path p : List.of(fifo, Path.of("/dev/zero"), dir)) {
+      assertThatThrownBy(() -> RangeSource.file(p).fetch())
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessage(
+              "the source file " + p + " is not a regular file (a directory, a FIFO or a device)");
+    }
+  }
+
+  @Test
+  void aFileLargerThanTheBodyCapIsRefused() throws Exception {
+    Path big = dir.resolve("big.txt");
+    Files.write(big, new byte[(int) SmallFiles.MAX_BYTES + 1]);
+    assertThatThrownBy(() -> RangeSource.file(big).fetch())
+        .hasMessage("the source file " + big + " is larger than the limit of 1048576 bytes");
   }
 
   @Test

@@ -70,6 +70,7 @@ class RunTest {
         .source(source)
         .target(target)
         .stateDir(StateDir.at(dir))
+        .lockFile(dir.resolve("run.lock"))
         .lockTimeout(Duration.ZERO);
   }
 
@@ -191,7 +192,7 @@ class RunTest {
 
   @Test
   void aSecondRunWaitsForTheLockAndNamesTheHolder() throws Exception {
-    try (StateDir.Lock held = StateDir.at(dir).lock(Duration.ZERO)) {
+    try (RunLock held = RunLock.acquire(dir.resolve("run.lock"), Duration.ZERO)) {
       assertThatThrownBy(() -> run(new FakeNetwork(embedded)).build().execute())
           .isInstanceOf(CfAllowlistException.class)
           .hasMessageContaining("pid " + ProcessHandle.current().pid());

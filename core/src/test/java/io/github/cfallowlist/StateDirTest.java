@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,20 +28,77 @@ class StateDirTest {
 
   @Test
   void secondLockWaitsThenFailsNamingTheHolder() throws Exception {
-    StateDir state = StateDir.at(dir);
-    try (StateDir.Lock held = state.lock(Duration.ZERO)) {
+    Path lock = dir.resolve("run.lock");
+    try (RunLock held = RunLock.acquire(lock, Duration.ZERO)) {
       long start = System.nanoTime();
-      assertThatThrownBy(() -> state.lock(Duration.ofMillis(300)))
+      assertThatThrownBy(() -> RunLock.acquire(lock, Duration.ofMillis(300)))
           .isInstanceOf(CfAllowlistException.class)
           .hasMessageContaining("pid " + ProcessHandle.current().pid())
           .hasMessageContaining("holds the lock");
       assertThat(Duration.ofNanos(System.nanoTime() - start))
           .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
-    try (StateDir.Lock again = state.lock(Duration.ZERO)) {
-      assertThat(Files.readString(dir.resolve("lock")).strip())
+    try (RunLock again = RunLock.acquire(lock, Duration.ZERO)) {
+      assertThat(Files.readString(lock).strip())
           .isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
+  }
+
+  @Test
+  void aLockPlantedAsASymlinkIsRefusedAndItsTargetIsNotTouched() throws Exception {
+    Path precious = dir.resolve("precious.conf");
+    Files.writeString(precious, "keep me\n");
+    Path lock = dir.resolve("run.lock");
+    Files.createSymbolicLink(lock, precious);
+    assertThatThrownBy(() -> RunLock.acquire(lock, Duration.ZERO))
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessage("the lock " + lock + " is a symbolic link; remove it (nothing was changed)");
+    assertThat(precious).hasContent("keep me");
+  }
+
+  @Test
+  void aLockWithASecondHardLinkIsRefusedAndNotWritten() throws Exception {
+    Path precious = dir.resolve("precious.conf");
+    Files.writeString(precious, "keep me\n");
+    Path lock = dir.resolve("run.lock");
+    Files.createLink(lock, precious);
+    assertThatThrownBy(() -> RunLock.acquire(lock, Duration.ZERO))
+        .hasMessageContaining("has other hard links");
+    assertThat(precious).hasContent("keep me");
+  }
+
+  @Test
+  void aStateDirOthersCanWriteIsRefusedAndANewOneIsPrivate() throws Exception {
+    Path open = dir.resolve("open");
+    Files.createDirectory(open);
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    RangeSnapshot s = Guards.defaults().validate(RangeSource.embedded().fetch());
+    assertThatThrownBy(() -> StateDir.at(open).saveLastGood(s))
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessageContaining("can be written by other users");
+    assertThat(open.resolve("last-good.json")).doesNotExist();
+
+    Path fresh = dir.resolve("fresh/state");
+    StateDir.at(fresh).saveLastGood(s);
+    assertThat(Files.getPosixFilePermissions(fresh))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void anOversizedOrSymlinkedLastGoodFileIsRefusedWithoutQuotingIt() throws Exception {
+    Path state = dir.resolve("state");
+    Files.createDirectory(
+        state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path secret = dir.resolve("secret");
+    Files.writeString(secret, "root:$y$hash:19000:0:99999:7:::\n");
+    Files.createSymbolicLink(state.resolve("last-good.json"), secret);
+    assertThatThrownBy(() -> StateDir.at(state).loadLastGood())
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageNotContaining("root:");
+    Files.delete(state.resolve("last-good.json"));
+    Files.write(state.resolve("last-good.json"), new byte[(int) SmallFiles.MAX_BYTES + 1]);
+    assertThatThrownBy(() -> StateDir.at(state).loadLastGood())
+        .hasStackTraceContaining("larger than the limit");
   }
 
   @Test

@@ -1,10 +1,6 @@
 package io.github.cfallowlist.adapter.nftables;
 
-import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.IpFamily;
-import io.github.cfallowlist.TargetOptions;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Where the sets live: the table cf-allowlist owns ({@code inet cf_allowlist}, with a chain), or a
@@ -16,30 +12,16 @@ import java.util.regex.Pattern;
  */
 record Layout(String family, String table, boolean ownTable) {
 
-  static final String SETTING = "nft-table";
   static final String OWN_FAMILY = "inet";
   static final String OWN_TABLE = "cf_allowlist";
   static final String CHAIN = "input";
 
-  private static final Set<String> FAMILIES = Set.of("ip", "ip6", "inet", "bridge", "netdev");
-  // nft's own identifier grammar is a little wider; this subset needs no quoting anywhere.
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
+  /** The table cf-allowlist owns. */
+  static final Layout OWN = new Layout(OWN_FAMILY, OWN_TABLE, true);
 
-  /** The layout {@code options} ask for. */
-  static Layout of(TargetOptions options) {
-    if (options.setting(SETTING).isEmpty()) {
-      return new Layout(OWN_FAMILY, OWN_TABLE, true);
-    }
-    String value = options.setting(SETTING).get();
-    String[] words = value.strip().split("\\s+", -1);
-    if (words.length != 2 || !FAMILIES.contains(words[0]) || !NAME.matcher(words[1]).matches()) {
-      throw new CfAllowlistException(
-          "nftables: --nft-table '"
-              + printable(value)
-              + "' must be a table family (ip, ip6, inet, bridge or netdev) and a table name,"
-              + " such as 'inet filter'");
-    }
-    return new Layout(words[0], words[1], false);
+  /** The table {@code family name}, which the user owns. */
+  static Layout userTable(String family, String name) {
+    return new Layout(family, name, false);
   }
 
   /** The table as nft commands name it, such as {@code inet cf_allowlist}. */
@@ -58,12 +40,5 @@ record Layout(String family, String table, boolean ownTable) {
   /** The match keyword for a source address of {@code family}. */
   static String saddrProtocol(IpFamily family) {
     return family == IpFamily.IPV4 ? "ip" : "ip6";
-  }
-
-  /** {@code text} with anything but plain printable ASCII replaced, for messages. */
-  static String printable(String text) {
-    StringBuilder out = new StringBuilder();
-    text.codePoints().limit(200).forEach(c -> out.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
-    return out.toString();
   }
 }

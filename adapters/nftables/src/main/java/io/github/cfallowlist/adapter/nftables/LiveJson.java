@@ -4,8 +4,9 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import inet.ipaddr.IPAddress;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
-import io.github.cfallowlist.adapter.nftables.NftConfig.Rule;
+import io.github.cfallowlist.adapter.nftables.NftablesConfig.Rule;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -13,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Turns {@code nft -j list ...} output into an {@link NftConfig}. What it recognises becomes sets
- * and rules; everything else becomes a note, so that it shows as a change and the next apply
+ * Turns {@code nft -j list ...} output into an {@link NftablesConfig}. What it recognises becomes
+ * sets and rules; everything else becomes a note, so that it shows as a change and the next apply
  * replaces it.
  */
 final class LiveJson {
@@ -38,7 +40,7 @@ final class LiveJson {
   }
 
   /** The model of a whole table listed with {@code nft -j list table FAMILY NAME}. */
-  static NftConfig table(Layout layout, String json) throws IOException {
+  static NftablesConfig table(Layout layout, String json) throws IOException {
     LiveJson live = new LiveJson(true);
     for (Map<?, ?> item : items(json)) {
       live.item(item);
@@ -52,7 +54,7 @@ final class LiveJson {
    * their rules can load before the first run), so properties such as {@code auto-merge}, {@code
    * size} or a comment are theirs to choose: only the type and the interval flag matter.
    */
-  static NftConfig sets(Layout layout, List<String> jsons) throws IOException {
+  static NftablesConfig sets(Layout layout, List<String> jsons) throws IOException {
     LiveJson live = new LiveJson(false);
     for (String json : jsons) {
       for (Map<?, ?> item : items(json)) {
@@ -64,11 +66,28 @@ final class LiveJson {
     return live.config(layout);
   }
 
-  private NftConfig config(Layout layout) {
+  /**
+   * The tables listed with {@code nft -j list tables}, each as nft commands name it ({@code inet
+   * filter}).
+   */
+  static Set<String> tables(String json) throws IOException {
+    Set<String> out = new TreeSet<>();
+    for (Map<?, ?> item : items(json)) {
+      if (item.get("table") instanceof Map<?, ?> table
+          && table.get("family") instanceof String family
+          && table.get("name") instanceof String name) {
+        out.add(family + " " + name);
+      }
+    }
+    return out;
+  }
+
+  private NftablesConfig config(Layout layout) {
     EnumMap<IpFamily, List<Cidr>> normalized = new EnumMap<>(IpFamily.class);
     // Sorted the way render sorts, so equal contents give equal text.
     sets.forEach((family, cidrs) -> normalized.put(family, RangeSet.of(cidrs).get(family)));
-    return new NftConfig(layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
+    return new NftablesConfig(
+        layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
   }
 
   private static List<Map<?, ?>> items(String json) throws IOException {
@@ -192,7 +211,7 @@ final class LiveJson {
             && "filter".equals(body.get("type"))
             && "input".equals(body.get("hook"))
             && body.get("prio") instanceof Number prio
-            && prio.intValue() == NftConfig.CHAIN_PRIORITY
+            && prio.intValue() == NftablesConfig.CHAIN_PRIORITY
             && "accept".equals(body.get("policy"))
             && CHAIN_KEYS.containsAll(body.keySet());
     if (ours && !chain) {
@@ -312,7 +331,7 @@ final class LiveJson {
   }
 
   private static String text(Object value) {
-    return value == null ? "?" : Layout.printable(String.valueOf(value));
+    return value == null ? "?" : Printable.of(String.valueOf(value));
   }
 
   private static String number(Object value) {

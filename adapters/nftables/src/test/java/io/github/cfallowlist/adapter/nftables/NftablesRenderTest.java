@@ -4,17 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cfallowlist.CfAllowlistException;
-import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.Targets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+/** Rendering, the golden files, the declared settings and plans computed from rendered text. */
 class NftablesRenderTest {
   private final NftablesTarget target = new NftablesTarget();
   private final RangeSnapshot snapshot = Fixtures.embedded();
@@ -39,15 +41,6 @@ class NftablesRenderTest {
     assertThat(rendered.files()).hasSize(1);
     assertThat(rendered.files().get(0).name()).isEqualTo("cf_allowlist.nft");
     assertThat(rendered.text()).isEqualTo(Fixtures.golden(name));
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("variants")
-  void parseReturnsExactlyTheRenderedRanges(String name, TargetOptions options) {
-    Rendered rendered = target.render(snapshot, options);
-
-    assertThat(target.parse(rendered, options))
-        .isEqualTo(snapshot.ranges().restrictTo(options.families()));
   }
 
   @Test
@@ -96,79 +89,74 @@ class NftablesRenderTest {
   }
 
   @Test
-  void invalidNftTableSettingIsRefused() {
+  void malformedNftTableValuesAreRefusedNamingTheSetting() {
     for (String bad :
-        List.of("filter", "inet", "inet filter extra", "inet fil;ter", "foo filter")) {
+        List.of(
+            "filter",
+            "inet",
+            "inet filter extra",
+            "inet fil ter",
+            "inet fil;ter",
+            "inet fil\"ter",
+            "inet 9filter",
+            "foo filter",
+            "",
+            "inet cf_allowlist")) {
       assertThatThrownBy(() -> target.render(snapshot, defaults.withSetting("nft-table", bad)))
           .as(bad)
-          .isInstanceOf(CfAllowlistException.class)
-          .hasMessageContaining("--nft-table");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("setting nft-table value '");
     }
   }
 
   @Test
-  void parseNamesFileLineNumberAndLineOfAHandEditedElement() {
-    String text =
-        target
-            .render(snapshot, defaults)
-            .text()
-            .replace("\t173.245.48.0/20,", "\t173.245.48.1/20,");
-    int line = lineOf(text, "\t173.245.48.1/20,");
+  void nftTableWithAnInnerSpaceIsRefusedBeforeAnythingIsRendered() {
+    TargetOptions spaced = defaults.withSetting("nft-table", "inet fil ter");
 
-    assertThatThrownBy(() -> target.parse(Rendered.single("cf_allowlist.nft", text), defaults))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("cf_allowlist.nft line " + line + ": ")
-        .hasMessageContaining("173.245.48.1/20");
-  }
-
-  @Test
-  void parseRefusesAForeignRuleNamingItsLine() {
-    String foreign = "add rule inet cf_allowlist input tcp dport 22 accept";
-    String text = target.render(snapshot, defaults).text() + foreign + "\n";
-    int line = lineOf(text, foreign);
-
-    assertThatThrownBy(() -> target.parse(Rendered.single("cf_allowlist.nft", text), defaults))
-        .isInstanceOf(ConfigParseException.class)
+    assertThatThrownBy(() -> target.render(snapshot, spaced))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "cf_allowlist.nft line "
-                + line
-                + ": not a rule cf-allowlist writes: '"
-                + foreign
-                + "'");
+            "setting nft-table value 'inet fil ter' is not a table family (ip, ip6, inet, bridge or"
+                + " netdev) and a table name of letters, digits, '_', '.' and '-', such as 'inet"
+                + " filter'");
+    assertThatThrownBy(() -> Sync.checkSettings(target, spaced))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nft-table");
   }
 
   @Test
-  void parseRefusesAScriptForAnotherTable() {
-    Rendered other = target.render(snapshot, defaults.withSetting("nft-table", "inet filter"));
+  void misspelledNftTableKeyIsRefusedSuggestingTheDeclaredName() {
+    TargetOptions misspelled = defaults.withSetting("nft_table", "inet filter");
 
-    assertThatThrownBy(() -> target.parse(other, defaults))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line 6: expected 'table inet cf_allowlist {'");
+    assertThatThrownBy(() -> target.render(snapshot, misspelled))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown setting 'nft_table' for nftables; did you mean 'nft-table'?");
+    assertThatThrownBy(() -> target.parse(target.render(snapshot, defaults), misspelled))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("did you mean 'nft-table'?");
   }
 
   @Test
-  void parseRefusesAMissingFlushThatWouldLetStaleRangesAccumulate() {
-    String text =
-        target
-            .render(snapshot, defaults)
-            .text()
-            .replace("flush set inet cf_allowlist cloudflare_v6\n", "");
-
-    assertThatThrownBy(() -> target.parse(Rendered.single("cf_allowlist.nft", text), defaults))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("cf_allowlist.nft line")
-        .hasMessageContaining("add element inet cf_allowlist cloudflare_v6 {");
+  void unknownSettingIsRefusedListingTheKnownOnes() {
+    assertThatThrownBy(() -> target.render(snapshot, defaults.withSetting("ipset", "true")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown setting 'ipset' for nftables; known: nft-table");
   }
 
   @Test
-  void parseRefusesACommentAddedInTheMiddle() {
-    String text =
-        target.render(snapshot, defaults).text().replace("flush chain", "# hand edit\nflush chain");
-    int line = lineOf(text, "# hand edit");
-
-    assertThatThrownBy(() -> target.parse(Rendered.single("cf_allowlist.nft", text), defaults))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("cf_allowlist.nft line " + line + ": ");
+  void declaresNftTableAndTheNftPackage() {
+    assertThat(target.settings())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.name()).isEqualTo("nft-table");
+              assertThat(s.valueLabel()).isEqualTo("FAMILY NAME");
+              assertThat(s.defaultValue()).isEmpty();
+            });
+    assertThat(target.packages()).isEqualTo(Map.of("nft", "nftables"));
+    assertThat(NftablesSettings.of(defaults.withSetting("nft-table", " ip6  my_fw.v2 ")).layout())
+        .isEqualTo(Layout.userTable("ip6", "my_fw.v2"));
+    assertThat(NftablesSettings.of(defaults).layout()).isEqualTo(Layout.OWN);
   }
 
   @Test
@@ -259,11 +247,5 @@ class NftablesRenderTest {
 
   private static RangeSet remove(RangeSet set, String cidr) {
     return RangeSet.of(set.all().stream().filter(c -> !c.toString().equals(cidr)).toList());
-  }
-
-  private static int lineOf(String text, String line) {
-    List<String> lines = text.lines().toList();
-    assertThat(lines).contains(line);
-    return lines.indexOf(line) + 1;
   }
 }

@@ -1,9 +1,17 @@
 package io.github.cfallowlist.adapter.nftables;
 
+import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.Header;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.TargetOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -23,8 +31,11 @@ import java.util.TreeSet;
  * @param chain the rules of the {@code input} chain, when the chain is declared
  * @param notes what the live table holds beyond this model (never in a desired configuration)
  */
-record NftConfig(
+record NftablesConfig(
     Layout layout, Map<IpFamily, List<Cidr>> sets, Optional<List<Rule>> chain, List<String> notes) {
+
+  /** The name of the rendered script. */
+  static final String FILE_NAME = "cf_allowlist.nft";
 
   /** Prefix of the comment lines describing live objects cf-allowlist did not write. */
   static final String NOTE = "# not written by cf-allowlist: ";
@@ -41,12 +52,53 @@ record NftConfig(
     }
   }
 
-  NftConfig {
+  NftablesConfig {
     EnumMap<IpFamily, List<Cidr>> copy = new EnumMap<>(IpFamily.class);
     sets.forEach((k, v) -> copy.put(k, List.copyOf(v)));
     sets = Collections.unmodifiableMap(copy);
     chain = chain.map(List::copyOf);
     notes = List.copyOf(notes);
+  }
+
+  /**
+   * The configuration holding {@code snapshot}'s ranges of the families in use, in {@code layout}.
+   *
+   * @throws CfAllowlistException for {@code --mode allow} in the own table, or when restrict mode
+   *     in the own table would leave a family in use with no range at all (which would lock
+   *     everyone out of the ports)
+   */
+  static NftablesConfig desired(RangeSnapshot snapshot, TargetOptions options, Layout layout) {
+    requireSupportedMode(layout, options);
+    RangeSet ranges = snapshot.ranges().restrictTo(options.families());
+    if (layout.ownTable()) {
+      Guards.requireRangesToRestrict("nftables", ranges, options);
+    }
+    Map<IpFamily, List<Cidr>> sets = new EnumMap<>(IpFamily.class);
+    List<Rule> rules = new ArrayList<>();
+    for (IpFamily family : options.families().members()) {
+      sets.put(family, ranges.get(family));
+      rules.add(new Rule(family, options.ports()));
+    }
+    return new NftablesConfig(
+        layout, sets, layout.ownTable() ? Optional.of(rules) : Optional.empty(), List.of());
+  }
+
+  /**
+   * Refuses {@code --mode allow} in the own table: in nftables a drop in any base chain is final
+   * while an accept is not, so an accept there could never override a drop in the user's rules.
+   */
+  static void requireSupportedMode(Layout layout, TargetOptions options) {
+    if (layout.ownTable() && options.mode() == Mode.ALLOW) {
+      throw new CfAllowlistException(
+          "nftables: --mode allow needs --nft-table FAMILY NAME (an existing table holding your"
+              + " own accept rules): an accept in cf-allowlist's own table cannot override a drop"
+              + " elsewhere, so only --mode restrict works there; nothing was changed");
+    }
+  }
+
+  /** This configuration as the one {@value #FILE_NAME} file, headed for {@code snapshot}. */
+  Rendered rendered(RangeSnapshot snapshot) {
+    return Rendered.single(FILE_NAME, render(Header.commented(snapshot, "# ")));
   }
 
   /** All prefixes held, by family. */
@@ -120,12 +172,37 @@ record NftConfig(
   }
 
   /**
+   * Reads a configuration {@link #rendered} wrote for {@code layout}: exactly one file, {@value
+   * #FILE_NAME}.
+   *
+   * @throws ConfigParseException naming the file, the line number and the line of the first line
+   *     this target does not write
+   */
+  static NftablesConfig parse(Rendered config, Layout layout) {
+    for (Rendered.File file : config.files()) {
+      if (!file.name().equals(FILE_NAME)) {
+        throw new ConfigParseException(
+            "nftables: unexpected file "
+                + Printable.of(file.name())
+                + ", only "
+                + FILE_NAME
+                + " is written");
+      }
+    }
+    Rendered.File file =
+        config
+            .file(FILE_NAME)
+            .orElseThrow(() -> new ConfigParseException("nftables: no " + FILE_NAME + " file"));
+    return parse(FILE_NAME, file.content(), layout);
+  }
+
+  /**
    * Reads a script {@link #render} wrote for {@code layout}.
    *
    * @throws ConfigParseException naming {@code fileName}, the line number and the line of the first
    *     line that is not exactly what {@link #render} writes
    */
-  static NftConfig parse(String fileName, String text, Layout layout) {
+  static NftablesConfig parse(String fileName, String text, Layout layout) {
     return new Parser(fileName, text, layout).parse();
   }
 
@@ -156,7 +233,7 @@ record NftConfig(
       this.ref = layout.ref();
     }
 
-    NftConfig parse() {
+    NftablesConfig parse() {
       while (index < lines.size() && lines.get(index).startsWith("#") && !isNote(peek())) {
         index++;
       }
@@ -195,7 +272,7 @@ record NftConfig(
       if (chainLine >= 0 && !chainFlushed) {
         throw fail(chainLine, "declares a chain the file never flushes and refills");
       }
-      return new NftConfig(
+      return new NftablesConfig(
           layout, sets, chainLine >= 0 ? Optional.of(rules) : Optional.empty(), notes);
     }
 
@@ -311,10 +388,10 @@ record NftConfig(
         try {
           port = Integer.parseInt(word);
         } catch (NumberFormatException e) {
-          throw fail(at, "'" + Layout.printable(word) + "' is not a port number");
+          throw fail(at, "'" + Printable.of(word) + "' is not a port number");
         }
         if (port < 1 || port > 65535 || !String.valueOf(port).equals(word)) {
-          throw fail(at, "'" + Layout.printable(word) + "' is not a port number");
+          throw fail(at, "'" + Printable.of(word) + "' is not a port number");
         }
         if (!ports.isEmpty() && ports.get(ports.size() - 1) >= port) {
           throw fail(at, "the ports are not in ascending order");
@@ -362,7 +439,7 @@ record NftConfig(
               + lineNumber
               + ": "
               + why
-              + (line == null ? " (end of file)" : ": '" + Layout.printable(line) + "'"));
+              + (line == null ? " (end of file)" : ": '" + Printable.of(line) + "'"));
     }
   }
 }

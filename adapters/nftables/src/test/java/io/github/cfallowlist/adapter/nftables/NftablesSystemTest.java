@@ -6,24 +6,31 @@ import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V4;
 import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,14 +39,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The target against the real kernel, each test in namespaces it creates and deletes. The origin
- * serves HTTP on {@value #PORT}; {@code --ports} is that port.
+ * The target against the real nft and kernel, each test in namespaces it creates and deletes. The
+ * origin serves HTTP on {@value #PORT}; {@code --ports} is that port.
  */
-class NftablesLiveTest {
+class NftablesSystemTest {
   private static final int PORT = 8080;
 
   /** In the embedded list; the second list drops it. */
@@ -58,6 +67,11 @@ class NftablesLiveTest {
           + "\t\ttcp dport 22 counter accept\n"
           + "\t}\n"
           + "}\n";
+
+  private static final String USER_FILTER =
+      "table inet filter {\n\tchain input {\n"
+          + "\t\ttype filter hook input priority 0; policy accept;\n"
+          + "\t\ttcp dport 22 accept\n\t}\n}\n";
 
   private final NftablesTarget target = new NftablesTarget();
   private final RangeSnapshot embedded = Fixtures.embedded();
@@ -218,9 +232,9 @@ class NftablesLiveTest {
       RecordingCommandRunner runner = recorder(ns);
       TargetContext context = new TargetContext(options, runner);
       runner.failing(c -> c.argv().contains("-f"));
+      assertThat(outcomeOf(() -> Sync.apply(target, embedded, context, Guards.defaults())))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
       assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
-          .isInstanceOf(ApplyFailedException.class)
-          .hasMessageContaining("nothing was changed")
           .hasMessageContaining("injected failure");
       assertThat(ruleset(ns)).isEmpty();
 
@@ -229,9 +243,8 @@ class NftablesLiveTest {
       String applied = ruleset(ns);
       runner.failing(c -> c.argv().contains("-f"));
 
-      assertThatThrownBy(() -> Sync.apply(target, changed, context, Guards.defaults()))
-          .isInstanceOf(ApplyFailedException.class)
-          .hasMessageContaining("injected failure");
+      assertThat(outcomeOf(() -> Sync.apply(target, changed, context, Guards.defaults())))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
       assertThat(ruleset(ns)).isEqualTo(applied);
     }
   }
@@ -253,6 +266,8 @@ class NftablesLiveTest {
           .isInstanceOf(ApplyFailedException.class)
           .hasMessageContaining("nft -f refused the cf_allowlist.nft transaction")
           .hasMessageContaining("Error: Could not process rule: Too many open files in system");
+      assertThat(outcomeOf(() -> Sync.apply(target, embedded, context, Guards.defaults())))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
 
       assertThat(ruleset(ns)).isEqualTo(before).contains("size 2", "173.245.48.0/20");
     }
@@ -267,6 +282,9 @@ class NftablesLiveTest {
       assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
           .isInstanceOf(ApplyFailedException.class)
           .hasMessageContaining("table inet filter named by --nft-table does not exist");
+      assertThat(outcomeOf(() -> Sync.apply(target, embedded, context, Guards.defaults())))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(runner.modifyingCommands()).isEmpty();
       assertThat(ruleset(ns)).isEmpty();
 
       String userChain =
@@ -311,9 +329,11 @@ class NftablesLiveTest {
           "accept");
       String inUse = ruleset(ns);
       assertThatThrownBy(() -> Sync.uninstall(target, context))
-          .isInstanceOf(IOException.class)
+          .isInstanceOf(ApplyFailedException.class)
           .hasMessageContaining("remove your rules using @cloudflare_v4/v6 first")
           .hasMessageContaining("Device or resource busy");
+      assertThat(outcomeOf(() -> Sync.uninstall(target, context)))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
       assertThat(ruleset(ns)).isEqualTo(inUse);
 
       ns.execChecked("nft", "flush", "chain", "inet", "filter", "input");
@@ -418,6 +438,166 @@ class NftablesLiveTest {
       assertThat(runner.modifyingCommands()).isEmpty();
       assertThat(ruleset(ns)).isEmpty();
     }
+  }
+
+  @Test
+  void nftAcceptsEveryRenderedVariantInCheckMode(@TempDir Path dir) throws Exception {
+    try (Netns ns = Netns.create("cfnchk-")) {
+      for (Map.Entry<String, TargetOptions> variant : Fixtures.variants().entrySet()) {
+        Path file = dir.resolve(variant.getKey() + ".nft");
+        Files.writeString(file, target.render(embedded, variant.getValue()).text());
+
+        Netns.Result check = ns.exec("nft", "-c", "-f", file.toString());
+
+        assertThat(check.ok()).as("nft -c -f %s: %s", variant.getKey(), check.stderr()).isTrue();
+      }
+      // Check mode must not have loaded anything.
+      assertThat(ruleset(ns)).isEmpty();
+    }
+  }
+
+  @Test
+  void nftCheckModeRejectsABrokenScriptSoTheCheckMeansSomething(@TempDir Path dir)
+      throws Exception {
+    String text =
+        target
+            .render(embedded, TargetOptions.defaults())
+            .text()
+            .replace("173.245.48.0/20,", "173.245.48.0/20 173.245.64.0/20,");
+    Path file = dir.resolve("broken.nft");
+    Files.writeString(file, text);
+    try (Netns ns = Netns.create("cfnchk-")) {
+      assertThat(ns.exec("nft", "-c", "-f", file.toString()).ok()).isFalse();
+    }
+  }
+
+  @Test
+  void movingToNftTableDeletesTheOwnTableInTheTransactionThatFillsTheUserTable() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      Sync.apply(target, embedded, new TargetContext(options, runner), Guards.defaults());
+      assertThat(ruleset(ns)).contains("table inet cf_allowlist", "drop");
+      ns.execChecked(USER_FILTER, List.of("nft", "-f", "-"));
+      String chain = ns.execChecked("nft", "list", "chain", "inet", "filter", "input").stdout();
+      TargetContext inFilter =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), runner);
+
+      Plan plan = Sync.plan(target, embedded, inFilter);
+      assertThat(plan.leftovers()).containsExactly("table inet cf_allowlist");
+      assertThat(target.leftovers(new TargetContext(options, runner))).isEmpty();
+      runner.clear();
+
+      Sync.apply(target, embedded, inFilter, Guards.defaults());
+
+      assertThat(runner.modifyingCommands())
+          .singleElement()
+          .satisfies(c -> assertThat(c.argv()).hasSize(3).startsWith("nft", "-f"));
+      assertThat(ruleset(ns)).doesNotContain("cf_allowlist", "drop");
+      assertThat(ns.execChecked("nft", "list", "set", "inet", "filter", "cloudflare_v4").stdout())
+          .contains("173.245.48.0/20");
+      assertThat(ns.execChecked("nft", "list", "chain", "inet", "filter", "input").stdout())
+          .isEqualTo(chain);
+      Plan after = Sync.plan(target, embedded, inFilter);
+      assertThat(after.hasChanges()).isFalse();
+      assertThat(after.leftovers()).isEmpty();
+    }
+  }
+
+  @Test
+  void refusedMoveToNftTableKeepsTheOwnTableAndItsDropRule() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      Sync.apply(target, embedded, new TargetContext(options, runner), Guards.defaults());
+      // The user's set of our name holds at most 2 elements, so the kernel refuses the fill.
+      ns.execChecked(
+          "table inet filter {\n\tset cloudflare_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+              + "\t\tsize 2\n\t}\n}\n",
+          List.of("nft", "-f", "-"));
+      String before = ruleset(ns);
+      TargetContext inFilter =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), runner);
+
+      assertThat(outcomeOf(() -> Sync.apply(target, embedded, inFilter, Guards.defaults())))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+
+      assertThat(ruleset(ns)).isEqualTo(before).contains("table inet cf_allowlist");
+    }
+  }
+
+  @Test
+  void uninstallWithNftTableRemovesTheSetsAndTheLeftoverOwnTable() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      ns.execChecked(USER_FILTER, List.of("nft", "-f", "-"));
+      String before = ruleset(ns);
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext inFilter =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), runner);
+      Sync.apply(target, embedded, inFilter, Guards.defaults());
+      Sync.apply(target, embedded, new TargetContext(options, runner), Guards.defaults());
+      assertThat(ruleset(ns)).contains("table inet cf_allowlist", "set cloudflare_v4");
+      runner.clear();
+
+      assertThat(Sync.uninstall(target, inFilter)).isTrue();
+
+      assertThat(runner.modifyingCommands()).hasSize(1);
+      assertThat(ruleset(ns)).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void lostReplyAfterNftCommittedIsReadAgainAndFoundApplied() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner real = recorder(ns);
+      CommandRunner commitThenTimeout =
+          command -> {
+            CommandResult result = real.run(command);
+            if (command.modifies()) {
+              throw new IOException("'" + command.display() + "' did not finish within 60 s");
+            }
+            return result;
+          };
+      TargetContext context = new TargetContext(options, commitThenTimeout);
+
+      TargetResult result = Sync.sync(target, embedded, context, Guards.defaults(), false);
+
+      assertThat(result.outcome()).isEqualTo(Outcome.APPLIED);
+      assertThat(result.message()).contains("did not finish");
+      assertThat(ruleset(ns)).contains("table inet cf_allowlist");
+    }
+  }
+
+  @Test
+  void lostReplyBeforeNftRanIsReadAgainAndFoundUnchanged() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner real = recorder(ns);
+      Sync.apply(target, embedded, new TargetContext(options, real), Guards.defaults());
+      String applied = ruleset(ns);
+      CommandRunner killedBeforeCommit =
+          command -> {
+            if (command.modifies()) {
+              throw new IOException("'" + command.display() + "' was killed");
+            }
+            return real.run(command);
+          };
+      TargetContext context = new TargetContext(options, killedBeforeCommit);
+
+      ApplyFailedException e =
+          catchThrowableOfType(
+              ApplyFailedException.class,
+              () -> target.apply(Sync.plan(target, changed, context), context));
+
+      assertThat(e.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(Sync.sync(target, changed, context, Guards.defaults(), false).outcome())
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(ruleset(ns)).isEqualTo(applied);
+    }
+  }
+
+  /** The outcome of a failed apply or uninstall. */
+  private static Outcome outcomeOf(ThrowingCallable call) {
+    ApplyFailedException e = catchThrowableOfType(ApplyFailedException.class, call);
+    assertThat(e).as("an ApplyFailedException").isNotNull();
+    return e.outcome();
   }
 
   private static RecordingCommandRunner recorder(Netns ns) {

@@ -1,0 +1,77 @@
+package io.github.cfallowlist;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The one way this library reads a file it is handed (a {@code file:} source, a {@code --current}
+ * file, a state file): it must be a regular file (a FIFO, a device or a directory is refused before
+ * it is opened, so nothing hangs or fills memory), at most {@link HttpOptions#ONE_MIB} bytes, and
+ * UTF-8.
+ */
+public final class SmallFiles {
+  /** The most bytes read from one file, the same cap as an HTTP body. */
+  public static final long MAX_BYTES = HttpOptions.ONE_MIB;
+
+  private SmallFiles() {}
+
+  /**
+   * The text of {@code file}.
+   *
+   * @param what what the file is, for messages ({@code --current}, {@code the source file})
+   * @throws IOException naming the path and what is wrong, never quoting its content
+   */
+  public static String read(Path file, String what) throws IOException {
+    return read(file, what, true);
+  }
+
+  /** As {@link #read(Path, String)}; with {@code followLinks} false a symbolic link is refused. */
+  public static String read(Path file, String what, boolean followLinks) throws IOException {
+    LinkOption[] links =
+        followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    if (!Files.exists(file, links)) {
+      if (!followLinks && Files.isSymbolicLink(file)) {
+        throw new IOException(
+            what + " " + file + " is a symbolic link, which is not accepted here");
+      }
+      throw new NoSuchFileException(file.toString(), null, "no such file");
+    }
+    if (!followLinks && Files.isSymbolicLink(file)) {
+      throw new IOException(what + " " + file + " is a symbolic link, which is not accepted here");
+    }
+    if (!Files.isRegularFile(file, links)) {
+      throw new IOException(
+          what + " " + file + " is not a regular file (a directory, a FIFO or a device)");
+    }
+    byte[] bytes;
+    try (InputStream in =
+        followLinks
+            ? Files.newInputStream(file, StandardOpenOption.READ)
+            : Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      bytes = in.readNBytes((int) MAX_BYTES + 1);
+    }
+    if (bytes.length > MAX_BYTES) {
+      throw new IOException(
+          what + " " + file + " is larger than the limit of " + MAX_BYTES + " bytes");
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IOException(what + " " + file + " is not UTF-8 text", e);
+    }
+  }
+}
