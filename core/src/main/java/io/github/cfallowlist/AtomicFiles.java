@@ -26,9 +26,9 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   /**
-   * Replaces {@code file} with {@code content}. An existing file keeps its mode; a new one gets
-   * {@code rw-r--r--}. When {@code file} is a symbolic link the link stays and its target is
-   * replaced.
+   * Replaces {@code file} with {@code content}. An existing file keeps its mode, owner and group; a
+   * new one gets {@code rw-r--r--}. When {@code file} is a symbolic link the link stays and its
+   * target is replaced.
    */
   public static void write(Path file, String content) throws IOException {
     write(file, content, DEFAULT_MODE);
@@ -40,10 +40,9 @@ public final class AtomicFiles {
     Path real = resolveLink(file);
     Path parent = real.toAbsolutePath().getParent();
     Files.createDirectories(parent);
+    boolean exists = Files.exists(real, LinkOption.NOFOLLOW_LINKS);
     Set<PosixFilePermission> mode =
-        Files.exists(real, LinkOption.NOFOLLOW_LINKS)
-            ? Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS)
-            : newMode;
+        exists ? Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS) : newMode;
     Path tmp = Files.createTempFile(parent, "." + real.getFileName() + ".", ".tmp");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -55,6 +54,9 @@ public final class AtomicFiles {
       }
       // Set after creation: temporary files start as rw------- and a create mode is cut by umask.
       Files.setPosixFilePermissions(tmp, mode);
+      if (exists) {
+        keepOwner(real, tmp);
+      }
       try {
         Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -62,6 +64,16 @@ public final class AtomicFiles {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Gives {@code tmp} the owner and group of {@code real} (a file root keeps for a service). */
+  private static void keepOwner(Path real, Path tmp) throws IOException {
+    for (String attribute : new String[] {"unix:uid", "unix:gid"}) {
+      Object want = Files.getAttribute(real, attribute, LinkOption.NOFOLLOW_LINKS);
+      if (!want.equals(Files.getAttribute(tmp, attribute))) {
+        Files.setAttribute(tmp, attribute, want);
+      }
     }
   }
 

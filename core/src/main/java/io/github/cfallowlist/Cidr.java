@@ -6,6 +6,8 @@ import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.IncompatibleAddressException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,16 +16,22 @@ import java.util.Optional;
  * <p>{@link #toString()} gives the canonical text (lower-case IPv6, compressed zeros), which is
  * what every renderer writes.
  */
-public record Cidr(IPAddress block) implements Comparable<Cidr> {
+public final class Cidr implements Comparable<Cidr> {
+  private final IPAddress block;
 
-  /** Validates that {@code block} is a single prefix block. */
-  public Cidr {
+  private Cidr(IPAddress block) {
     if (block == null) {
       throw new IllegalArgumentException("block == null");
     }
     if (block.getNetworkPrefixLength() == null || !block.isPrefixBlock()) {
       throw new IllegalArgumentException(block + " is not a prefix block");
     }
+    this.block = block;
+  }
+
+  /** The address block; IPAddress types stay out of the public API. */
+  IPAddress block() {
+    return block;
   }
 
   /**
@@ -54,9 +62,9 @@ public record Cidr(IPAddress block) implements Comparable<Cidr> {
     return block.getNetworkPrefixLength();
   }
 
-  /** Whether {@code address} lies inside this prefix. */
-  public boolean contains(IPAddress address) {
-    return block.contains(address);
+  /** Whether {@code other} lies inside this prefix (a host is a {@code /32} or {@code /128}). */
+  public boolean contains(Cidr other) {
+    return block.contains(other.block);
   }
 
   /** Whether this prefix and {@code other} share at least one address. */
@@ -80,8 +88,32 @@ public record Cidr(IPAddress block) implements Comparable<Cidr> {
     return block.toCanonicalString();
   }
 
-  /** Parses one host address (no prefix), for {@code check}. Empty when the text is not one. */
-  public static Optional<IPAddress> parseHost(String text) {
+  /**
+   * One host address (no prefix length) as a {@code /32} or {@code /128} prefix; empty when the
+   * text is not exactly one address.
+   */
+  public static Optional<Cidr> host(String text) {
+    return parseHost(text).map(a -> new Cidr(a.toPrefixBlock(a.getBitCount())));
+  }
+
+  /**
+   * The fewest prefixes that cover the addresses from {@code low} to {@code high} (an nftables
+   * interval, for example); empty when either is not an address or their families differ.
+   */
+  public static List<Cidr> span(String low, String high) {
+    Optional<IPAddress> a = parseHost(low);
+    Optional<IPAddress> b = parseHost(high);
+    if (a.isEmpty() || b.isEmpty() || a.get().isIPv4() != b.get().isIPv4()) {
+      return List.of();
+    }
+    List<Cidr> out = new ArrayList<>();
+    for (IPAddress block : a.get().spanWithPrefixBlocks(b.get())) {
+      out.add(new Cidr(block));
+    }
+    return out;
+  }
+
+  private static Optional<IPAddress> parseHost(String text) {
     if (text == null || text.isBlank() || !text.strip().equals(text)) {
       return Optional.empty();
     }
@@ -95,5 +127,15 @@ public record Cidr(IPAddress block) implements Comparable<Cidr> {
     } catch (AddressStringException | IncompatibleAddressException e) {
       return Optional.empty();
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Cidr c && block.equals(c.block);
+  }
+
+  @Override
+  public int hashCode() {
+    return block.hashCode();
   }
 }

@@ -90,9 +90,8 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
         families.includes(IpFamily.IPV6) ? ipv6 : List.of());
   }
 
-  /** The prefix holding {@code address}, if any. */
-  public Optional<Cidr> find(inet.ipaddr.IPAddress address) {
-    List<Cidr> list = address.isIPv4() ? ipv4 : ipv6;
-    return list.stream().filter(c -> c.contains(address)).findFirst();
+  /** The range holding {@code address} (a host from {@link Cidr#host}, or any prefix), if any. */
+  public Optional<Cidr> find(Cidr address) {
+    return get(address.family()).stream().filter(c -> c.contains(address)).findFirst();
   }
 }

@@ -96,7 +96,7 @@ public final class Setting<T> {
         });
   }
 
-  /** An absolute file path. */
+  /** A file path. */
   public static Setting<Path> path(String name, String help, Optional<Path> defaultValue) {
     return new Setting<>(
         name,

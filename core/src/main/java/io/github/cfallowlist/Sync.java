@@ -146,7 +146,7 @@ public final class Sync {
           "{0}: apply failed ({1}), reading the live state again",
           target.name(),
           claimed);
-      return settle(target, plan, context, message(e), claimed);
+      return settle(target, plan, context, message(e), claimed, e instanceof ApplyFailedException);
     }
     Plan after;
     try {
@@ -182,7 +182,12 @@ public final class Sync {
    * state is put back and verified.
    */
   private static TargetResult settle(
-      Target target, Plan plan, TargetContext context, String error, Outcome claimed) {
+      Target target,
+      Plan plan,
+      TargetContext context,
+      String error,
+      Outcome claimed,
+      boolean typed) {
     Optional<Rendered> now;
     List<String> leftoversNow;
     try {
@@ -213,6 +218,10 @@ public final class Sync {
               + ")");
     }
     if (now.equals(plan.currentConfig()) && leftoversNow.equals(plan.leftovers())) {
+      if (claimed == Outcome.STATE_UNKNOWN && typed) {
+        // The target knows of state a read cannot see (what a daemon has loaded): keep its word.
+        return TargetResult.of(target, Outcome.STATE_UNKNOWN, plan, error);
+      }
       return claimed == Outcome.FAILED_RESTORED
           ? TargetResult.of(
               target,

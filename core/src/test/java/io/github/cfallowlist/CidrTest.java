@@ -53,12 +53,21 @@ class CidrTest {
   @Test
   void findReturnsTheMatchingRange() {
     RangeSet set = RangeSet.parse("173.245.48.0/20", "2400:cb00::/32");
-    assertThat(set.find(Cidr.parseHost("173.245.49.1").orElseThrow()))
+    assertThat(set.find(Cidr.host("173.245.49.1").orElseThrow()))
         .map(Cidr::toString)
         .contains("173.245.48.0/20");
-    assertThat(set.find(Cidr.parseHost("2400:cb00::1").orElseThrow())).isPresent();
-    assertThat(set.find(Cidr.parseHost("8.8.8.8").orElseThrow())).isEmpty();
-    assertThat(Cidr.parseHost("8.8.8.8/32")).isEmpty();
-    assertThat(Cidr.parseHost("")).isEmpty();
+    assertThat(set.find(Cidr.host("2400:cb00::1").orElseThrow())).isPresent();
+    assertThat(set.find(Cidr.host("8.8.8.8").orElseThrow())).isEmpty();
+    assertThat(Cidr.host("8.8.8.8/32")).isEmpty();
+    assertThat(Cidr.host("")).isEmpty();
+  }
+
+  @Test
+  void spanCoversAnIntervalWithTheFewestPrefixesAndRefusesMixedFamilies() {
+    assertThat(Cidr.span("104.16.0.0", "104.27.255.255"))
+        .extracting(Cidr::toString)
+        .containsExactly("104.16.0.0/13", "104.24.0.0/14");
+    assertThat(Cidr.span("104.16.0.0", "2400:cb00::")).isEmpty();
+    assertThat(Cidr.span("x", "104.16.0.0")).isEmpty();
   }
 }

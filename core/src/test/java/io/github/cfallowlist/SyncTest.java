@@ -269,10 +269,22 @@ class SyncTest {
   }
 
   @Test
-  void aFailureThatChangedNothingIsReportedUnchangedWhateverTheAdapterClaims() throws Exception {
+  void aFailureThatChangedNothingIsReportedUnchangedUnlessTheTargetKnowsBetter() throws Exception {
     Sync.apply(target, embedded, context, Guards.defaults());
     target.failApply = true;
     target.claim = Optional.of(Outcome.STATE_UNKNOWN);
+    // A target that cannot see everything (what a daemon loaded) keeps its "unknown".
+    assertThat(
+            Sync.sync(
+                    target,
+                    withoutRange(embedded, "198.41.128.0/17"),
+                    context,
+                    Guards.defaults(),
+                    false)
+                .outcome())
+        .isEqualTo(Outcome.STATE_UNKNOWN);
+    // A plain I/O failure is judged by the re-read alone.
+    target.claim = Optional.empty();
     TargetResult result =
         Sync.sync(
             target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);

@@ -1,7 +1,7 @@
 package io.github.cfallowlist.cli;
 
-import inet.ipaddr.IPAddress;
 import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSnapshot;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -32,13 +32,14 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<IPAddress> parsed = new ArrayList<>();
+    List<Cidr> parsed = new ArrayList<>();
     for (String a : addresses) {
       parsed.add(
-          Cidr.parseHost(a)
+          Cidr.host(a)
               .orElseThrow(
                   () ->
-                      new IllegalArgumentException("'" + a + "' is not an IPv4 or IPv6 address")));
+                      new IllegalArgumentException(
+                          "'" + Printable.of(a) + "' is not an IPv4 or IPv6 address")));
     }
     RangeSnapshot snapshot = source.load(common.stateDir());
     PrintWriter out = spec.commandLine().getOut();

@@ -43,7 +43,11 @@ class LibraryExampleTest {
                 null,
                 null,
                 List.of(
-                    "-d", out.toString(), "-cp", System.getProperty("java.class.path"), "-Xlint:all"),
+                    "-d",
+                    out.toString(),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "-Xlint:all"),
                 null,
                 javac.getStandardFileManager(null, null, null).getJavaFileObjects(src.toFile()))
             .call();
@@ -59,7 +63,9 @@ class LibraryExampleTest {
     String local =
         example
             .replace("RangeSource.cloudflare()", "RangeSource.embedded()")
-            .replace("Run.builder()", "Run.builder().stateDir(StateDir.at(java.nio.file.Path.of(\"" + dir + "\")))")
+            .replace(
+                "Run.builder()",
+                "Run.builder().stateDir(StateDir.at(java.nio.file.Path.of(\"" + dir + "\")))")
             .replace("\"/etc/nginx/conf.d/cloudflare-real-ip.conf\"", "\"" + nginxFile + "\"")
             .replace(
                 ".withSetting(\"nginx-file\"",
@@ -71,7 +77,8 @@ class LibraryExampleTest {
     compile(local, classes);
 
     String first = runJava(classes);
-    assertThat(first).isEqualTo("nginx: APPLIED applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
+    assertThat(first)
+        .isEqualTo("nginx: APPLIED applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
     assertThat(nginxFile).content().contains("set_real_ip_from 173.245.48.0/20;");
     assertThat(runJava(classes)).isEqualTo("nginx: IN_SYNC in sync, no changes (22 ranges)\n");
   }

@@ -46,7 +46,8 @@ class SettingsAndGuardsTest {
     CliRun run =
         CliRun.of("render", "--source", "embedded", "--target", "iptables", "--set", "ipset=TRUE");
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).isEqualTo("cf-allowlist: setting ipset value 'TRUE' is not true or false\n");
+    assertThat(run.err())
+        .isEqualTo("cf-allowlist: setting ipset value 'TRUE' is not true or false\n");
   }
 
   @Test
@@ -101,7 +102,9 @@ class SettingsAndGuardsTest {
     assertThat(run.err())
         .startsWith("cf-allowlist: nftables: the new list would remove 6 of 15 IPv4 ranges")
         .contains("--allow-shrink");
-    assertThat(run.out()).contains("--- current/cf_allowlist.nft").containsPattern("(?m)^-\\s*103\\.21\\.244\\.0/22");
+    assertThat(run.out())
+        .contains("--- current/cf_allowlist.nft")
+        .containsPattern("(?m)^-\\s*103\\.21\\.244\\.0/22");
     CliRun allowed =
         CliRun.of(
             "plan",
@@ -137,13 +140,7 @@ class SettingsAndGuardsTest {
   void anUnknownFallbackPolicyIsRefused() {
     CliRun run =
         CliRun.of(
-            "status",
-            "--source",
-            "embedded",
-            "--target",
-            "nftables",
-            "--fallback",
-            "sometimes");
+            "status", "--source", "embedded", "--target", "nftables", "--fallback", "sometimes");
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err())
         .isEqualTo(

@@ -1,19 +1,17 @@
 package io.github.cfallowlist.adapter.iptables;
 
-import io.github.cfallowlist.ApplyFailedException;
-import io.github.cfallowlist.CfAllowlistException;
-import io.github.cfallowlist.IpFamily;
-import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,10 +29,10 @@ import java.util.Optional;
  * cf-allowlist.ipset} ({@code ipset restore} input). Apply is one {@code ipset restore} per set
  * (fill a temporary set, {@code swap}), then one {@code iptables-restore --noflush} per family:
  * redeclaring the chain flushes and refills it in the same commit, so no packet sees a partial
- * list. When the IPv6 step fails after IPv4 succeeded, IPv4 is put back before the error is
- * reported.
+ * list. A rule in the chain that this target did not write (drift) shows in the live rendering as a
+ * comment line, so the plan reports a change, and apply replaces it in that same commit.
  *
- * <p>Settings read from {@link TargetOptions#settings()}:
+ * <p>Settings ({@code --set KEY=VALUE}):
  *
  * <ul>
  *   <li>{@code chain}: the filter chain that jumps to {@code CF-ALLOWLIST} (default {@code INPUT}).
@@ -43,11 +41,20 @@ import java.util.Optional;
  *       conntrack --ctstate DNAT --ctorigdstport}), one rule per port.
  *   <li>{@code ipset}: {@code true} to keep the ranges in the hash:net ipsets {@code
  *       cf-allowlist-v4} / {@code cf-allowlist-v6}, matched by one rule per family, instead of one
- *       rule per range.
+ *       rule per range (default {@code false}).
  * </ul>
  *
- * <p>Families not in use that still hold this target's objects from an earlier run are removed by
- * apply (the shrink guard then asks for {@code --allow-shrink}).
+ * <p>Leftovers: our ipsets when {@code ipset} is not set, a scratch set an interrupted run left,
+ * and jumps from a parent chain other than {@code chain} (after moving from {@code INPUT} to {@code
+ * DOCKER-USER}). Apply removes them: the jumps in the same {@code iptables-restore} commit, the
+ * sets once no rule uses them. Families not in use that still hold this target's chain are removed
+ * by apply too (the shrink guard then asks for {@code --allow-shrink}).
+ *
+ * <p>On failure apply reports {@link io.github.cfallowlist.Outcome#FAILED_UNCHANGED} when the first
+ * step was refused, {@link io.github.cfallowlist.Outcome#FAILED_RESTORED} when steps already taken
+ * (IPv4 before a refused IPv6) were put back and a re-read confirms it, and {@link
+ * io.github.cfallowlist.Outcome#STATE_UNKNOWN} when a command timed out or was killed and a re-read
+ * finds neither the old state nor the new, or when putting back failed.
  */
 public final class IptablesTarget implements Target {
 
@@ -60,32 +67,39 @@ public final class IptablesTarget implements Target {
     return "iptables";
   }
 
+  /** The settings {@code chain} and {@code ipset}. */
+  @Override
+  public List<Setting<?>> settings() {
+    return IptablesSettings.DECLARED;
+  }
+
+  /**
+   * The iptables tools come from the Debian package {@code iptables}; {@code ipset} from its own.
+   */
+  @Override
+  public Map<String, String> packages() {
+    return Map.of(
+        "iptables", "iptables",
+        "ip6tables", "iptables",
+        "iptables-save", "iptables",
+        "ip6tables-save", "iptables",
+        "iptables-restore", "iptables",
+        "ip6tables-restore", "iptables",
+        "ipset", "ipset");
+  }
+
   /**
    * The restore inputs holding {@code snapshot}'s ranges for the families in use.
    *
-   * @throws CfAllowlistException when restrict mode would leave a family in use with no range,
-   *     which would refuse Cloudflare too
-   * @throws IllegalArgumentException when the {@code chain} setting is not a usable chain name
+   * @throws io.github.cfallowlist.CfAllowlistException when restrict mode would leave a family in
+   *     use with no range, which would refuse Cloudflare too
+   * @throws IllegalArgumentException for an unknown setting or a malformed value
    */
   @Override
   public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
-    Settings settings = Settings.of(options);
-    if (settings.mode() == Mode.RESTRICT) {
-      for (IpFamily family : settings.families().members()) {
-        if (snapshot.ranges().get(family).isEmpty()) {
-          throw new CfAllowlistException(
-              "iptables: no "
-                  + family
-                  + " range to allow, and restrict mode would then refuse"
-                  + " Cloudflare's "
-                  + family
-                  + " traffic too; use --family to leave "
-                  + family
-                  + " out");
-        }
-      }
-    }
-    return ConfigText.render(State.desired(snapshot.ranges(), settings), snapshot);
+    IptablesSettings settings = IptablesSettings.of(options);
+    Guards.requireRangesToRestrict(name(), snapshot.ranges(), options);
+    return IptablesConfig.desired(snapshot.ranges(), settings).render(snapshot);
   }
 
   /**
@@ -96,7 +110,8 @@ public final class IptablesTarget implements Target {
    */
   @Override
   public RangeSet parse(Rendered config, TargetOptions options) {
-    return ConfigText.parse(config);
+    IptablesSettings.of(options);
+    return IptablesConfig.parse(config);
   }
 
   /** Returns {@code true}: this target reads and changes the live firewall. */
@@ -107,67 +122,33 @@ public final class IptablesTarget implements Target {
 
   /**
    * Reads our chain and jumps with {@code iptables-save -t filter} / {@code ip6tables-save -t
-   * filter} and our sets with {@code ipset save}, rendered as {@link #render} would render them.
+   * filter} and our sets with {@code ipset save}, rendered as {@link #render} would render them;
+   * rules in our chain that this target does not write are rendered as comment lines, so they show
+   * as a change.
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    State live = LiveReader.read(context, Settings.of(context.options()));
-    if (live.isEmpty()) {
-      return Optional.empty();
-    }
-    RangeSnapshot header =
-        new RangeSnapshot(live.ranges(), "live iptables", Optional.empty(), Instant.EPOCH);
-    return Optional.of(ConfigText.render(live, header));
+    return IptablesLive.render(context, IptablesSettings.of(context.options()));
   }
 
-  /**
-   * Puts {@code plan}'s desired ranges in place with the context's options; on failure puts the
-   * state found before back and throws with the tool's message.
-   */
+  /** Jumps from another parent chain, our ipsets without {@code ipset}, and scratch sets. */
+  @Override
+  public List<String> leftovers(TargetContext context) throws IOException {
+    return IptablesLive.leftovers(context, IptablesSettings.of(context.options()));
+  }
+
+  /** Puts {@code plan}'s desired ranges in place with the context's options, removing leftovers. */
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
-    Settings settings = Settings.of(context.options());
-    // Read afresh rather than trusting plan.currentConfig(): the rollback needs the exact lines.
-    State before = LiveReader.read(context, settings);
-    State want = State.desired(plan.desired(), settings);
-    try {
-      Reconciler.reconcile(before, want, context);
-    } catch (IOException | RuntimeException e) {
-      boolean putBack;
-      try {
-        State now = LiveReader.read(context, settings);
-        putBack = !now.equals(before);
-        Reconciler.reconcile(now, before, context);
-      } catch (IOException | RuntimeException restoreFailure) {
-        e.addSuppressed(restoreFailure);
-        throw new ApplyFailedException(
-            "iptables: "
-                + e.getMessage()
-                + "; putting the previous rules back also failed: "
-                + restoreFailure.getMessage(),
-            e);
-      }
-      throw new IOException(
-          e.getMessage() + (putBack ? "; the rules changed before that were put back" : ""), e);
-    }
+    IptablesApplier.apply(plan.desired(), context);
   }
 
   /**
-   * Deletes our jumps, flushes and deletes {@code CF-ALLOWLIST} in each family, then destroys our
-   * ipsets (including a scratch set an interrupted run left behind).
+   * Deletes our jumps from every parent chain, flushes and deletes {@code CF-ALLOWLIST} in each
+   * family, then destroys our ipsets, scratch sets included.
    */
   @Override
   public void uninstall(TargetContext context) throws IOException {
-    Settings settings = Settings.of(context.options());
-    State before = LiveReader.read(context, settings);
-    Reconciler.reconcile(before, State.empty(), context);
-    if (settings.ipset() || !before.sets().isEmpty()) {
-      List<String> names = LiveReader.setNames(context);
-      for (IpFamily family : IpFamily.values()) {
-        if (names.contains(Rules.tmpSetName(family))) {
-          Reconciler.destroySet(Rules.tmpSetName(family), context);
-        }
-      }
-    }
+    IptablesApplier.uninstall(context);
   }
 }

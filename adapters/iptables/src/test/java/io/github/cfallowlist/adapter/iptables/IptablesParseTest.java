@@ -4,13 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** Strict parsing of rendered files, and reading {@code iptables-save} output. */
 class IptablesParseTest {
   private final Target target = new IptablesTarget();
   private final TargetOptions options = TargetOptions.defaults();
@@ -138,14 +147,14 @@ class IptablesParseTest {
             "COMMIT",
             "");
 
-    State.FamilyRules ours = LiveReader.ours(saved).orElseThrow();
+    IptablesConfig.FamilyRules ours = IptablesLive.ours(saved).orElseThrow();
 
     assertThat(ours.chain())
         .containsExactly(
             "-s 173.245.48.0/20 -j ACCEPT", "-p tcp -j REJECT --reject-with tcp-reset");
     assertThat(ours.jumps())
         .containsExactly(
-            new State.Jump(
+            new IptablesConfig.Jump(
                 "INPUT",
                 "! -i lo -p tcp -m multiport --dports 80,443 -m comment --comment cf-allowlist -j"
                     + " CF-ALLOWLIST"));
@@ -158,35 +167,129 @@ class IptablesParseTest {
             + "-A DOCKER-USER -m comment --comment cf-allowlist -p tcp -m conntrack --ctdir"
             + " ORIGINAL --ctorigdstport 443 --ctstate DNAT -j CF-ALLOWLIST\n";
 
-    State.FamilyRules ours = LiveReader.ours(saved).orElseThrow();
+    IptablesConfig.FamilyRules ours = IptablesLive.ours(saved).orElseThrow();
 
     assertThat(ours.chain()).containsExactly("-s 173.245.48.0/20 -j ACCEPT");
     assertThat(ours.jumps())
-        .extracting(State.Jump::spec)
+        .extracting(IptablesConfig.Jump::spec)
         .containsExactly(
             "-p tcp -m conntrack --ctstate DNAT --ctorigdstport 443 --ctdir ORIGINAL"
                 + " -m comment --comment cf-allowlist -j CF-ALLOWLIST");
   }
 
-  @Test
-  void liveReadKeepsAForeignRuleInOurChainVerbatimSoParseNamesIt() {
-    State.FamilyRules ours =
-        LiveReader.ours(":CF-ALLOWLIST - [0:0]\n-A CF-ALLOWLIST -p udp -j DROP\n").orElseThrow();
-    Rendered live =
-        ConfigText.render(
-            new State(
-                java.util.Map.of(io.github.cfallowlist.IpFamily.IPV4, ours), java.util.Map.of()),
-            Fixtures.embedded());
+  private static Rendered liveRendering(IptablesConfig.FamilyRules ours) {
+    IptablesConfig live = new IptablesConfig(Map.of(IpFamily.IPV4, ours), Map.of(), Set.of());
+    return live.render(RangeSnapshot.live(live.ranges(), "iptables"));
+  }
 
-    assertThat(ours.chain()).containsExactly("-p udp -j DROP");
-    assertThatThrownBy(() -> target.parse(live, options))
+  @Test
+  void foreignRuleInOurChainIsKeptVerbatimAndRenderedAsDriftThatParsesAndDiffers() {
+    String saved =
+        ":CF-ALLOWLIST - [0:0]\n"
+            + "-A CF-ALLOWLIST -j ACCEPT\n"
+            + "-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT\n"
+            + "-A CF-ALLOWLIST -p udp -j DROP\n"
+            + "-A CF-ALLOWLIST -p tcp -j REJECT --reject-with tcp-reset\n";
+    IptablesConfig.FamilyRules ours = IptablesLive.ours(saved).orElseThrow();
+    Rendered live = liveRendering(ours);
+    String body = live.file("cf-allowlist.rules.v4").orElseThrow().body();
+
+    assertThat(ours.chain()).startsWith("-j ACCEPT").contains("-p udp -j DROP");
+    assertThat(body.lines())
+        .containsSubsequence(
+            ":CF-ALLOWLIST - [0:0]",
+            IptablesConfig.DRIFT + "-A CF-ALLOWLIST -j ACCEPT",
+            "-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT",
+            IptablesConfig.DRIFT + "-A CF-ALLOWLIST -p udp -j DROP",
+            "-A CF-ALLOWLIST -p tcp -j REJECT --reject-with tcp-reset");
+    assertThat(target.parse(live, options)).isEqualTo(RangeSet.parse("173.245.48.0/20"));
+  }
+
+  @Test
+  void planFromADriftedLiveStateShowsTheDriftAsAChange() {
+    RangeSnapshot one = Fixtures.embedded().withRanges(RangeSet.parse("173.245.48.0/20"));
+    TargetOptions v4 = options.withFamilies(Families.IPV4);
+    String clean = target.render(one, v4).file("cf-allowlist.rules.v4").orElseThrow().content();
+    String saved =
+        clean
+            .replace("-A CF-ALLOWLIST -s", "-A CF-ALLOWLIST -j ACCEPT\n-A CF-ALLOWLIST -s")
+            .replace("-I INPUT", "-A INPUT");
+    Rendered live = liveRendering(IptablesLive.ours(saved).orElseThrow());
+
+    Plan drifted = Plan.compute(target, one, v4, Optional.of(live));
+
+    assertThat(drifted.hasChanges()).isTrue();
+    assertThat(drifted.added(IpFamily.IPV4)).isEmpty();
+    assertThat(drifted.diff()).contains("-" + IptablesConfig.DRIFT + "-A CF-ALLOWLIST -j ACCEPT");
+    Rendered inSync =
+        liveRendering(IptablesLive.ours(clean.replace("-I INPUT", "-A INPUT")).orElseThrow());
+    assertThat(Plan.compute(target, one, v4, Optional.of(inSync)).hasChanges()).isFalse();
+  }
+
+  @Test
+  void duplicatedOrAlteredTaggedJumpShowsAsAChange() {
+    String jump =
+        "-A INPUT ! -i lo -p tcp -m multiport --dports 80,443 -m comment --comment cf-allowlist"
+            + " -j CF-ALLOWLIST";
+    String chain =
+        ":CF-ALLOWLIST - [0:0]\n-A CF-ALLOWLIST -p tcp -j REJECT --reject-with tcp-reset\n";
+    Rendered once = liveRendering(IptablesLive.ours(chain + jump + "\n").orElseThrow());
+    Rendered twice =
+        liveRendering(IptablesLive.ours(chain + jump + "\n" + jump + "\n").orElseThrow());
+    Rendered altered =
+        liveRendering(
+            IptablesLive.ours(chain + jump.replace("-j CF-", "-s 10.0.0.0/8 -j CF-") + "\n")
+                .orElseThrow());
+
+    assertThat(target.parse(twice, options)).isEqualTo(RangeSet.empty());
+    assertThat(twice.file("cf-allowlist.rules.v4").orElseThrow().body())
+        .isNotEqualTo(once.file("cf-allowlist.rules.v4").orElseThrow().body());
+    assertThat(target.parse(altered, options)).isEqualTo(RangeSet.empty());
+    assertThat(altered.file("cf-allowlist.rules.v4").orElseThrow().body())
+        .contains(IptablesConfig.DRIFT + "-A INPUT ! -i lo");
+  }
+
+  @Test
+  void ipsetEntryThatIsNotACidrIsRenderedAsDrift() {
+    IptablesConfig live =
+        new IptablesConfig(
+            Map.of(),
+            Map.of(IpFamily.IPV4, List.of("104.16.0.0/13", "104.24.0.0/14 nomatch")),
+            Set.of());
+    Rendered rendered = live.render(RangeSnapshot.live(live.ranges(), "iptables"));
+
+    assertThat(rendered.file("cf-allowlist.ipset").orElseThrow().body())
+        .contains("add cf-allowlist-v4-tmp 104.16.0.0/13\n")
+        .contains(IptablesConfig.DRIFT + "add cf-allowlist-v4 104.24.0.0/14 nomatch");
+    assertThat(target.parse(rendered, options)).isEqualTo(RangeSet.parse("104.16.0.0/13"));
+  }
+
+  @Test
+  void driftWithAControlCharacterIsRenderedEscaped() {
+    Rendered live =
+        liveRendering(
+            IptablesLive.ours("-A CF-ALLOWLIST -m comment --comment \"\u001b[2J\" -j ACCEPT\n")
+                .orElseThrow());
+
+    assertThat(live.text())
+        .doesNotContain("\u001b")
+        .contains(IptablesConfig.DRIFT)
+        .contains("\\x1b[2J");
+  }
+
+  @Test
+  void handWrittenForeignRuleInAFileUnderReviewIsStillRefused() {
+    Rendered edited =
+        editedV4("-A CF-ALLOWLIST -s", "-A CF-ALLOWLIST -j ACCEPT\n-A CF-ALLOWLIST -s");
+
+    assertThatThrownBy(() -> target.parse(edited, options))
         .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("'-A CF-ALLOWLIST -p udp -j DROP'");
+        .hasMessageContaining("'-A CF-ALLOWLIST -j ACCEPT'");
   }
 
   @Test
   void liveReadFindsNothingWithoutOurChain() {
-    assertThat(LiveReader.ours("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n"))
+    assertThat(IptablesLive.ours("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n"))
         .isEmpty();
   }
 }

@@ -9,9 +9,11 @@ import io.github.cfallowlist.Command;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
@@ -27,14 +29,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The target against the real iptables, ip6tables and ipset in network namespaces: an origin
  * serving HTTP on {@value #PORT} and an edge with Cloudflare and non-Cloudflare addresses.
- * Parameterised runs cover the plain chain ({@code ipset=false}) and the ipset form.
+ * Parameterised runs cover the plain chain ({@code ipset=false}) and the ipset form. Every rendered
+ * file is also fed to the real tools ({@code ipset restore}, {@code iptables-restore --test}).
  */
 class IptablesSystemTest {
   private static final int PORT = 8080;
@@ -220,7 +226,9 @@ class IptablesSystemTest {
 
       runner.failing(ip6Restore);
       assertThatThrownBy(() -> Sync.apply(target, first, context, Guards.defaults()))
-          .isInstanceOf(ApplyFailedException.class)
+          .isInstanceOfSatisfying(
+              ApplyFailedException.class,
+              e -> assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED))
           .hasMessageContaining("ip6tables-restore");
 
       assertThat(saved(ns)).isEqualTo(pristine);
@@ -243,7 +251,9 @@ class IptablesSystemTest {
       runner.clear();
 
       assertThatThrownBy(() -> Sync.apply(target, secondBothFamilies, context, Guards.defaults()))
-          .isInstanceOf(ApplyFailedException.class)
+          .isInstanceOfSatisfying(
+              ApplyFailedException.class,
+              e -> assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED))
           .hasMessageContaining(ipset ? "ipset restore" : "ip6tables-restore");
 
       assertThat(runner.modifyingCommands())
@@ -296,14 +306,7 @@ class IptablesSystemTest {
         assertThat(Sync.apply(target, first, context, Guards.defaults()).hasChanges()).isTrue();
 
         assertThat(target.readLive(context).orElseThrow())
-            .isEqualTo(
-                target.render(
-                    new RangeSnapshot(
-                        first.ranges(),
-                        "live iptables",
-                        java.util.Optional.empty(),
-                        java.time.Instant.EPOCH),
-                    options));
+            .isEqualTo(target.render(RangeSnapshot.live(first.ranges(), "iptables"), options));
         assertThat(
                 ns.execChecked("iptables-save", "-t", "filter")
                     .stdout()
@@ -313,6 +316,193 @@ class IptablesSystemTest {
       }
       // Back to the plain chain: the sets, no longer referenced, are gone.
       assertThat(ns.execChecked("ipset", "list", "-n").stdout()).isBlank();
+    }
+  }
+
+  // ---- drift and leftovers
+
+  private static final String JUMP_8080 =
+      "! -i lo -p tcp -m multiport --dports 8080 -m comment --comment cf-allowlist -j CF-ALLOWLIST";
+
+  @Test
+  void foreignAcceptInOurChainShowsAsAChangeAndApplyRepairsIt() throws Exception {
+    requireTools(false);
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      net.startHttpServer(PORT);
+      Netns origin = net.origin();
+      RecordingCommandRunner runner = runnerIn(origin);
+      TargetContext context = new TargetContext(options(false, Mode.RESTRICT), runner);
+      Sync.apply(target, first, context, Guards.defaults());
+      String installed = saved(origin);
+      assertThat(net.probe(EdgeAndOrigin.EDGE_OTHER_V4, PORT)).isZero();
+
+      origin.execChecked("iptables", "-I", "CF-ALLOWLIST", "1", "-j", "ACCEPT");
+      origin.execChecked(
+          "iptables",
+          "-I",
+          "INPUT",
+          "1",
+          "!",
+          "-i",
+          "lo",
+          "-p",
+          "tcp",
+          "-m",
+          "multiport",
+          "--dports",
+          String.valueOf(PORT),
+          "-m",
+          "comment",
+          "--comment",
+          "cf-allowlist",
+          "-j",
+          "CF-ALLOWLIST");
+      assertThat(net.probe(EdgeAndOrigin.EDGE_OTHER_V4, PORT)).isEqualTo(200);
+
+      Plan drifted = Sync.plan(target, first, context);
+
+      assertThat(drifted.hasChanges()).isTrue();
+      assertThat(drifted.added(IpFamily.IPV4)).isEmpty();
+      assertThat(drifted.diff())
+          .contains("-" + IptablesConfig.DRIFT + "-A CF-ALLOWLIST -j ACCEPT")
+          .contains("--I INPUT " + JUMP_8080);
+
+      runner.clear();
+      Sync.apply(target, first, context, Guards.defaults());
+
+      assertThat(runner.modifyingCommands())
+          .extracting(c -> c.argv().get(0))
+          .containsExactly("iptables-restore");
+      assertThat(Sync.plan(target, first, context).hasChanges()).isFalse();
+      assertThat(saved(origin)).isEqualTo(installed).doesNotContain("-A CF-ALLOWLIST -j ACCEPT");
+      assertThat(net.probe(EdgeAndOrigin.EDGE_OTHER_V4, PORT)).isZero();
+      assertThat(net.probe(EdgeAndOrigin.EDGE_CF_V4, PORT)).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void leftoversOfAnEarlierIpsetAndParentChainAreRemovedByApplyAndByUninstall() throws Exception {
+    requireTools(true);
+    try (Netns ns = Netns.create("cfipt-")) {
+      for (String tool : List.of("iptables", "ip6tables")) {
+        ns.execChecked(tool, "-N", "DOCKER-USER");
+      }
+      addForeignRules(ns);
+      String pristine = saved(ns);
+      RecordingCommandRunner runner = runnerIn(ns);
+      Sync.apply(
+          target,
+          first,
+          new TargetContext(options(true, Mode.RESTRICT), runner),
+          Guards.defaults());
+      ns.execChecked("ipset", "create", "cf-allowlist-v4-tmp", "hash:net");
+      TargetContext moved =
+          new TargetContext(
+              options(false, Mode.RESTRICT).withSetting("chain", "DOCKER-USER"), runner);
+
+      assertThat(target.leftovers(moved))
+          .containsExactly(
+              "jump from INPUT to CF-ALLOWLIST (IPv4)",
+              "jump from INPUT to CF-ALLOWLIST (IPv6)",
+              "ipset cf-allowlist-v4",
+              "ipset cf-allowlist-v6",
+              "ipset cf-allowlist-v4-tmp");
+      Plan plan = Sync.plan(target, first, moved);
+      assertThat(plan.leftovers()).hasSize(5);
+      assertThat(plan.hasChanges()).isTrue();
+
+      runner.clear();
+      Sync.apply(target, first, moved, Guards.defaults());
+
+      assertThat(runner.modifyingCommands())
+          .extracting(c -> String.join(" ", c.argv()))
+          .containsExactly(
+              "iptables-restore --noflush",
+              "ip6tables-restore --noflush",
+              "ipset destroy cf-allowlist-v4",
+              "ipset destroy cf-allowlist-v6",
+              "ipset destroy cf-allowlist-v4-tmp");
+      assertThat(target.leftovers(moved)).isEmpty();
+      assertThat(Sync.plan(target, first, moved).hasChanges()).isFalse();
+      assertThat(ns.execChecked("ipset", "list", "-n").stdout()).isBlank();
+      String now = saved(ns);
+      assertThat(now.lines().filter(l -> l.startsWith("-A INPUT ") && l.contains("CF-ALLOWLIST")))
+          .isEmpty();
+      assertThat(now.lines().filter(l -> l.startsWith("-A DOCKER-USER ")))
+          .hasSize(2)
+          .allMatch(l -> l.contains("--ctorigdstport 8080"));
+
+      // Leftovers again, seen from yet other settings: uninstall removes them all the same.
+      ns.execChecked("ipset", "create", "cf-allowlist-v6", "hash:net", "family", "inet6");
+      TargetContext back = new TargetContext(options(false, Mode.RESTRICT), runner);
+      assertThat(target.leftovers(back))
+          .containsExactly(
+              "jump from DOCKER-USER to CF-ALLOWLIST (IPv4)",
+              "jump from DOCKER-USER to CF-ALLOWLIST (IPv6)",
+              "ipset cf-allowlist-v6");
+
+      assertThat(Sync.uninstall(target, back)).isTrue();
+
+      assertThat(saved(ns)).isEqualTo(pristine);
+      assertThat(ns.execChecked("ipset", "list", "-n").stdout()).isBlank();
+      assertThat(target.leftovers(back)).isEmpty();
+      assertThat(target.readLive(back)).isEmpty();
+    }
+  }
+
+  // ---- every rendered file against the real tools
+
+  static Stream<Arguments> variants() {
+    return Fixtures.variants().entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
+  void realToolsAcceptEveryRenderedFile(String variant, TargetOptions options) {
+    SystemTests.requireTools(
+        "ip", "ipset", "iptables-restore", "ip6tables-restore", "iptables", "ip6tables");
+    Rendered rendered = new IptablesTarget().render(Fixtures.embedded(), options);
+
+    try (Netns ns = Netns.create("cfipv-")) {
+      if (IptablesSettings.of(options).parentChain().equals(Rules.DOCKER_USER)) {
+        ns.execChecked("iptables", "-N", "DOCKER-USER");
+        ns.execChecked("ip6tables", "-N", "DOCKER-USER");
+      }
+      // The rules match the sets by name, so the sets must exist first, as in apply.
+      rendered
+          .file(IptablesConfig.IPSET)
+          .ifPresent(f -> ns.execChecked(f.content(), List.of("ipset", "restore")));
+      rendered
+          .file(IptablesConfig.RULES_V4)
+          .ifPresent(
+              f -> ns.execChecked(f.content(), List.of("iptables-restore", "--test", "--noflush")));
+      rendered
+          .file(IptablesConfig.RULES_V6)
+          .ifPresent(
+              f ->
+                  ns.execChecked(f.content(), List.of("ip6tables-restore", "--test", "--noflush")));
+
+      if (rendered.file(IptablesConfig.IPSET).isPresent()) {
+        String sets = ns.execChecked("ipset", "list", "-n").stdout();
+        assertThat(sets.lines()).containsExactlyInAnyOrder("cf-allowlist-v4", "cf-allowlist-v6");
+      }
+    }
+  }
+
+  @Test
+  void theTestModeDoesRefuseABrokenFile() {
+    SystemTests.requireTools("ip", "iptables-restore");
+    String broken =
+        new IptablesTarget()
+            .render(Fixtures.embedded(), TargetOptions.defaults())
+            .file(IptablesConfig.RULES_V4)
+            .orElseThrow()
+            .content()
+            .replace("-p tcp -j REJECT", "-p tcpx -j REJECT");
+
+    try (Netns ns = Netns.create("cfipv-")) {
+      assertThat(ns.exec(broken, List.of("iptables-restore", "--test", "--noflush")).ok())
+          .isFalse();
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.github.cfallowlist.adapter.nftables;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import inet.ipaddr.IPAddress;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Printable;
@@ -174,10 +173,7 @@ final class LiveJson {
     }
     try {
       if (element instanceof String address) {
-        IPAddress host = Cidr.parseHost(address).orElse(null);
-        return host == null
-            ? List.of()
-            : List.of(Cidr.parse(address + (host.isIPv4() ? "/32" : "/128")));
+        return Cidr.host(address).map(List::of).orElse(List.of());
       }
       if (element instanceof Map<?, ?> m && m.get("prefix") instanceof Map<?, ?> p) {
         if (p.get("addr") instanceof String addr && p.get("len") instanceof Number len) {
@@ -189,15 +185,7 @@ final class LiveJson {
           && r.size() == 2
           && r.get(0) instanceof String low
           && r.get(1) instanceof String high) {
-        Optional<IPAddress> a = Cidr.parseHost(low);
-        Optional<IPAddress> b = Cidr.parseHost(high);
-        if (a.isPresent() && b.isPresent() && a.get().isIPv4() == b.get().isIPv4()) {
-          List<Cidr> out = new ArrayList<>();
-          for (IPAddress block : a.get().spanWithPrefixBlocks(b.get())) {
-            out.add(new Cidr(block));
-          }
-          return out;
-        }
+        return Cidr.span(low, high);
       }
     } catch (IllegalArgumentException e) {
       return List.of(); // host bits set or otherwise not a prefix: reported as a note

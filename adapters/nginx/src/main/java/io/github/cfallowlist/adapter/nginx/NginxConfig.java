@@ -5,25 +5,56 @@ import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** Renders and strictly parses the two nginx include files. */
+/**
+ * The two nginx include files: what they hold, how they are rendered and how they are parsed back,
+ * strictly (anything cf-allowlist does not write is refused, naming the line).
+ *
+ * <p>The real-IP file: the generated header, a {@code # allow file: PATH} line when an allow file
+ * is configured (so a later run that no longer asks for it can find and remove it), one {@code
+ * set_real_ip_from CIDR;} per range and {@code real_ip_header CF-Connecting-IP;}.
+ *
+ * <p>The allow file: the generated header, fixed comment lines saying how to use it, then {@code
+ * geo $realip_remote_addr $cloudflare_edge { default 0; CIDR 1; ... }}. It keys on {@code
+ * $realip_remote_addr}, the address of the connection itself, because nginx's {@code allow} and
+ * {@code deny} see the address the real-IP module put in place (the visitor's) and would refuse
+ * every real visitor.
+ */
 final class NginxConfig {
   static final String COMMENT = "# ";
   static final String SET_REAL_IP_FROM = "set_real_ip_from";
   static final String REAL_IP_HEADER = "real_ip_header";
-  static final String ALLOW = "allow";
-  static final String DENY = "deny";
 
   /** The only header trusted: Cloudflare sets it and overwrites a client's copy. */
   static final String HEADER_NAME = "CF-Connecting-IP";
 
-  static final String DENY_ALL = "all";
-  static final String DENY_ALL_V4 = "0.0.0.0/0";
-  static final String DENY_ALL_V6 = "::/0";
+  static final String ALLOW_FILE_NOTE = "allow file: ";
+  static final String GEO = "geo";
+  static final String GEO_OPEN = "geo $realip_remote_addr $cloudflare_edge {";
+  static final String GEO_CLOSE = "}";
+  static final String INDENT = "    ";
+  static final String DEFAULT = "default";
+  static final String ALL_V4 = "0.0.0.0/0";
+  static final String ALL_V6 = "::/0";
+
+  /** What the user writes in a server block to admit only Cloudflare. */
+  static final String GUARD = "if ($cloudflare_edge = 0) { return 403; }";
+
+  /** The comment lines below the allow file's header, without the comment marker. */
+  static final List<String> ALLOW_USAGE =
+      List.of(
+          "Include this file in the http block (conf.d/*.conf is). It sets $cloudflare_edge to 1",
+          "when the connection itself comes from a Cloudflare range ($realip_remote_addr, the",
+          "address before the real-IP module put CF-Connecting-IP in its place), else to 0.",
+          "allow/deny would see the visitor's address instead and refuse every real visitor.",
+          "Admit only Cloudflare to a server by adding to it:",
+          "    " + GUARD);
 
   private NginxConfig() {}
 
@@ -33,8 +64,17 @@ final class NginxConfig {
     ALLOW
   }
 
-  static String renderRealIp(RangeSnapshot snapshot, RangeSet ranges) {
+  /**
+   * What a file holds.
+   *
+   * @param ranges the prefixes
+   * @param allowFile for a real-IP file, the allow file it records, if any
+   */
+  record Parsed(RangeSet ranges, Optional<String> allowFile) {}
+
+  static String renderRealIp(RangeSnapshot snapshot, RangeSet ranges, Optional<String> allowFile) {
     StringBuilder out = new StringBuilder(Header.commented(snapshot, COMMENT));
+    allowFile.ifPresent(p -> out.append(COMMENT).append(ALLOW_FILE_NOTE).append(p).append('\n'));
     // One line per prefix, so an empty family writes no line at all (never "set_real_ip_from ;").
     for (Cidr cidr : ranges.all()) {
       out.append(SET_REAL_IP_FROM).append(' ').append(cidr).append(";\n");
@@ -46,7 +86,7 @@ final class NginxConfig {
   static String renderAllow(RangeSnapshot snapshot, RangeSet ranges, Families families) {
     for (IpFamily family : families.members()) {
       if (ranges.get(family).isEmpty()) {
-        // A deny with nothing allowed before it would shut every client of that family out.
+        // Every connection of that family would get 0, and a guarded server would refuse it.
         throw new IllegalArgumentException(
             "no "
                 + family
@@ -56,24 +96,36 @@ final class NginxConfig {
       }
     }
     StringBuilder out = new StringBuilder(Header.commented(snapshot, COMMENT));
-    for (Cidr cidr : ranges.all()) {
-      out.append(ALLOW).append(' ').append(cidr).append(";\n");
+    for (String line : ALLOW_USAGE) {
+      out.append(COMMENT).append(line).append('\n');
     }
-    out.append(DENY).append(' ').append(denyTarget(families)).append(";\n");
+    out.append(GEO_OPEN).append('\n');
+    for (String entry : catchAll(families)) {
+      out.append(INDENT).append(entry).append(";\n");
+    }
+    for (Cidr cidr : ranges.all()) {
+      out.append(INDENT).append(cidr).append(" 1;\n");
+    }
+    out.append(GEO_CLOSE).append('\n');
     return out.toString();
   }
 
   /**
-   * With one family managed, deny only that family so the other is neither restricted nor locked
-   * out.
+   * The entries for addresses outside the ranges. With one family managed, every address of the
+   * other family gets 1, so that family is neither restricted nor locked out; both networks are
+   * written out instead of a {@code default} that one of them would override (nginx warns of a
+   * duplicate network then).
    */
-  private static String denyTarget(Families families) {
+  private static List<String> catchAll(Families families) {
     return switch (families) {
-      case IPV4 -> DENY_ALL_V4;
-      case IPV6 -> DENY_ALL_V6;
-      case BOTH -> DENY_ALL;
+      case BOTH -> List.of(DEFAULT + " 0");
+      case IPV4 -> List.of(ALL_V4 + " 0", ALL_V6 + " 1");
+      case IPV6 -> List.of(ALL_V4 + " 1", ALL_V6 + " 0");
     };
   }
+
+  private static final List<List<String>> CATCH_ALLS =
+      List.of(catchAll(Families.BOTH), catchAll(Families.IPV4), catchAll(Families.IPV6));
 
   /**
    * The kind of file {@code content} is, from its first directive, for a file whose name matches
@@ -89,13 +141,14 @@ final class NginxConfig {
       if (keyword.equals(SET_REAL_IP_FROM) || keyword.equals(REAL_IP_HEADER)) {
         return Kind.REAL_IP;
       }
-      if (keyword.equals(ALLOW) || keyword.equals(DENY)) {
+      if (keyword.equals(GEO)) {
         return Kind.ALLOW;
       }
       break;
     }
     throw new ConfigParseException(
-        name + " is neither a real-IP file nor an allow file written by cf-allowlist");
+        Printable.of(name)
+            + " is neither a real-IP file nor an allow file written by cf-allowlist");
   }
 
   /** Whether {@code content} carries the header cf-allowlist writes. */
@@ -110,57 +163,101 @@ final class NginxConfig {
   }
 
   /**
-   * The prefixes held by a file of {@code kind}.
+   * What a file of {@code kind} holds.
    *
    * @throws ConfigParseException naming the file, the line number and the line it does not
    *     recognise
    */
-  static RangeSet parse(String name, String content, Kind kind) {
+  static Parsed parse(String name, String content, Kind kind) {
+    Parser parser = new Parser(name, kind);
     String[] lines = content.split("\n", -1);
-    List<Cidr> cidrs = new ArrayList<>();
-    boolean marker = false;
-    boolean directives = false;
-    int headers = 0;
-    int denies = 0;
     for (int i = 0; i < lines.length; i++) {
-      int number = i + 1;
-      String line = lines[i].strip();
+      parser.line(i + 1, lines[i].strip());
+    }
+    return parser.end(lines.length);
+  }
+
+  /** One pass over a file: header comments, notes, then directives. */
+  private static final class Parser {
+    private final String name;
+    private final Kind kind;
+    private final List<Cidr> cidrs = new ArrayList<>();
+    private boolean marker;
+    private boolean directives;
+    private Optional<String> allowFile = Optional.empty();
+    private int usage;
+    private int headers;
+    // Allow file: before the geo line, inside it, after its closing brace.
+    private boolean geoOpen;
+    private boolean geoClosed;
+    private final List<String> catchAll = new ArrayList<>();
+
+    Parser(String name, Kind kind) {
+      this.name = name;
+      this.kind = kind;
+    }
+
+    void line(int number, String line) {
       if (line.isEmpty()) {
-        continue;
+        return;
       }
       if (line.startsWith("#")) {
-        if (directives) {
-          throw error(
-              name,
-              number,
-              line,
-              "is a comment below the directives, which cf-allowlist never writes");
-        }
-        marker |= line.contains(Header.MARKER);
-        continue;
+        comment(number, line);
+        return;
       }
       if (!marker) {
         throw error(
-            name,
             number,
             line,
             "comes before any cf-allowlist header ('"
                 + Header.MARKER
                 + "'), so this file was not written by cf-allowlist");
       }
+      if (!directives && kind == Kind.ALLOW && usage < ALLOW_USAGE.size()) {
+        throw error(
+            number, line, "comes where cf-allowlist writes its usage comment ('# Include...')");
+      }
       directives = true;
+      if (kind == Kind.REAL_IP) {
+        realIp(number, line);
+      } else {
+        allow(number, line);
+      }
+    }
+
+    private void comment(int number, String line) {
+      if (directives) {
+        throw error(
+            number, line, "is a comment below the directives, which cf-allowlist never writes");
+      }
+      if (!marker) {
+        marker = line.contains(Header.MARKER);
+        return;
+      }
+      String text = line.substring(1).strip();
+      if (kind == Kind.REAL_IP && text.startsWith(ALLOW_FILE_NOTE) && allowFile.isEmpty()) {
+        String path = text.substring(ALLOW_FILE_NOTE.length()).strip();
+        if (path.isEmpty()) {
+          throw error(number, line, "names no allow file");
+        }
+        allowFile = Optional.of(path);
+      } else if (kind == Kind.ALLOW
+          && usage < ALLOW_USAGE.size()
+          && line.equals((COMMENT + ALLOW_USAGE.get(usage)).strip())) {
+        usage++;
+      } else {
+        throw error(number, line, "is a comment cf-allowlist does not write below its header");
+      }
+    }
+
+    private void realIp(int number, String line) {
       String[] words = line.split("\\s+", 0);
-      String keyword = words[0];
-      String argument =
-          words.length == 2 && words[1].endsWith(";")
-              ? words[1].substring(0, words[1].length() - 1)
-              : null;
-      if (kind == Kind.REAL_IP && keyword.equals(SET_REAL_IP_FROM) && argument != null) {
-        cidrs.add(cidr(name, number, line, argument));
-      } else if (kind == Kind.REAL_IP && keyword.equals(REAL_IP_HEADER) && argument != null) {
+      String argument = argument(words);
+      if (words[0].equals(SET_REAL_IP_FROM) && argument != null) {
+        cidrs.add(cidr(number, line, argument));
+      } else if (words[0].equals(REAL_IP_HEADER) && argument != null) {
         if (!argument.equals(HEADER_NAME)) {
           throw error(
-              name,
               number,
               line,
               "trusts a header other than "
@@ -170,75 +267,118 @@ final class NginxConfig {
                   + ";'");
         }
         if (++headers > 1) {
-          throw error(name, number, line, "repeats the real_ip_header line");
-        }
-      } else if (kind == Kind.ALLOW && keyword.equals(ALLOW) && argument != null) {
-        if (denies > 0) {
-          throw error(name, number, line, "comes after the deny line, where it never matches");
-        }
-        cidrs.add(cidr(name, number, line, argument));
-      } else if (kind == Kind.ALLOW
-          && keyword.equals(DENY)
-          && argument != null
-          && (argument.equals(DENY_ALL)
-              || argument.equals(DENY_ALL_V4)
-              || argument.equals(DENY_ALL_V6))) {
-        if (++denies > 1) {
-          throw error(name, number, line, "repeats the deny line");
+          throw error(number, line, "repeats the real_ip_header line");
         }
       } else {
         throw error(
-            name,
             number,
             line,
-            "is not a line cf-allowlist writes (expected "
-                + (kind == Kind.REAL_IP
-                    ? "'set_real_ip_from CIDR;' or 'real_ip_header " + HEADER_NAME + ";')"
-                    : "'allow CIDR;' or a final 'deny all;')"));
+            "is not a line cf-allowlist writes (expected 'set_real_ip_from CIDR;' or"
+                + " 'real_ip_header "
+                + HEADER_NAME
+                + ";')");
       }
     }
-    if (!marker) {
-      throw new ConfigParseException(
-          name
-              + " has no cf-allowlist header ('"
-              + Header.MARKER
-              + "'), so it was not written by cf-allowlist");
-    }
-    if (kind == Kind.REAL_IP && headers == 0) {
-      throw new ConfigParseException(
-          name
-              + " ends at line "
-              + lines.length
-              + " without 'real_ip_header "
-              + HEADER_NAME
-              + ";'");
-    }
-    if (kind == Kind.ALLOW && denies == 0) {
-      throw new ConfigParseException(
-          name + " ends at line " + lines.length + " without its final 'deny all;'");
-    }
-    return RangeSet.of(cidrs);
-  }
 
-  private static Cidr cidr(String name, int number, String line, String text) {
-    try {
-      return Cidr.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw error(name, number, line, "does not hold a valid CIDR: " + e.getMessage());
+    private void allow(int number, String line) {
+      if (geoClosed) {
+        throw error(number, line, "comes after the geo block, where cf-allowlist writes nothing");
+      }
+      if (!geoOpen) {
+        if (!line.equals(GEO_OPEN)) {
+          throw error(number, line, "is not the line cf-allowlist writes ('" + GEO_OPEN + "')");
+        }
+        geoOpen = true;
+        return;
+      }
+      if (line.equals(GEO_CLOSE)) {
+        geoClosed = true;
+        return;
+      }
+      String[] words = line.split("\\s+", 0);
+      String value = argument(words);
+      if (value == null || !(value.equals("0") || value.equals("1"))) {
+        throw error(number, line, "is not a line cf-allowlist writes in the geo block ('CIDR 1;')");
+      }
+      String entry = words[0] + " " + value;
+      if (cidrs.isEmpty() && catchAllPrefix(entry)) {
+        catchAll.add(entry);
+        return;
+      }
+      if (catchAll.isEmpty() || !CATCH_ALLS.contains(catchAll)) {
+        throw error(
+            number,
+            line,
+            "comes where cf-allowlist writes 'default 0;' (or, for one family, '"
+                + ALL_V4
+                + " 0;' and '"
+                + ALL_V6
+                + " 1;')");
+      }
+      if (!value.equals("1")) {
+        throw error(number, line, "gives a range a value other than 1");
+      }
+      cidrs.add(cidr(number, line, words[0]));
     }
-  }
 
-  private static ConfigParseException error(String name, int number, String line, String why) {
-    return new ConfigParseException(
-        name + " line " + number + ": '" + printable(line) + "' " + why);
-  }
+    /** Whether {@code entry} extends the catch-all entries read so far to a prefix of one. */
+    private boolean catchAllPrefix(String entry) {
+      List<String> next = new ArrayList<>(catchAll);
+      next.add(entry);
+      return CATCH_ALLS.stream()
+          .anyMatch(c -> c.size() >= next.size() && c.subList(0, next.size()).equals(next));
+    }
 
-  /** The line as it can be shown safely in one message: no control characters, not too long. */
-  private static String printable(String line) {
-    StringBuilder out = new StringBuilder();
-    line.codePoints()
-        .limit(120)
-        .forEach(cp -> out.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
-    return line.codePointCount(0, line.length()) > 120 ? out + "…" : out.toString();
+    Parsed end(int lines) {
+      if (!marker) {
+        throw new ConfigParseException(
+            Printable.of(name)
+                + " has no cf-allowlist header ('"
+                + Header.MARKER
+                + "'), so it was not written by cf-allowlist");
+      }
+      if (kind == Kind.REAL_IP && headers == 0) {
+        throw new ConfigParseException(
+            Printable.of(name)
+                + " ends at line "
+                + lines
+                + " without 'real_ip_header "
+                + HEADER_NAME
+                + ";'");
+      }
+      if (kind == Kind.ALLOW && !geoClosed) {
+        throw new ConfigParseException(
+            Printable.of(name)
+                + " ends at line "
+                + lines
+                + (geoOpen ? " inside the geo block, without its '}'" : " without its geo block"));
+      }
+      if (kind == Kind.ALLOW && cidrs.isEmpty()) {
+        throw new ConfigParseException(
+            Printable.of(name)
+                + " has a geo block without any range, which cf-allowlist never writes");
+      }
+      return new Parsed(RangeSet.of(cidrs), allowFile);
+    }
+
+    /** The single argument of {@code KEYWORD ARGUMENT;}, or null. */
+    private static String argument(String[] words) {
+      return words.length == 2 && words[1].endsWith(";") && words[1].length() > 1
+          ? words[1].substring(0, words[1].length() - 1)
+          : null;
+    }
+
+    private Cidr cidr(int number, String line, String text) {
+      try {
+        return Cidr.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw error(number, line, "does not hold a valid CIDR: " + e.getMessage());
+      }
+    }
+
+    private ConfigParseException error(int number, String line, String why) {
+      return new ConfigParseException(
+          Printable.of(name) + " line " + number + ": '" + Printable.of(line) + "' " + why);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.github.cfallowlist.adapter.nginx;
 
+import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,10 +8,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The nginx settings read from {@link TargetOptions#settings()}, checked once.
+ * The nginx settings, declared with their types and defaults and read from {@link
+ * TargetOptions#settings()} once they have been checked.
  *
  * @param realIpFile where the real-IP include lives
- * @param allowFile where the optional allow-list include lives
+ * @param allowFile where the optional allow include (the {@code geo} block) lives
  * @param testCommand the command that checks nginx's whole configuration
  * @param reloadCommand the command that makes nginx load it
  */
@@ -20,14 +22,33 @@ record NginxSettings(
     List<String> testCommand,
     List<String> reloadCommand) {
 
-  static final String FILE = "nginx-file";
-  static final String ALLOW_FILE = "nginx-allow-file";
-  static final String TEST_COMMAND = "nginx-test-command";
-  static final String RELOAD_COMMAND = "nginx-reload-command";
+  static final String OWNER = "nginx";
 
-  static final String DEFAULT_FILE = "/etc/nginx/conf.d/cloudflare-real-ip.conf";
-  static final String DEFAULT_TEST_COMMAND = "nginx -t";
-  static final String DEFAULT_RELOAD_COMMAND = "nginx -s reload";
+  static final Setting<Path> FILE =
+      Setting.path(
+          "nginx-file",
+          "the real-IP include: set_real_ip_from for every range and real_ip_header"
+              + " CF-Connecting-IP",
+          Optional.of(Path.of("/etc/nginx/conf.d/cloudflare-real-ip.conf")));
+
+  static final Setting<Path> ALLOW_FILE =
+      Setting.path(
+          "nginx-allow-file",
+          "also write an http-level geo block setting $cloudflare_edge to 1 for connections from"
+              + " Cloudflare; guard a server with: if ($cloudflare_edge = 0) { return 403; }",
+          Optional.empty());
+
+  static final Setting<List<String>> TEST_COMMAND =
+      Setting.command(
+          "nginx-test-command", "checks nginx's whole configuration (no shell)", "nginx -t");
+
+  static final Setting<List<String>> RELOAD_COMMAND =
+      Setting.command(
+          "nginx-reload-command",
+          "makes nginx load its configuration (no shell)",
+          "nginx -s reload");
+
+  static final List<Setting<?>> DECLARED = List.of(FILE, ALLOW_FILE, TEST_COMMAND, RELOAD_COMMAND);
 
   NginxSettings {
     allowFile.ifPresent(
@@ -35,11 +56,11 @@ record NginxSettings(
           if (allow.getFileName().equals(realIpFile.getFileName())) {
             // Rendered files are told apart by file name alone, so the two must differ.
             throw new IllegalArgumentException(
-                FILE
+                FILE.name()
                     + " ("
                     + realIpFile
                     + ") and "
-                    + ALLOW_FILE
+                    + ALLOW_FILE.name()
                     + " ("
                     + allow
                     + ") must have different file names");
@@ -49,34 +70,19 @@ record NginxSettings(
     reloadCommand = List.copyOf(reloadCommand);
   }
 
+  /**
+   * The settings in {@code options}.
+   *
+   * @throws IllegalArgumentException for a key nginx does not declare (naming the one probably
+   *     meant) or a malformed value
+   */
   static NginxSettings of(TargetOptions options) {
-    Path realIp = path(FILE, options.setting(FILE).orElse(DEFAULT_FILE));
-    Optional<Path> allow = options.setting(ALLOW_FILE).map(v -> path(ALLOW_FILE, v));
+    Setting.check(OWNER, DECLARED, options);
     return new NginxSettings(
-        realIp,
-        allow,
-        words(TEST_COMMAND, options.setting(TEST_COMMAND).orElse(DEFAULT_TEST_COMMAND)),
-        words(RELOAD_COMMAND, options.setting(RELOAD_COMMAND).orElse(DEFAULT_RELOAD_COMMAND)));
-  }
-
-  private static Path path(String key, String value) {
-    if (value.isBlank()) {
-      throw new IllegalArgumentException(key + " is blank");
-    }
-    Path p = Path.of(value.strip());
-    if (p.getFileName() == null) {
-      throw new IllegalArgumentException(key + " (" + value + ") does not name a file");
-    }
-    return p;
-  }
-
-  /** Splits on whitespace only: the command never reaches a shell, so there is no quoting. */
-  private static List<String> words(String key, String value) {
-    String stripped = value.strip();
-    if (stripped.isEmpty()) {
-      throw new IllegalArgumentException(key + " is blank");
-    }
-    return List.of(stripped.split("\\s+"));
+        options.get(FILE),
+        ALLOW_FILE.in(options),
+        options.get(TEST_COMMAND),
+        options.get(RELOAD_COMMAND));
   }
 
   String realIpName() {
@@ -87,7 +93,7 @@ record NginxSettings(
     return allowFile.map(p -> p.getFileName().toString());
   }
 
-  /** The files this target owns, each with the name it has in a {@code Rendered}. */
+  /** The files these settings ask for, each with the name it has in a {@code Rendered}. */
   List<Owned> owned() {
     List<Owned> out = new ArrayList<>();
     out.add(new Owned(realIpName(), realIpFile));

@@ -9,13 +9,17 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A hand-written stand-in for nginx: answers the test command as told and records what the watched
- * state looked like at the moment each command ran.
+ * A hand-written stand-in for nginx: answers the test and reload commands as told (an exit status
+ * with output, or an {@link IOException} as the real runner throws on a timeout) and records what
+ * the watched state looked like at the moment each test command ran.
  */
 final class FakeNginx implements CommandRunner {
   private CommandResult testResult =
       new CommandResult(0, "", "nginx: configuration file test is successful\n");
   private CommandResult reloadResult = new CommandResult(0, "", "");
+  private IOException testThrows;
+  private IOException reloadThrows;
+  private int reloadThrowsTimes;
   private final Supplier<String> watch;
   private final List<String> seenAtTest = new ArrayList<>();
   private final List<List<String>> argvs = new ArrayList<>();
@@ -37,6 +41,19 @@ final class FakeNginx implements CommandRunner {
     return this;
   }
 
+  /** The test command throws {@code e}, as the real runner does when it times out. */
+  FakeNginx throwingAtTest(IOException e) {
+    testThrows = e;
+    return this;
+  }
+
+  /** The first {@code times} reload commands throw {@code e}; later ones pass. */
+  FakeNginx throwingAtReload(IOException e, int times) {
+    reloadThrows = e;
+    reloadThrowsTimes = times;
+    return this;
+  }
+
   List<String> seenAtTest() {
     return seenAtTest;
   }
@@ -50,7 +67,14 @@ final class FakeNginx implements CommandRunner {
     argvs.add(command.argv());
     if (command.argv().contains("-t")) {
       seenAtTest.add(watch.get());
+      if (testThrows != null) {
+        throw testThrows;
+      }
       return testResult;
+    }
+    if (reloadThrowsTimes > 0) {
+      reloadThrowsTimes--;
+      throw reloadThrows;
     }
     return reloadResult;
   }

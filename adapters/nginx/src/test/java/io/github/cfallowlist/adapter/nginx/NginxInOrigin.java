@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * A real nginx in the origin namespace of an {@link EdgeAndOrigin} pair, serving {@code
- * ORIGIN_V4:PORT} (real-IP include) and {@code ORIGIN_V4:PORT+1} (allow include), and a recording
+ * ORIGIN_V4:PORT} and {@code ORIGIN_V4:PORT+1} behind the real-IP include (the second one guarded
+ * by the allow file's {@code $cloudflare_edge} once {@link #guard} is called), and a recording
  * runner whose commands run inside the origin namespace.
  */
 final class NginxInOrigin implements AutoCloseable {
@@ -48,7 +49,7 @@ final class NginxInOrigin implements AutoCloseable {
     NginxPrefix prefix = null;
     try {
       prefix = NginxPrefix.create();
-      prefix.writeConf(EdgeAndOrigin.ORIGIN_V4, PORT, prefix.realIpGlob());
+      prefix.writeConf(EdgeAndOrigin.ORIGIN_V4, PORT, prefix.realIpGlob(), false);
       Process master =
           net.origin()
               .start(
@@ -89,6 +90,18 @@ final class NginxInOrigin implements AutoCloseable {
               && ss.contains(":" + ALLOW_PORT + " ")
               && !workers().isEmpty();
         });
+  }
+
+  /**
+   * Rewrites nginx.conf so the second server uses ({@code on}) or no longer uses the allow file's
+   * {@code if ($cloudflare_edge = 0) { return 403; }}, and reloads nginx: what a sysadmin does once
+   * the allow file is in place (or before removing it).
+   */
+  void guard(boolean on) {
+    prefix.writeConf(EdgeAndOrigin.ORIGIN_V4, PORT, prefix.realIpGlob(), on);
+    Set<Long> before = workers();
+    net.origin().execChecked(null, prefix.reloadCommand());
+    awaitReloadFrom(before);
   }
 
   NginxPrefix prefix() {

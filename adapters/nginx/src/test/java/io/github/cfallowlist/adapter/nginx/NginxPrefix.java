@@ -15,9 +15,8 @@ import java.util.stream.Stream;
  * A private nginx prefix in a temporary directory: its own nginx.conf, pid, logs and temp paths, so
  * nginx runs with {@code -p PREFIX -c CONF} without touching the host's configuration.
  *
- * <p>Server 1 includes {@code real-ip.d/*.conf}; server 2 includes {@code allow.d/*.conf} inside
- * its location. They are separate because nginx checks {@code allow} against the address the
- * real-IP module put in place.
+ * <p>The http block includes {@code real-ip.d/*.conf} and {@code allow.d/*.conf}; server 1 is open
+ * to all, server 2 may be guarded by the allow file's {@code $cloudflare_edge}.
  */
 final class NginxPrefix implements AutoCloseable {
   static final String REAL_IP_NAME = "cloudflare-real-ip.conf";
@@ -108,12 +107,16 @@ final class NginxPrefix implements AutoCloseable {
   }
 
   /**
-   * Writes nginx.conf with two servers on {@code address}: {@code port} trusting the real-IP
-   * include, {@code port + 1} guarded by the allow include.
+   * Writes nginx.conf with two servers on {@code address}, both behind the real-IP include: {@code
+   * port} open to all, {@code port + 1} guarded, when {@code guarded}, by the allow file's variable
+   * ({@code if ($cloudflare_edge = 0) { return 403; }}). Both includes are in the {@code http}
+   * block, as a file in Debian's {@code conf.d} is; the access log shows {@code $remote_addr}.
    *
-   * @param includeRealIp what server 1 includes: a glob or one exact path
+   * @param includeRealIp what the http block includes for the real-IP file: a glob or one path
+   * @param guarded whether the second server uses {@code $cloudflare_edge}, which then must be
+   *     defined (by the allow file) for nginx to accept the configuration
    */
-  void writeConf(String address, int port, String includeRealIp) {
+  void writeConf(String address, int port, String includeRealIp, boolean guarded) {
     String d = dir.toString();
     String conf =
         "pid "
@@ -129,14 +132,17 @@ final class NginxPrefix implements AutoCloseable {
             + "  access_log "
             + d
             + "/access.log cfa;\n"
+            + "  include "
+            + includeRealIp
+            + ";\n"
+            + "  include "
+            + d
+            + "/allow.d/*.conf;\n"
             + "  server {\n"
             + "    listen "
             + address
             + ":"
             + port
-            + ";\n"
-            + "    include "
-            + includeRealIp
             + ";\n"
             + "    root "
             + d
@@ -149,15 +155,11 @@ final class NginxPrefix implements AutoCloseable {
             + ":"
             + (port + 1)
             + ";\n"
+            + (guarded ? "    " + NginxConfig.GUARD + "\n" : "")
             + "    root "
             + d
             + "/www;\n"
-            + "    location / {\n"
-            + "      include "
-            + d
-            + "/allow.d/*.conf;\n"
-            + "      try_files /index.html =404;\n"
-            + "    }\n"
+            + "    location / { try_files /index.html =404; }\n"
             + "  }\n"
             + "}\n";
     try {

@@ -1,5 +1,6 @@
 package io.github.cfallowlist.adapter.nginx;
 
+import static io.github.cfallowlist.adapter.nginx.TestSupport.ALLOW_FILE;
 import static io.github.cfallowlist.adapter.nginx.TestSupport.embedded;
 import static io.github.cfallowlist.adapter.nginx.TestSupport.golden;
 import static io.github.cfallowlist.adapter.nginx.TestSupport.options;
@@ -7,22 +8,27 @@ import static io.github.cfallowlist.adapter.nginx.TestSupport.withAllow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Setting;
+import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.Targets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/** Rendering the two files, and the settings that shape them. */
 class NginxRenderTest {
   private final NginxTarget target = new NginxTarget();
 
@@ -50,35 +56,51 @@ class NginxRenderTest {
     assertThat(rendered.files())
         .extracting(Rendered.File::name)
         .containsExactly("cloudflare-real-ip.conf", "cloudflare-allow.conf");
-    assertThat(rendered.file("cloudflare-real-ip.conf").orElseThrow().content())
-        .isEqualTo(golden("real-ip-" + suffix(families) + ".conf"));
     assertThat(rendered.file("cloudflare-allow.conf").orElseThrow().content())
         .isEqualTo(golden("allow-" + suffix(families) + ".conf"));
   }
 
-  @ParameterizedTest
-  @EnumSource(Families.class)
-  void parseReadsBackWhatRenderWrote(Families families) {
-    RangeSnapshot snapshot = embedded(families);
+  @Test
+  void realIpFileRecordsTheAllowFilePathBelowItsHeader() {
+    Rendered rendered = target.render(embedded(), withAllow(Families.BOTH));
 
-    assertThat(target.parse(target.render(snapshot, options(families)), options(families)))
-        .isEqualTo(snapshot.ranges());
-    assertThat(target.parse(target.render(snapshot, withAllow(families)), withAllow(families)))
-        .isEqualTo(snapshot.ranges());
+    assertThat(rendered.file("cloudflare-real-ip.conf").orElseThrow().content())
+        .isEqualTo(golden("real-ip-with-allow-file.conf"));
+    // Part of the body: asking for another allow file is a change a plan shows.
+    assertThat(rendered.file("cloudflare-real-ip.conf").orElseThrow().body())
+        .startsWith("# allow file: " + ALLOW_FILE + "\n");
   }
 
   @ParameterizedTest
   @EnumSource(Families.class)
-  void allowFileAloneReadsBackItsRanges(Families families) {
-    RangeSnapshot snapshot = embedded(families);
-    Rendered both = target.render(snapshot, withAllow(families));
-    Rendered allowOnly = new Rendered(List.of(both.file("cloudflare-allow.conf").orElseThrow()));
-
-    assertThat(target.parse(allowOnly, withAllow(families))).isEqualTo(snapshot.ranges());
+  void withoutAnAllowFileTheRealIpFileNamesNone(Families families) {
+    assertThat(target.render(embedded(families), options(families)).text())
+        .doesNotContain("allow file");
   }
 
   @Test
-  void renderIsDeterministic() {
+  void allowFileIsAGeoBlockOnTheConnectionAddressWithItsUsageInTheHeader() {
+    String allow =
+        target
+            .render(embedded(), withAllow(Families.BOTH))
+            .file("cloudflare-allow.conf")
+            .orElseThrow()
+            .content();
+
+    assertThat(allow)
+        .contains("\ngeo $realip_remote_addr $cloudflare_edge {\n    default 0;\n")
+        .contains("    173.245.48.0/20 1;\n")
+        .endsWith("    2c0f:f248::/32 1;\n}\n")
+        .contains("#     if ($cloudflare_edge = 0) { return 403; }\n")
+        .contains("# Include this file in the http block")
+        .doesNotContain("\nallow ")
+        .doesNotContain("\ndeny ");
+    assertThat(allow.lines().filter(l -> l.startsWith("#") && l.contains("$cloudflare_edge")))
+        .hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void sameOptionsRenderTheSameBytes() {
     assertThat(target.render(embedded(), withAllow(Families.BOTH)))
         .isEqualTo(target.render(embedded(), withAllow(Families.BOTH)));
   }
@@ -140,7 +162,7 @@ class NginxRenderTest {
   }
 
   @Test
-  void allowFileRefusesToDenyAFamilyWithNothingAllowed() {
+  void allowFileRefusesToShutOutAFamilyWithNothingAllowed() {
     RangeSnapshot v4Only = embedded().withRanges(RangeSet.parse("173.245.48.0/20"));
 
     assertThatThrownBy(() -> target.render(v4Only, withAllow(Families.BOTH)))
@@ -149,205 +171,108 @@ class NginxRenderTest {
   }
 
   @Test
-  void singleFamilyAllowFileLeavesTheOtherFamilyAlone() {
+  void singleFamilyAllowFileAdmitsEveryAddressOfTheOtherFamily() {
     assertThat(target.render(embedded(Families.IPV4), withAllow(Families.IPV4)).text())
-        .contains("deny 0.0.0.0/0;\n")
-        .doesNotContain("deny all;");
+        .contains("    0.0.0.0/0 0;\n    ::/0 1;\n")
+        .doesNotContain("default");
     assertThat(target.render(embedded(Families.IPV6), withAllow(Families.IPV6)).text())
-        .contains("deny ::/0;\n")
-        .doesNotContain("deny all;");
+        .contains("    0.0.0.0/0 1;\n    ::/0 0;\n")
+        .doesNotContain("default");
   }
+
+  // --- the target as found, its settings and packages --------------------------------------
 
   @Test
   void targetIsFoundByServiceLoaderUnderItsName() {
     assertThat(ServiceLoader.load(Target.class).stream().map(p -> p.get().name()))
         .contains("nginx");
+    assertThat(Targets.byName("nginx")).isInstanceOf(NginxTarget.class);
     assertThat(target.name()).isEqualTo("nginx");
     assertThat(target.supportsLive()).isTrue();
   }
 
-  // --- strict parsing -------------------------------------------------------------------------
-
-  private String realIp() {
-    return target.render(embedded(), options(Families.BOTH)).text();
-  }
-
-  private RangeSet parseRealIp(String content) {
-    return target.parse(
-        Rendered.single("cloudflare-real-ip.conf", content), options(Families.BOTH));
-  }
-
-  private RangeSet parseAllow(String content) {
-    return target.parse(
-        Rendered.single("cloudflare-allow.conf", content), withAllow(Families.BOTH));
-  }
-
-  /** The line number of the first line of {@code text} equal to {@code line}. */
-  private static int lineOf(String text, String line) {
-    return text.lines().toList().indexOf(line) + 1;
+  @Test
+  void declaresItsFourSettingsWithTheirDefaults() {
+    assertThat(target.settings())
+        .extracting(Setting::name)
+        .containsExactly(
+            "nginx-file", "nginx-allow-file", "nginx-test-command", "nginx-reload-command");
+    assertThat(NginxSettings.FILE.defaultValue())
+        .contains(Path.of("/etc/nginx/conf.d/cloudflare-real-ip.conf"));
+    assertThat(NginxSettings.ALLOW_FILE.defaultValue()).isEmpty();
+    assertThat(NginxSettings.TEST_COMMAND.defaultValue()).contains(List.of("nginx", "-t"));
+    assertThat(NginxSettings.RELOAD_COMMAND.defaultValue())
+        .contains(List.of("nginx", "-s", "reload"));
+    assertThat(target.settings())
+        .extracting(Setting::valueLabel)
+        .containsExactly("PATH", "PATH", "CMD", "CMD");
   }
 
   @Test
-  void handEditedLineIsRefusedNamingFileAndLine() {
-    String edited =
-        realIp()
-            .replace(
-                "set_real_ip_from 141.101.64.0/18;", "set_real_ip_from 141.101.64.0/18; # office");
-
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith(
-            "cloudflare-real-ip.conf line "
-                + lineOf(edited, "set_real_ip_from 141.101.64.0/18; # office")
-                + ": ")
-        .hasMessageContaining("'set_real_ip_from 141.101.64.0/18; # office'")
-        .hasMessageContaining("is not a line cf-allowlist writes");
+  void nginxComesFromTheDebianPackageNginx() {
+    assertThat(target.packages()).isEqualTo(Map.of("nginx", "nginx"));
   }
 
   @Test
-  void foreignDirectiveIsRefusedNamingFileAndLine() {
-    String edited = realIp() + "real_ip_recursive on;\n";
+  void misspelledSettingIsRefusedNamingTheOneMeant() {
+    TargetOptions typo = TargetOptions.defaults().withSetting("nginx_file", "/tmp/x.conf");
 
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith(
-            "cloudflare-real-ip.conf line " + lineOf(edited, "real_ip_recursive on;") + ": ")
-        .hasMessageContaining("'real_ip_recursive on;'");
+    assertThatThrownBy(() -> target.render(embedded(), typo))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown setting 'nginx_file' for nginx")
+        .hasMessageContaining("did you mean 'nginx-file'?");
+    assertThatThrownBy(() -> Sync.checkSettings(target, typo))
+        .hasMessageContaining("did you mean 'nginx-file'?");
   }
 
   @Test
-  void spoofableHeaderIsRefused() {
-    String edited =
-        realIp().replace("real_ip_header CF-Connecting-IP;", "real_ip_header X-Forwarded-For;");
+  void unknownSettingIsRefusedListingTheKnownOnes() {
+    TargetOptions other = TargetOptions.defaults().withSetting("nft-table", "inet filter");
 
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line " + lineOf(edited, "real_ip_header X-Forwarded-For;"))
-        .hasMessageContaining("trusts a header other than CF-Connecting-IP");
-  }
-
-  @Test
-  void emptySetRealIpFromLineIsRefused() {
-    String edited = realIp().replace("set_real_ip_from 103.31.4.0/22;", "set_real_ip_from ;");
-
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line " + lineOf(edited, "set_real_ip_from ;"));
-  }
-
-  @Test
-  void cidrWithHostBitsIsRefused() {
-    String edited =
-        realIp().replace("set_real_ip_from 103.31.4.0/22;", "set_real_ip_from 103.31.4.1/22;");
-
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line " + lineOf(edited, "set_real_ip_from 103.31.4.1/22;"))
-        .hasMessageContaining("does not hold a valid CIDR");
-  }
-
-  @Test
-  void fileWithoutHeaderIsNotOurs() {
-    String handWritten = "set_real_ip_from 173.245.48.0/20;\nreal_ip_header CF-Connecting-IP;\n";
-
-    assertThatThrownBy(() -> parseRealIp(handWritten))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("cloudflare-real-ip.conf line 1: ")
-        .hasMessageContaining("not written by cf-allowlist");
-  }
-
-  @Test
-  void missingRealIpHeaderLineIsRefused() {
-    String edited = realIp().replace("real_ip_header CF-Connecting-IP;\n", "");
-
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("without 'real_ip_header CF-Connecting-IP;'");
-  }
-
-  @Test
-  void repeatedRealIpHeaderLineIsRefused() {
-    String edited = realIp() + "real_ip_header CF-Connecting-IP;\n";
-
-    assertThatThrownBy(() -> parseRealIp(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("repeats the real_ip_header line");
-  }
-
-  @Test
-  void blankLinesAreAccepted() {
-    String spaced =
-        realIp()
-            .replace("set_real_ip_from 103.31.4.0/22;\n", "\nset_real_ip_from 103.31.4.0/22;\n\n");
-
-    assertThat(parseRealIp(spaced)).isEqualTo(embedded().ranges());
-  }
-
-  @Test
-  void allowAfterDenyIsRefused() {
-    String allow =
-        target
-            .render(embedded(), withAllow(Families.BOTH))
-            .file("cloudflare-allow.conf")
-            .orElseThrow()
-            .content();
-    String edited = allow + "allow 192.0.2.0/24;\n";
-
-    assertThatThrownBy(() -> parseAllow(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith(
-            "cloudflare-allow.conf line " + lineOf(edited, "allow 192.0.2.0/24;"))
-        .hasMessageContaining("comes after the deny line");
-  }
-
-  @Test
-  void allowFileWithoutDenyIsRefused() {
-    String allow =
-        target
-            .render(embedded(), withAllow(Families.BOTH))
-            .file("cloudflare-allow.conf")
-            .orElseThrow()
-            .content();
-
-    assertThatThrownBy(() -> parseAllow(allow.replace("deny all;\n", "")))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("without its final 'deny all;'");
-  }
-
-  @Test
-  void setRealIpFromInAllowFileIsRefused() {
-    String allow =
-        target
-            .render(embedded(), withAllow(Families.BOTH))
-            .file("cloudflare-allow.conf")
-            .orElseThrow()
-            .content();
-    String edited = allow.replace("allow 103.31.4.0/22;", "set_real_ip_from 103.31.4.0/22;");
-
-    assertThatThrownBy(() -> parseAllow(edited))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line " + lineOf(edited, "set_real_ip_from 103.31.4.0/22;"))
-        .hasMessageContaining("expected 'allow CIDR;' or a final 'deny all;'");
-  }
-
-  @Test
-  void copyUnderAnotherNameIsReadByItsContent() {
-    RangeSet ranges =
-        target.parse(Rendered.single("saved-from-prod.conf", realIp()), options(Families.BOTH));
-
-    assertThat(ranges).isEqualTo(embedded().ranges());
-  }
-
-  @Test
-  void unknownFileWithoutDirectivesIsRefused() {
+    assertThatThrownBy(() -> target.render(embedded(), other))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown setting 'nft-table' for nginx")
+        .hasMessageContaining(
+            "known: nginx-file, nginx-allow-file, nginx-test-command, nginx-reload-command");
     assertThatThrownBy(
-            () -> target.parse(Rendered.single("notes.txt", "# hello\n"), options(Families.BOTH)))
-        .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("notes.txt");
+            () ->
+                target.parse(
+                    Rendered.single("cloudflare-real-ip.conf", golden("real-ip-both.conf")), other))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
-  void targetsRegistryFindsNginxByName() {
-    assertThat(Targets.byName("nginx")).isInstanceOf(NginxTarget.class);
+  void malformedValuesAreRefusedNamingTheSetting() {
+    assertThatThrownBy(
+            () ->
+                target.render(
+                    embedded(), TargetOptions.defaults().withSetting("nginx-test-command", "  ")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("setting nginx-test-command value '  ' is not a command");
+    assertThatThrownBy(
+            () ->
+                target.render(
+                    embedded(), TargetOptions.defaults().withSetting("nginx-file", "/etc/a\nb")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("setting nginx-file value '/etc/a\\x0ab' is not a file path");
+    assertThatThrownBy(
+            () ->
+                target.render(
+                    embedded(), TargetOptions.defaults().withSetting("nginx-allow-file", "")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nginx-allow-file");
+  }
+
+  @Test
+  void settingsAreReadTyped() {
+    NginxSettings s =
+        NginxSettings.of(
+            withAllow(Families.BOTH)
+                .withSetting("nginx-reload-command", " systemctl  reload nginx "));
+
+    assertThat(s.realIpFile()).isEqualTo(Path.of("/etc/nginx/conf.d/cloudflare-real-ip.conf"));
+    assertThat(s.allowFile()).isEqualTo(Optional.of(Path.of(ALLOW_FILE)));
+    assertThat(s.testCommand()).containsExactly("nginx", "-t");
+    assertThat(s.reloadCommand()).containsExactly("systemctl", "reload", "nginx");
   }
 }

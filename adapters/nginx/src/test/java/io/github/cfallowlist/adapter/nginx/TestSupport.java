@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 
 /** Snapshots, options and golden files shared by the tests. */
 final class TestSupport {
-  static final String ALLOW_FILE = "/etc/nginx/snippets/cloudflare-allow.conf";
+  static final String ALLOW_FILE = "/etc/nginx/conf.d/cloudflare-allow.conf";
 
   private TestSupport() {}
 
@@ -36,7 +36,7 @@ final class TestSupport {
 
   /** Options with the allow file too. */
   static TargetOptions withAllow(Families families) {
-    return options(families).withSetting(NginxSettings.ALLOW_FILE, ALLOW_FILE);
+    return options(families).withSetting(NginxSettings.ALLOW_FILE.name(), ALLOW_FILE);
   }
 
   /** The golden file {@code name}, with {@code @VERSION@} replaced by this build's version. */

@@ -4,32 +4,58 @@ import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.ToolNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads our objects from the live system with read-only commands: {@code iptables-save -t filter}
- * (keeping only our chain and the jumps carrying our comment; every other rule is skipped unread)
- * and {@code ipset save} of our sets.
+ * (keeping only our chain and the jumps carrying our comment; every other rule is skipped unread),
+ * {@code ipset list -n} and {@code ipset save} of our sets.
  */
-final class LiveReader {
-  private LiveReader() {}
+final class IptablesLive {
+  private IptablesLive() {}
 
   static String saveCommand(IpFamily family) {
     return family == IpFamily.IPV4 ? "iptables-save" : "ip6tables-save";
   }
 
   /**
-   * The live state. A family not in use is read too, so that apply can remove what an earlier run
-   * left there, but when its tool fails (no IPv6 in this kernel) it is simply left out.
+   * The live configuration that {@code settings} would render, or empty when none of those objects
+   * exist; what is left over from other settings is {@link #leftovers}.
    */
-  static State read(TargetContext context, Settings settings) throws IOException {
-    Map<IpFamily, State.FamilyRules> rules = new EnumMap<>(IpFamily.class);
+  static Optional<Rendered> render(TargetContext context, IptablesSettings settings)
+      throws IOException {
+    IptablesConfig live = read(context, settings).owned(settings);
+    if (live.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(live.render(RangeSnapshot.live(live.ranges(), "iptables")));
+  }
+
+  /** Our objects that {@code settings} would not create. */
+  static List<String> leftovers(TargetContext context, IptablesSettings settings)
+      throws IOException {
+    return read(context, settings).leftovers(settings);
+  }
+
+  /**
+   * Everything of ours on the live system, whatever the settings: the chain and the jumps from
+   * every parent chain in both families, and our sets. A family not in use is read too, so that
+   * apply can remove what an earlier run left there, but when its tool fails (no IPv6 in this
+   * kernel) it is simply left out.
+   */
+  static IptablesConfig read(TargetContext context, IptablesSettings settings) throws IOException {
+    Map<IpFamily, IptablesConfig.FamilyRules> rules = new EnumMap<>(IpFamily.class);
     boolean setsReferenced = false;
     for (IpFamily family : IpFamily.values()) {
       boolean inUse = settings.families().includes(family);
@@ -37,7 +63,7 @@ final class LiveReader {
       CommandResult result;
       try {
         result = context.runner().run(save);
-      } catch (IOException e) {
+      } catch (ToolNotFoundException e) {
         if (inUse) {
           throw e;
         }
@@ -53,7 +79,7 @@ final class LiveReader {
         }
         continue;
       }
-      Optional<State.FamilyRules> ours = ours(result.stdout());
+      Optional<IptablesConfig.FamilyRules> ours = ours(result.stdout());
       if (ours.isPresent()) {
         rules.put(family, ours.get());
         setsReferenced |=
@@ -62,30 +88,33 @@ final class LiveReader {
       }
     }
     Map<IpFamily, List<String>> sets = new EnumMap<>(IpFamily.class);
-    // Without the setting and without a rule matching our sets there is nothing of ours in ipset;
-    // not asking spares hosts that never use ipset from needing it installed.
-    if (settings.ipset() || setsReferenced) {
-      List<String> names = setNames(context);
+    Set<IpFamily> scratch = EnumSet.noneOf(IpFamily.class);
+    Optional<List<String>> names = setNames(context, settings.ipset() || setsReferenced);
+    for (String name : names.orElse(List.of())) {
       for (IpFamily family : IpFamily.values()) {
-        if (names.contains(Rules.setName(family))) {
+        if (name.equals(Rules.setName(family))) {
           sets.put(family, entries(context, family));
+        } else if (name.equals(Rules.tmpSetName(family))) {
+          scratch.add(family);
         }
       }
     }
-    return new State(rules, sets);
+    return new IptablesConfig(rules, sets, scratch);
   }
 
   /** Our chain's rules and our jumps in {@code iptables-save} output; empty when there are none. */
-  static Optional<State.FamilyRules> ours(String saved) {
+  static Optional<IptablesConfig.FamilyRules> ours(String saved) {
     boolean chainExists = false;
     List<String> chain = new ArrayList<>();
-    List<State.Jump> jumps = new ArrayList<>();
+    List<IptablesConfig.Jump> jumps = new ArrayList<>();
     String ownRule = "-A " + Rules.CHAIN + " ";
     for (String line : saved.lines().toList()) {
       if (line.startsWith(":" + Rules.CHAIN + " ")) {
         chainExists = true;
       } else if (line.startsWith(ownRule)) {
         String spec = line.substring(ownRule.length());
+        // Anything else stays verbatim: the rendering shows it as drift, and a rollback puts the
+        // exact rule back.
         chain.add(
             Rules.recognise(spec)
                 .filter(r -> !(r instanceof Rules.Jump))
@@ -95,20 +124,39 @@ final class LiveReader {
         String[] parts = line.split(" ", 3);
         if (parts.length == 3 && Rules.isOurJump(parts[2])) {
           String spec = Rules.recognise(parts[2]).map(Rules.Rule::spec).orElse(parts[2]);
-          jumps.add(new State.Jump(parts[1], spec));
+          jumps.add(new IptablesConfig.Jump(parts[1], spec));
         }
       }
     }
     if (!chainExists && chain.isEmpty() && jumps.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new State.FamilyRules(chain, jumps));
+    return Optional.of(new IptablesConfig.FamilyRules(chain, jumps));
   }
 
-  /** The names of all ipsets; only ours are looked at further. */
-  static List<String> setNames(TargetContext context) throws IOException {
-    CommandResult result = context.runner().runChecked(Command.read("ipset", "list", "-n"));
-    return result.stdout().lines().map(String::strip).toList();
+  /**
+   * The names of all ipsets (only ours are looked at further). Unless {@code required}, a host
+   * without a working ipset tool simply has none of ours: it is never needed for the plain chain.
+   */
+  private static Optional<List<String>> setNames(TargetContext context, boolean required)
+      throws IOException {
+    Command list = Command.read("ipset", "list", "-n");
+    CommandResult result;
+    try {
+      result = context.runner().run(list);
+    } catch (ToolNotFoundException e) {
+      if (required) {
+        throw e;
+      }
+      return Optional.empty();
+    }
+    if (!result.ok()) {
+      if (required) {
+        throw result.failure(list);
+      }
+      return Optional.empty();
+    }
+    return Optional.of(result.stdout().lines().map(String::strip).toList());
   }
 
   private static List<String> entries(TargetContext context, IpFamily family) throws IOException {
@@ -132,7 +180,7 @@ final class LiveReader {
           continue;
         }
       } catch (IllegalArgumentException e) {
-        // kept verbatim below, so the rendered set shows it and parse() names it
+        // kept verbatim below: the rendering shows it as drift and apply replaces the set
       }
       other.add(entry);
     }

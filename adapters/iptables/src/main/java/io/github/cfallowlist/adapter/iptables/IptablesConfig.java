@@ -1,0 +1,435 @@
+package io.github.cfallowlist.adapter.iptables;
+
+import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Header;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Printable;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What this target holds, live or desired, and its rendered files: per family the rules of {@code
+ * CF-ALLOWLIST} and the jumps into it, the ipsets' entries, and scratch sets an interrupted run
+ * left behind.
+ *
+ * <p>Rules we recognise are kept in canonical form and anything else verbatim, so that putting a
+ * previous state back restores it exactly, and rendering shows it: a line inside our objects that
+ * this target does not write is rendered as a {@value #DRIFT} comment, which {@link #parse} reads
+ * past (it holds no range) but which makes the live rendering differ from the desired one, so the
+ * plan shows the drift and apply replaces it.
+ *
+ * @param rules per family present: the chain and every jump into it carrying our comment
+ * @param sets per ipset present: its entries, CIDRs sorted first, then anything else verbatim
+ * @param scratch the families whose temporary set ({@code cf-allowlist-v4-tmp}) exists
+ */
+record IptablesConfig(
+    Map<IpFamily, FamilyRules> rules, Map<IpFamily, List<String>> sets, Set<IpFamily> scratch) {
+
+  static final String RULES_V4 = "cf-allowlist.rules.v4";
+  static final String RULES_V6 = "cf-allowlist.rules.v6";
+  static final String IPSET = "cf-allowlist.ipset";
+
+  static final String CHAIN_DECLARATION = ":" + Rules.CHAIN + " - [0:0]";
+
+  /** How a line inside our objects that this target did not write is rendered. */
+  static final String DRIFT = "# not written by cf-allowlist, apply removes it: ";
+
+  IptablesConfig {
+    rules = Collections.unmodifiableMap(copy(rules));
+    sets = Collections.unmodifiableMap(copy(sets));
+    scratch =
+        Collections.unmodifiableSet(
+            scratch.isEmpty() ? EnumSet.noneOf(IpFamily.class) : EnumSet.copyOf(scratch));
+  }
+
+  private static <V> EnumMap<IpFamily, V> copy(Map<IpFamily, V> map) {
+    EnumMap<IpFamily, V> out = new EnumMap<>(IpFamily.class);
+    out.putAll(map);
+    return out;
+  }
+
+  static IptablesConfig empty() {
+    return new IptablesConfig(Map.of(), Map.of(), Set.of());
+  }
+
+  /** The configuration that holds {@code ranges} as {@code settings} asks. */
+  static IptablesConfig desired(RangeSet ranges, IptablesSettings settings) {
+    Map<IpFamily, FamilyRules> rules = new EnumMap<>(IpFamily.class);
+    Map<IpFamily, List<String>> sets = new EnumMap<>(IpFamily.class);
+    for (IpFamily family : settings.families().members()) {
+      List<Cidr> cidrs = ranges.get(family);
+      List<String> chain = new ArrayList<>();
+      if (settings.ipset()) {
+        chain.add(new Rules.SetAccept(family).spec());
+        sets.put(family, cidrs.stream().map(Cidr::toString).toList());
+      } else {
+        cidrs.forEach(c -> chain.add(new Rules.RangeAccept(c).spec()));
+      }
+      chain.add(new Rules.Final(settings.mode()).spec());
+      List<Jump> jumps =
+          Rules.jumpSpecs(settings.parentChain(), settings.ports()).stream()
+              .map(spec -> new Jump(settings.parentChain(), spec))
+              .toList();
+      rules.put(family, new FamilyRules(chain, jumps));
+    }
+    return new IptablesConfig(rules, sets, Set.of());
+  }
+
+  boolean isEmpty() {
+    return rules.isEmpty() && sets.isEmpty() && scratch.isEmpty();
+  }
+
+  /**
+   * The part of this live configuration that {@code settings} would create: the chains, the jumps
+   * from the configured parent chain, and the sets when ipsets are asked for. The rest is {@link
+   * #leftovers}.
+   */
+  IptablesConfig owned(IptablesSettings settings) {
+    Map<IpFamily, FamilyRules> ownRules = new EnumMap<>(IpFamily.class);
+    rules.forEach(
+        (family, r) ->
+            ownRules.put(
+                family,
+                new FamilyRules(
+                    r.chain(),
+                    r.jumps().stream()
+                        .filter(j -> j.parent().equals(settings.parentChain()))
+                        .toList())));
+    return new IptablesConfig(ownRules, settings.ipset() ? sets : Map.of(), Set.of());
+  }
+
+  /**
+   * What {@code settings} would not create, described in a few words: jumps from another parent
+   * chain, the ipsets when they are not asked for, and scratch sets.
+   */
+  List<String> leftovers(IptablesSettings settings) {
+    List<String> out = new ArrayList<>();
+    rules.forEach(
+        (family, r) ->
+            r.jumps().stream()
+                .map(Jump::parent)
+                .filter(parent -> !parent.equals(settings.parentChain()))
+                .distinct()
+                .forEach(
+                    parent ->
+                        out.add(
+                            "jump from "
+                                + Printable.of(parent)
+                                + " to "
+                                + Rules.CHAIN
+                                + " ("
+                                + family
+                                + ")")));
+    if (!settings.ipset()) {
+      sets.keySet().forEach(family -> out.add("ipset " + Rules.setName(family)));
+    }
+    scratch.forEach(family -> out.add("ipset " + Rules.tmpSetName(family)));
+    return out;
+  }
+
+  /** This configuration without its scratch sets, which hold nothing that filters traffic. */
+  IptablesConfig withoutScratch() {
+    return new IptablesConfig(rules, sets, Set.of());
+  }
+
+  /** The ranges held: the chains' range rules and the sets' entries that are CIDRs. */
+  RangeSet ranges() {
+    List<Cidr> all = new ArrayList<>();
+    rules.forEach(
+        (family, r) -> {
+          for (String spec : r.chain()) {
+            ourRule(spec, family)
+                .filter(Rules.RangeAccept.class::isInstance)
+                .ifPresent(rule -> all.add(((Rules.RangeAccept) rule).cidr()));
+          }
+        });
+    sets.forEach((family, entries) -> entries.forEach(e -> cidr(e, family).ifPresent(all::add)));
+    return RangeSet.of(all);
+  }
+
+  Optional<FamilyRules> family(IpFamily family) {
+    return Optional.ofNullable(rules.get(family));
+  }
+
+  Optional<List<String>> set(IpFamily family) {
+    return Optional.ofNullable(sets.get(family));
+  }
+
+  /** The rule {@code spec} is, when it is one this target writes in the chain of {@code family}. */
+  static Optional<Rules.Rule> ourRule(String spec, IpFamily family) {
+    return Rules.recognise(spec).filter(rule -> belongsTo(rule, family));
+  }
+
+  private static boolean belongsTo(Rules.Rule rule, IpFamily family) {
+    if (rule instanceof Rules.RangeAccept r) {
+      return r.cidr().family() == family;
+    }
+    if (rule instanceof Rules.SetAccept s) {
+      return s.family() == family;
+    }
+    return rule instanceof Rules.Final;
+  }
+
+  private static Optional<Cidr> cidr(String entry, IpFamily family) {
+    try {
+      Cidr cidr = Cidr.parse(entry);
+      return cidr.family() == family && cidr.toString().equals(entry)
+          ? Optional.of(cidr)
+          : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  // ---- rendering
+
+  static String rulesFile(IpFamily family) {
+    return family == IpFamily.IPV4 ? RULES_V4 : RULES_V6;
+  }
+
+  /** The files for this configuration, headed by {@code snapshot}'s provenance. */
+  Rendered render(RangeSnapshot snapshot) {
+    String header = Header.commented(snapshot, "# ");
+    List<Rendered.File> files = new ArrayList<>();
+    rules.forEach(
+        (family, r) ->
+            files.add(new Rendered.File(rulesFile(family), header + rulesBody(family, r))));
+    if (!sets.isEmpty()) {
+      StringBuilder body = new StringBuilder(header);
+      sets.forEach((family, entries) -> body.append(ipsetRendering(family, entries)));
+      files.add(new Rendered.File(IPSET, body.toString()));
+    }
+    return new Rendered(files);
+  }
+
+  private static String rulesBody(IpFamily family, FamilyRules rules) {
+    StringBuilder out = new StringBuilder("*filter\n").append(CHAIN_DECLARATION).append('\n');
+    for (String spec : rules.chain()) {
+      String line = "-A " + Rules.CHAIN + " " + spec;
+      out.append(ourRule(spec, family).isPresent() ? line : drift(line)).append('\n');
+    }
+    for (Jump jump : rules.jumps()) {
+      boolean ours = Rules.recognise(jump.spec()).filter(Rules.Jump.class::isInstance).isPresent();
+      out.append(ours ? jump.line() : drift("-A " + jump.parent() + " " + jump.spec()));
+      out.append('\n');
+    }
+    return out.append("COMMIT\n").toString();
+  }
+
+  private static String ipsetRendering(IpFamily family, List<String> entries) {
+    List<String> cidrs = new ArrayList<>();
+    List<String> drift = new ArrayList<>();
+    for (String entry : entries) {
+      (cidr(entry, family).isPresent() ? cidrs : drift).add(entry);
+    }
+    StringBuilder out = new StringBuilder(ipsetSection(family, cidrs));
+    for (String entry : drift) {
+      out.append(drift("add " + Rules.setName(family) + " " + entry)).append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * {@code line}, found live but not written by this target, as a comment; escaped when it holds
+   * anything but printable ASCII, so a plan never carries a terminal escape.
+   */
+  private static String drift(String line) {
+    boolean plain = line.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+    return DRIFT + (plain ? line : Printable.of(line));
+  }
+
+  /**
+   * The {@code ipset restore} lines that fill {@code family}'s set: a temporary set is filled and
+   * swapped in, so the live set changes in one step and is never empty.
+   */
+  static String ipsetSection(IpFamily family, List<String> entries) {
+    String set = Rules.setName(family);
+    String tmp = Rules.tmpSetName(family);
+    String type = " hash:net family " + (family == IpFamily.IPV4 ? "inet" : "inet6") + " -exist";
+    StringBuilder out = new StringBuilder();
+    out.append("create ").append(set).append(type).append('\n');
+    out.append("create ").append(tmp).append(type).append('\n');
+    out.append("flush ").append(tmp).append('\n');
+    for (String entry : entries) {
+      out.append("add ").append(tmp).append(' ').append(entry).append('\n');
+    }
+    out.append("swap ").append(tmp).append(' ').append(set).append('\n');
+    out.append("destroy ").append(tmp).append('\n');
+    return out.toString();
+  }
+
+  // ---- parsing
+
+  /** The ranges in {@code config}, refusing any line this target does not write. */
+  static RangeSet parse(Rendered config) {
+    List<Cidr> ranges = new ArrayList<>();
+    for (Rendered.File file : config.files()) {
+      switch (file.name()) {
+        case RULES_V4 -> ranges.addAll(parseRules(file, IpFamily.IPV4));
+        case RULES_V6 -> ranges.addAll(parseRules(file, IpFamily.IPV6));
+        case IPSET -> ranges.addAll(parseIpset(file));
+        default ->
+            throw new ConfigParseException(
+                String.format(
+                    Locale.ROOT,
+                    "file %s is not one the iptables target writes (expected %s, %s or %s)",
+                    Printable.of(file.name()),
+                    RULES_V4,
+                    RULES_V6,
+                    IPSET));
+      }
+    }
+    return RangeSet.of(ranges);
+  }
+
+  private enum Section {
+    START,
+    TABLE,
+    CHAIN,
+    JUMPS,
+    DONE
+  }
+
+  private static List<Cidr> parseRules(Rendered.File file, IpFamily family) {
+    List<Cidr> ranges = new ArrayList<>();
+    Section section = Section.START;
+    List<String> lines = file.content().lines().toList();
+    for (int n = 1; n <= lines.size(); n++) {
+      String line = lines.get(n - 1);
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      if (section == Section.START && line.equals("*filter")) {
+        section = Section.TABLE;
+      } else if (section == Section.TABLE && line.equals(CHAIN_DECLARATION)) {
+        section = Section.CHAIN;
+      } else if (section == Section.CHAIN && line.startsWith("-A " + Rules.CHAIN + " ")) {
+        Optional<Rules.Rule> rule = Rules.recognise(line.substring(4 + Rules.CHAIN.length()));
+        if (rule.isEmpty() || rule.get() instanceof Rules.Jump) {
+          throw unrecognised(file, n, line);
+        }
+        if (rule.get() instanceof Rules.RangeAccept range) {
+          if (range.cidr().family() != family) {
+            throw bad(file, n, line, "holds " + range.cidr() + ", not an " + family + " range");
+          }
+          ranges.add(range.cidr());
+        }
+        if (rule.get() instanceof Rules.SetAccept set && set.family() != family) {
+          throw bad(
+              file, n, line, "matches the " + set.family() + " set in an " + family + " file");
+        }
+      } else if ((section == Section.CHAIN || section == Section.JUMPS) && isJumpLine(line)) {
+        section = Section.JUMPS;
+      } else if ((section == Section.CHAIN || section == Section.JUMPS) && line.equals("COMMIT")) {
+        section = Section.DONE;
+      } else {
+        throw unrecognised(file, n, line);
+      }
+    }
+    if (section != Section.DONE) {
+      throw new ConfigParseException(
+          file.name() + " ends without the COMMIT line, so it is incomplete");
+    }
+    return ranges;
+  }
+
+  private static boolean isJumpLine(String line) {
+    String[] parts = line.split(" ", 3);
+    return parts.length == 3
+        && parts[0].equals("-I")
+        && !parts[1].equals(Rules.CHAIN)
+        && Rules.recognise(parts[2]).filter(Rules.Jump.class::isInstance).isPresent();
+  }
+
+  private static List<Cidr> parseIpset(Rendered.File file) {
+    List<Cidr> ranges = new ArrayList<>();
+    List<String> lines = file.content().lines().toList();
+    for (int n = 1; n <= lines.size(); n++) {
+      String line = lines.get(n - 1);
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      Optional<Cidr> added = Optional.empty();
+      boolean known = false;
+      for (IpFamily family : IpFamily.values()) {
+        String addPrefix = "add " + Rules.tmpSetName(family) + " ";
+        if (line.startsWith(addPrefix)) {
+          try {
+            Cidr cidr = Cidr.parse(line.substring(addPrefix.length()));
+            if (cidr.family() == family) {
+              added = Optional.of(cidr);
+            }
+          } catch (IllegalArgumentException e) {
+            throw bad(file, n, line, "does not add a CIDR (" + e.getMessage() + ")");
+          }
+        } else if (ipsetSection(family, List.of()).lines().anyMatch(line::equals)) {
+          known = true;
+        }
+      }
+      if (added.isPresent()) {
+        ranges.add(added.get());
+      } else if (!known) {
+        throw unrecognised(file, n, line);
+      }
+    }
+    return ranges;
+  }
+
+  private static ConfigParseException unrecognised(Rendered.File file, int n, String line) {
+    return bad(file, n, line, "is not a line the iptables target writes");
+  }
+
+  private static ConfigParseException bad(Rendered.File file, int n, String line, String what) {
+    return new ConfigParseException(
+        String.format(
+            Locale.ROOT,
+            "%s line %d %s: '%s'",
+            Printable.of(file.name()),
+            n,
+            what,
+            Printable.of(line)));
+  }
+
+  /**
+   * One family's chain and jumps.
+   *
+   * @param chain the specs of the rules in {@code CF-ALLOWLIST}, in order
+   * @param jumps the jumps into it, sorted (their order among themselves does not matter)
+   */
+  record FamilyRules(List<String> chain, List<Jump> jumps) {
+    FamilyRules {
+      chain = List.copyOf(chain);
+      List<Jump> sorted = new ArrayList<>(jumps);
+      sorted.sort(null);
+      jumps = List.copyOf(sorted);
+    }
+  }
+
+  /**
+   * A jump into our chain.
+   *
+   * @param parent the chain holding it
+   * @param spec the rule after {@code -A parent}
+   */
+  record Jump(String parent, String spec) implements Comparable<Jump> {
+    String line() {
+      return "-I " + parent + " " + spec;
+    }
+
+    @Override
+    public int compareTo(Jump other) {
+      return line().compareTo(other.line());
+    }
+  }
+}

@@ -1,0 +1,384 @@
+package io.github.cfallowlist.adapter.nginx;
+
+import static io.github.cfallowlist.adapter.nginx.NginxInOrigin.ALLOW_PORT;
+import static io.github.cfallowlist.adapter.nginx.NginxInOrigin.PORT;
+import static io.github.cfallowlist.adapter.nginx.NginxInOrigin.VISITOR;
+import static io.github.cfallowlist.adapter.nginx.TestSupport.embedded;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_CF_V4;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V4;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.cfallowlist.ApplyFailedException;
+import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.testing.RecordingCommandRunner;
+import io.github.cfallowlist.testing.SystemTests;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The real nginx: {@code nginx -t} on the rendered files with a private prefix ({@code -p PREFIX -c
+ * CONF}, the host's nginx is neither read nor touched), and a running nginx in a network namespace
+ * with an edge client that has a Cloudflare address (173.245.48.5) and one outside Cloudflare
+ * (203.0.113.7), both sending {@code CF-Connecting-IP: 192.0.2.44}.
+ */
+class NginxSystemTest {
+  private final NginxTarget target = new NginxTarget();
+  private final RangeSnapshot full = embedded();
+
+  private static void requireNamespaces() {
+    SystemTests.requireTools("ip", "nginx", "curl", "ss");
+  }
+
+  /** The embedded snapshot without 173.245.48.0/20, the range holding the edge's address. */
+  private RangeSnapshot withoutEdgeRange() {
+    return full.withRanges(
+        RangeSet.of(
+            full.ranges().all().stream()
+                .filter(c -> !c.toString().equals("173.245.48.0/20"))
+                .toList()));
+  }
+
+  private static TargetContext context(NginxInOrigin nginx) {
+    return new TargetContext(nginx.prefix().options(Families.BOTH), nginx.runner());
+  }
+
+  private static Outcome outcomeOf(Runnable call) {
+    return catchThrowableOfType(ApplyFailedException.class, call::run).outcome();
+  }
+
+  // --- a running nginx behind the edge ----------------------------------------------------------
+
+  @Test
+  void allowFileAdmitsCloudflareBehindTheRealIpModuleAndRefusesEveryoneElse() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      Set<Long> workers = nginx.workers();
+      Sync.apply(target, full, context(nginx), Guards.defaults());
+      nginx.awaitReloadFrom(workers);
+
+      nginx.guard(true);
+
+      NginxInOrigin.Response edge = nginx.request(EDGE_CF_V4, ALLOW_PORT);
+      assertThat(edge.status()).isEqualTo(200);
+      assertThat(nginx.remoteAddr(edge))
+          .as("the visitor, from CF-Connecting-IP")
+          .isEqualTo(VISITOR);
+      NginxInOrigin.Response other = nginx.request(EDGE_OTHER_V4, ALLOW_PORT);
+      assertThat(other.status()).isEqualTo(403);
+      assertThat(nginx.remoteAddr(other)).as("its header is not trusted").isEqualTo(EDGE_OTHER_V4);
+      assertThat(nginx.request(EDGE_OTHER_V4, PORT).status())
+          .as("a server without the guard stays open")
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void applyTrustsCfConnectingIpOnlyFromCloudflareAndANoOpApplyDoesNotReload() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
+          .as("before apply nothing is trusted")
+          .isEqualTo(EDGE_CF_V4);
+      Set<Long> workers = nginx.workers();
+
+      Plan plan = Sync.apply(target, full, context, Guards.defaults());
+      nginx.awaitReloadFrom(workers);
+
+      assertThat(plan.isInstall()).isTrue();
+      assertThat(nginx.reconfigurations()).isEqualTo(1);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(VISITOR);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_OTHER_V4, PORT))).isEqualTo(EDGE_OTHER_V4);
+
+      byte[] realIp = Files.readAllBytes(nginx.prefix().realIpFile());
+      Set<Long> reloaded = nginx.workers();
+      nginx.runner().clear();
+
+      Plan again = Sync.apply(target, full, context, Guards.defaults());
+
+      assertThat(again.hasChanges()).isFalse();
+      assertThat(nginx.runner().commands()).as("the files are read directly").isEmpty();
+      assertThat(nginx.workers()).isEqualTo(reloaded);
+      assertThat(nginx.reconfigurations()).isEqualTo(1);
+      assertThat(Files.readAllBytes(nginx.prefix().realIpFile())).isEqualTo(realIp);
+    }
+  }
+
+  @Test
+  void changedListReloadsNginxAndAdmitsTheNewRange() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, withoutEdgeRange(), context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      nginx.guard(true);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(EDGE_CF_V4);
+      assertThat(nginx.request(EDGE_CF_V4, ALLOW_PORT).status()).isEqualTo(403);
+      Set<Long> before = nginx.workers();
+
+      Plan plan = Sync.apply(target, full, context, Guards.defaults());
+      nginx.awaitReloadFrom(before);
+
+      assertThat(plan.summary()).isEqualTo("+1 -0 ranges (IPv4 +1)");
+      assertThat(nginx.reconfigurations()).isEqualTo(3);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(VISITOR);
+      assertThat(nginx.request(EDGE_CF_V4, ALLOW_PORT).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void applyRejectedByNginxRestoresTheOldFilesAndNginxKeepsServingWithoutReload()
+      throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, withoutEdgeRange(), context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      byte[] realIp = Files.readAllBytes(nginx.prefix().realIpFile());
+      byte[] allow = Files.readAllBytes(nginx.prefix().allowFile());
+      Set<Long> workers = nginx.workers();
+      // Someone breaks nginx.conf while nginx keeps running the good configuration.
+      Files.writeString(nginx.prefix().conf(), "bogus_directive on;\n", StandardOpenOption.APPEND);
+      nginx.runner().clear();
+
+      ApplyFailedException e =
+          catchThrowableOfType(
+              ApplyFailedException.class,
+              () -> Sync.apply(target, full, context, Guards.defaults()));
+
+      assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+      assertThat(e)
+          .hasMessageContaining(
+              "rejected the new configuration: nginx: [emerg] unknown directive"
+                  + " \"bogus_directive\" in ");
+      assertThat(Files.readAllBytes(nginx.prefix().realIpFile())).isEqualTo(realIp);
+      assertThat(Files.readAllBytes(nginx.prefix().allowFile())).isEqualTo(allow);
+      assertThat(nginx.runner().modifyingCommands()).isEmpty();
+      assertThat(nginx.workers()).isEqualTo(workers);
+      assertThat(nginx.reconfigurations()).isEqualTo(1);
+      NginxInOrigin.Response still = nginx.request(EDGE_CF_V4, PORT);
+      assertThat(still.status()).isEqualTo(200);
+      assertThat(nginx.remoteAddr(still)).as("old list still in force").isEqualTo(EDGE_CF_V4);
+      try (Stream<Path> left = Files.list(nginx.prefix().realIpFile().getParent())) {
+        assertThat(left).as("no temporary file left").containsExactly(nginx.prefix().realIpFile());
+      }
+    }
+  }
+
+  @Test
+  void allowFileNoLongerAskedForIsRemovedWithTheSameReload() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, full, context(nginx), Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      TargetContext withoutAllow =
+          new TargetContext(
+              nginx
+                  .prefix()
+                  .options(Families.BOTH)
+                  .onlySettings(
+                      List.of("nginx-file", "nginx-test-command", "nginx-reload-command")),
+              nginx.runner());
+      assertThat(target.leftovers(withoutAllow))
+          .containsExactly("file " + nginx.prefix().allowFile());
+      Set<Long> before = nginx.workers();
+      nginx.runner().clear();
+
+      Plan plan = Sync.apply(target, full, withoutAllow, Guards.defaults());
+      nginx.awaitReloadFrom(before);
+
+      assertThat(plan.leftovers()).containsExactly("file " + nginx.prefix().allowFile());
+      assertThat(nginx.prefix().allowFile()).doesNotExist();
+      assertThat(Files.readString(nginx.prefix().realIpFile())).doesNotContain("allow file");
+      assertThat(nginx.runner().modifyingCommands()).hasSize(1);
+      assertThat(nginx.reconfigurations()).isEqualTo(2);
+      assertThat(target.leftovers(withoutAllow)).isEmpty();
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(VISITOR);
+    }
+  }
+
+  @Test
+  void uninstallRemovesOnlyOurFilesOnceNoServerUsesTheVariable() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      Path foreign = nginx.prefix().realIpFile().resolveSibling("zz-foreign.conf");
+      String foreignText = "add_header X-Foreign kept;\n";
+      Files.writeString(foreign, foreignText);
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, full, context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      nginx.guard(true);
+      Set<Long> installed = nginx.workers();
+      nginx.runner().clear();
+
+      // Pointed at a file it did not write, uninstall refuses and changes nothing.
+      TargetContext wrong =
+          new TargetContext(
+              context.options().withSetting("nginx-file", foreign.toString()), nginx.runner());
+      assertThat(outcomeOf(() -> Sync.uninstall(target, wrong)))
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(foreign).hasContent(foreignText.strip());
+      assertThat(nginx.prefix().allowFile()).exists();
+      assertThat(nginx.runner().modifyingCommands()).isEmpty();
+
+      // A server still uses $cloudflare_edge: nginx -t refuses the removal, the files come back.
+      ApplyFailedException refused =
+          catchThrowableOfType(ApplyFailedException.class, () -> Sync.uninstall(target, context));
+      assertThat(refused.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+      assertThat(refused).hasMessageContaining("cloudflare_edge");
+      assertThat(nginx.prefix().realIpFile()).exists();
+      assertThat(nginx.prefix().allowFile()).exists();
+      assertThat(nginx.workers()).isEqualTo(installed);
+      assertThat(nginx.request(EDGE_OTHER_V4, ALLOW_PORT).status()).isEqualTo(403);
+
+      nginx.guard(false);
+      Set<Long> unguarded = nginx.workers();
+      assertThat(Sync.uninstall(target, context)).isTrue();
+      nginx.awaitReloadFrom(unguarded);
+
+      assertThat(nginx.prefix().realIpFile()).doesNotExist();
+      assertThat(nginx.prefix().allowFile()).doesNotExist();
+      assertThat(Files.readString(foreign)).isEqualTo(foreignText);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(EDGE_CF_V4);
+      assertThat(nginx.request(EDGE_OTHER_V4, ALLOW_PORT).status()).isEqualTo(200);
+      assertThat(target.readLive(context)).isEmpty();
+    }
+  }
+
+  // --- nginx -t on the rendered files, no running nginx -----------------------------------------
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static CommandResult nginxTest(NginxPrefix prefix) throws IOException {
+    return CommandRunner.system().run(Command.read(prefix.testCommand()));
+  }
+
+  private void writeRendered(NginxPrefix prefix, Families families) throws IOException {
+    Rendered rendered = target.render(embedded(families), prefix.options(families));
+    Files.writeString(
+        prefix.realIpFile(), rendered.file(NginxPrefix.REAL_IP_NAME).orElseThrow().content());
+    Files.writeString(
+        prefix.allowFile(), rendered.file(NginxPrefix.ALLOW_NAME).orElseThrow().content());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Families.class)
+  void nginxAcceptsBothRenderedFilesWithoutAWarning(Families families) throws IOException {
+    SystemTests.requireTools("nginx");
+    try (NginxPrefix prefix = NginxPrefix.create()) {
+      writeRendered(prefix, families);
+      prefix.writeConf("127.0.0.1", freePort(), prefix.realIpGlob(), true);
+
+      CommandResult result = nginxTest(prefix);
+
+      assertThat(result.ok()).as(result.stderr()).isTrue();
+      assertThat(result.stderr()).contains("test is successful").doesNotContain("[warn]");
+    }
+  }
+
+  @Test
+  void nginxRejectsAnEmptySetRealIpFromLineSoTheCheckCanFail() throws IOException {
+    SystemTests.requireTools("nginx");
+    try (NginxPrefix prefix = NginxPrefix.create()) {
+      writeRendered(prefix, Families.BOTH);
+      String good = Files.readString(prefix.realIpFile());
+      Files.writeString(
+          prefix.realIpFile(),
+          good.replace("set_real_ip_from 103.31.4.0/22;", "set_real_ip_from ;"));
+      prefix.writeConf("127.0.0.1", freePort(), prefix.realIpGlob(), true);
+
+      CommandResult result = nginxTest(prefix);
+
+      assertThat(result.ok()).isFalse();
+      assertThat(NginxApplier.nginxError(result)).contains("[emerg]");
+    }
+  }
+
+  @Test
+  void uninstallPutsFilesBackWhenNginxConfNamesTheFileWithoutAGlob() throws IOException {
+    SystemTests.requireTools("nginx");
+    try (NginxPrefix prefix = NginxPrefix.create()) {
+      // An explicit include of a missing file fails nginx -t, so removing the file would break
+      // the next reload or restart; uninstall must notice and undo.
+      prefix.writeConf("127.0.0.1", freePort(), prefix.realIpFile().toString(), false);
+      RecordingCommandRunner runner =
+          RecordingCommandRunner.wrapping(CommandRunner.system())
+              .failing(c -> c.argv().contains("reload"));
+      TargetContext context = new TargetContext(prefix.options(Families.BOTH), runner);
+      writeRendered(prefix, Families.BOTH);
+      assertThat(nginxTest(prefix).ok()).isTrue();
+      byte[] realIp = Files.readAllBytes(prefix.realIpFile());
+      byte[] allow = Files.readAllBytes(prefix.allowFile());
+
+      ApplyFailedException e =
+          catchThrowableOfType(ApplyFailedException.class, () -> Sync.uninstall(target, context));
+
+      assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+      assertThat(e)
+          .hasMessageContaining(": nginx: [emerg] open() \"")
+          .hasMessageContaining(
+              "includes " + prefix.realIpFile() + " and " + prefix.allowFile() + " by name");
+      assertThat(Files.readAllBytes(prefix.realIpFile())).isEqualTo(realIp);
+      assertThat(Files.readAllBytes(prefix.allowFile())).isEqualTo(allow);
+      assertThat(runner.modifyingCommands()).isEmpty();
+    }
+  }
+
+  @Test
+  void applyThroughRealNginxTestLeavesNoTemporaryFileAndVerifies() throws IOException {
+    SystemTests.requireTools("nginx");
+    try (NginxPrefix prefix = NginxPrefix.create()) {
+      prefix.writeConf("127.0.0.1", freePort(), prefix.realIpGlob(), true);
+      // nginx is not running here: stand in for the reload, everything else is real.
+      RecordingCommandRunner runner =
+          RecordingCommandRunner.wrapping(
+              c ->
+                  c.argv().contains("reload")
+                      ? new CommandResult(0, "", "")
+                      : CommandRunner.system().run(c));
+      TargetOptions options = prefix.options(Families.BOTH);
+      TargetContext context = new TargetContext(options, runner);
+
+      Sync.apply(target, embedded(), context, Guards.defaults());
+
+      assertThat(Sync.plan(target, embedded(), context).hasChanges()).isFalse();
+      try (Stream<Path> files = Files.list(prefix.realIpFile().getParent())) {
+        assertThat(files).containsExactly(prefix.realIpFile());
+      }
+      assertThat(runner.commands())
+          .extracting(Command::argv)
+          .containsExactly(prefix.testCommand(), prefix.reloadCommand());
+    }
+  }
+}
