@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * One whole run, as the CLI does it and a library caller can: take the run lock, load the ranges
@@ -64,9 +65,11 @@ public final class Run {
   private final Duration lockTimeout;
   private final CommandRunner runner;
   private final Optional<Path> lockFile;
+  private final BooleanSupplier stopRequested;
 
   private Run(Builder b) {
     this.lockFile = b.lockFile;
+    this.stopRequested = b.stopRequested;
     this.source = b.source;
     this.targets = List.copyOf(b.targets);
     this.options = b.options;
@@ -107,7 +110,7 @@ public final class Run {
     List<TargetResult> results = new ArrayList<>();
     if (action == Action.UNINSTALL || action == Action.UNINSTALL_DRY_RUN) {
       for (Target t : targets) {
-        results.add(Sync.remove(t, context(t), action.dryRun()));
+        results.add(stopping() ? notStarted(t) : Sync.remove(t, context(t), action.dryRun()));
       }
       return new RunResult(Optional.empty(), warnings, results);
     }
@@ -127,9 +130,18 @@ public final class Run {
       }
     }
     for (Target t : targets) {
-      results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+      results.add(
+          stopping() ? notStarted(t) : Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
     }
     return new RunResult(Optional.of(snapshot), warnings, results);
+  }
+
+  private boolean stopping() {
+    return stopRequested.getAsBoolean();
+  }
+
+  private static TargetResult notStarted(Target t) {
+    return TargetResult.failed(t, "not started: the run was asked to stop; nothing was changed");
   }
 
   /** The source failed: only targets holding nothing of ours get the fallback list. */
@@ -233,8 +245,18 @@ public final class Run {
     private Duration lockTimeout = Duration.ofSeconds(30);
     private CommandRunner runner = CommandRunner.system();
     private Optional<Path> lockFile = Optional.empty();
+    private BooleanSupplier stopRequested = () -> false;
 
     private Builder() {}
+
+    /**
+     * Asked before each target: once it answers true (a SIGTERM arrived), the target being changed
+     * is finished and verified, and the rest are not started, so every target ends old or new.
+     */
+    public Builder stopWhen(BooleanSupplier value) {
+      this.stopRequested = require(value, "stopWhen");
+      return this;
+    }
 
     /**
      * The lock file that keeps runs apart (default: {@link RunLock#defaultLocation}, one per host

@@ -199,4 +199,28 @@ class RunTest {
     }
     assertThat(target.calls).isEmpty();
   }
+
+  @Test
+  void aStopRequestLeavesTheTargetsNotYetStartedUntouched() throws Exception {
+    SyncTest.FakeTarget second =
+        new SyncTest.FakeTarget() {
+          @Override
+          public String name() {
+            return "second";
+          }
+        };
+    java.util.concurrent.atomic.AtomicInteger asked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    RunResult result =
+        run(new FakeNetwork(embedded))
+            .target(second)
+            .stopWhen(() -> asked.incrementAndGet() > 1)
+            .build()
+            .execute();
+    assertThat(result.targets())
+        .extracting(TargetResult::outcome)
+        .containsExactly(Outcome.APPLIED, Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(1).message()).startsWith("not started");
+    assertThat(second.live).isEmpty();
+  }
 }

@@ -17,7 +17,7 @@ class SyncTest {
    * A target that keeps its "live" configuration in memory: one line per range. It can be told to
    * drop a range while applying (a kernel that silently loses an element) or to fail outright.
    */
-  static final class FakeTarget implements Target {
+  static class FakeTarget implements Target {
     Optional<Rendered> live = Optional.empty();
     Optional<String> loseOnApply = Optional.empty();
     boolean failApply;

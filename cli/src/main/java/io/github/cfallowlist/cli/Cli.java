@@ -93,6 +93,7 @@ public final class Cli implements Runnable {
         .options(targetArgs.options(source.families()))
         .guards(runOptions.guards(source.guards()))
         .fallback(runOptions.fallback())
+        .stopWhen(Main.STOPPING::get)
         .stateDir(state);
   }
 

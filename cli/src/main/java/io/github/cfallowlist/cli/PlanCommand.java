@@ -7,14 +7,13 @@ import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -117,14 +116,11 @@ final class PlanCommand implements Callable<Integer> {
       List<Rendered.File> files = new ArrayList<>();
       for (Rendered.File f : desired.files()) {
         Path file = path.resolve(f.name());
-        if (Files.isRegularFile(file)) {
-          files.add(new Rendered.File(f.name(), Files.readString(file, StandardCharsets.UTF_8)));
+        if (Files.exists(file)) {
+          files.add(new Rendered.File(f.name(), SmallFiles.read(file, "--current")));
         }
       }
       return files.isEmpty() ? Optional.empty() : Optional.of(new Rendered(files));
-    }
-    if (!Files.exists(path)) {
-      throw new NoSuchFileException(path.toString());
     }
     if (desired.files().size() != 1) {
       throw new IllegalArgumentException(
@@ -134,7 +130,6 @@ final class PlanCommand implements Callable<Integer> {
               + path);
     }
     return Optional.of(
-        Rendered.single(
-            desired.files().get(0).name(), Files.readString(path, StandardCharsets.UTF_8)));
+        Rendered.single(desired.files().get(0).name(), SmallFiles.read(path, "--current")));
   }
 }

@@ -2,6 +2,7 @@ package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cfallowlist.RunLock;
 import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
@@ -152,14 +153,18 @@ class ApplySystemTest {
   }
 
   @Test
-  void aSecondRunWaitsForTheLockThenExitsOneNamingTheHolder() throws Exception {
-    try (StateDir.Lock held = StateDir.at(dir.resolve("state")).lock(Duration.ZERO)) {
+  void aSecondRunWithAnotherStateDirWaitsForTheHostLockThenExitsOneNamingTheHolder()
+      throws Exception {
+    // The lock is one per host: a run holding it with any state dir keeps this one out.
+    Path hostLock = RunLock.defaultLocation(StateDir.at(dir.resolve("elsewhere")));
+    assertThat(hostLock).isEqualTo(Path.of("/run/lock/cf-allowlist.lock"));
+    try (RunLock held = RunLock.acquire(hostLock, Duration.ZERO)) {
       Netns.Result run =
           cli("apply", "--source", "embedded", "--target", "nftables", "--lock-timeout", "1");
       assertThat(run.exitCode()).isEqualTo(1);
       assertThat(run.stderr())
           .contains("pid " + ProcessHandle.current().pid())
-          .contains("holds the lock");
+          .contains("holds the lock /run/lock/cf-allowlist.lock");
     }
     assertThat(ruleset()).doesNotContain("cf_allowlist");
   }
@@ -282,5 +287,74 @@ class ApplySystemTest {
         .isEqualTo(
             "cf-allowlist: unknown setting 'nft_table' for nftables; did you mean 'nft-table'?\n");
     assertThat(ruleset()).doesNotContain("cf_allowlist");
+  }
+
+  @Test
+  void sigtermDuringAnApplyFinishesThatTargetStartsNoOtherAndPrintsEveryOutcome() throws Exception {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    Path changed = rangesFile("198.41.128.0/17");
+    // An nft that takes two seconds to load a script: the signal lands while it runs.
+    Path wrappers = Files.createDirectories(dir.resolve("wrappers"));
+    Path started = dir.resolve("nft-started");
+    Path nft = wrappers.resolve("nft");
+    Files.writeString(
+        nft,
+        "#!/bin/sh\nif [ \"$1\" = -f ]; then touch "
+            + started
+            + "; sleep 2; fi\nexec /usr/sbin/nft \"$@\"\n");
+    Files.setPosixFilePermissions(
+        nft, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    Path log = dir.resolve("sigterm.log");
+    List<String> java = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
+    java.add(ProcessHandle.current().info().command().orElseThrow());
+    java.addAll(
+        List.of(
+            "-Djava.io.tmpdir=" + tmp,
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "apply",
+            "--source",
+            "file:" + changed,
+            "--target",
+            "nftables",
+            "--target",
+            "iptables",
+            "--state-dir",
+            dir.resolve("state").toString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                "mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"",
+                "sh"));
+    argv.addAll(java);
+
+    Process child = ns.start(argv, log);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(started) && System.nanoTime() < deadline && child.isAlive()) {
+      Thread.sleep(20);
+    }
+    assertThat(started).as(Files.exists(log) ? Files.readString(log) : "no output").exists();
+    child.destroy(); // SIGTERM, as systemd sends on stop
+    assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    String output = Files.readString(log);
+    assertThat(child.exitValue()).as(output).isNotZero();
+    assertThat(output)
+        .contains("nftables: applied +0 -1 ranges (IPv4 -1)")
+        .contains(
+            "cf-allowlist: iptables: not started: the run was asked to stop; nothing was changed");
+    assertThat(ruleset()).doesNotContain("198.41.128.0/17").contains("173.245.48.0/20");
+    assertThat(ns.execChecked("iptables-save").stdout()).doesNotContain("CF-ALLOWLIST");
+    try (var left = Files.list(tmp)) {
+      assertThat(left).as("temporary files left behind").isEmpty();
+    }
   }
 }

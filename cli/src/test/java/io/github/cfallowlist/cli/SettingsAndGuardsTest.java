@@ -154,4 +154,21 @@ class SettingsAndGuardsTest {
     CliRun.of("fetch", "--source", "embedded", "--verbose");
     assertThat(root.getLevel()).isEqualTo(before);
   }
+
+  @Test
+  void aDeviceOrAFifoAsInputIsOneSentenceNotAHangOrAStackTrace() throws Exception {
+    CliRun current =
+        CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current", "/dev/zero");
+    assertThat(current.exitCode()).isEqualTo(1);
+    assertThat(current.err())
+        .isEqualTo(
+            "cf-allowlist: --current /dev/zero is not a regular file (a directory, a FIFO or a"
+                + " device)\n");
+    Path fifo = dir.resolve("fifo");
+    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+    CliRun source = CliRun.of("fetch", "--source", "file:" + fifo);
+    assertThat(source.exitCode()).isEqualTo(1);
+    assertThat(source.errIsOneSentence()).as(source.err()).isTrue();
+    assertThat(source.err()).contains("is not a regular file");
+  }
 }
