@@ -357,4 +357,69 @@ class ApplySystemTest {
       assertThat(left).as("temporary files left behind").isEmpty();
     }
   }
+
+  @Test
+  void aFullStateFileSystemDoesNotBlockAGoodApply() throws Exception {
+    // The lists, served over loopback http inside the namespace.
+    Path www = Files.createDirectories(dir.resolve("www"));
+    Files.writeString(www.resolve("ips-v4"), io.github.cfallowlist.testing.Bodies.textV4());
+    Files.writeString(www.resolve("ips-v6"), io.github.cfallowlist.testing.Bodies.textV6());
+    ns.start(
+        List.of(
+            "python3",
+            "-m",
+            "http.server",
+            "8088",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            www.toString()),
+        null);
+    Path state = Files.createDirectories(dir.resolve("full-state"));
+    String urls = "http://127.0.0.1:8088/ips-v4,http://127.0.0.1:8088/ips-v6";
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                "mount -t tmpfs -o size=64k,mode=0700 tmpfs "
+                    + state
+                    + " && dd if=/dev/zero of="
+                    + state
+                    + "/fill bs=4k count=64 2>/dev/null; exec \"$@\"",
+                "sh",
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "apply",
+                "--source",
+                "cloudflare-text",
+                "--text-urls",
+                urls,
+                "--target",
+                "nftables",
+                "--state-dir",
+                state.toString()));
+    argv.addAll(List.of("--fallback", "none"));
+    for (int attempt = 0; attempt < 100; attempt++) { // until the http server listens
+      if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips-v4").ok()) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    Netns.Result run = ns.exec(null, argv, Duration.ofSeconds(90));
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).startsWith("nftables: applied +22 -0 ranges");
+    assertThat(run.stderr())
+        .startsWith("cf-allowlist: warning: the last good list could not be saved in " + state);
+    assertThat(ruleset()).contains("173.245.48.0/20");
+  }
 }
