@@ -2,6 +2,9 @@ package io.github.cfallowlist.adapter.firewalld;
 
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.TargetOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -16,7 +19,8 @@ import java.util.TreeSet;
  * The firewalld objects this target owns, as the XML files describe them: the {@code cloudflare}
  * zone and one ipset per family. Built from desired options for {@code render}, or from what
  * firewalld reports for {@code readLive}, so both render through the same code and compare byte for
- * byte.
+ * byte; {@link #parse} reads rendered files back strictly. The XML itself is written and read by
+ * {@link FirewalldXml}.
  *
  * @param zone the zone, when it exists
  * @param ipsets the ipsets that exist, by family
@@ -32,6 +36,32 @@ record FirewalldConfig(Optional<Zone> zone, Map<IpFamily, Ipset> ipsets) {
   /** Whether none of the objects exists. */
   boolean isEmpty() {
     return zone.isEmpty() && ipsets.isEmpty();
+  }
+
+  /**
+   * The desired configuration for {@code snapshot}, rendered: the ipset files of the families in
+   * use and the zone file.
+   */
+  static Rendered render(RangeSnapshot snapshot, TargetOptions options) {
+    Map<IpFamily, List<Cidr>> entries = new EnumMap<>(IpFamily.class);
+    for (IpFamily family : options.families().members()) {
+      entries.put(family, snapshot.ranges().get(family));
+    }
+    return desired(options.ports(), entries).render(snapshot);
+  }
+
+  /** These objects as files, with {@code header}'s header. */
+  Rendered render(RangeSnapshot header) {
+    return FirewalldXml.render(this, header);
+  }
+
+  /**
+   * What the files of {@code config} describe, refusing anything this target does not write.
+   *
+   * @throws io.github.cfallowlist.ConfigParseException naming the file, line number and line
+   */
+  static FirewalldXml.Parsed parse(Rendered config) {
+    return FirewalldXml.parse(config);
   }
 
   /** The desired objects: a zone allowing {@code ports} to the ipsets of {@code entries}. */

@@ -3,18 +3,26 @@ package io.github.cfallowlist.adapter.firewalld;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.TargetOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Reading rendered files back: round trips, and every kind of foreign content refused by line. */
+/**
+ * Reading rendered files back: round trips, every kind of foreign content refused by line, and
+ * plans between rendered configurations, as {@code cf-allowlist plan --current FILE} makes them.
+ */
 class FirewalldParseTest {
   private static final FirewalldTarget TARGET = new FirewalldTarget();
   private static final TargetOptions OPTIONS = TargetOptions.defaults();
@@ -231,5 +239,116 @@ class FirewalldParseTest {
             "<ipset type=\"hash:net\">\n  <!-- " + FirewalldXml.DRIFT + " -->\n");
 
     assertThat(TARGET.parse(config, OPTIONS)).isEqualTo(SNAPSHOT.ranges());
+  }
+
+  @Test
+  void parseChecksTheSettingsToo() {
+    Rendered config = TARGET.render(SNAPSHOT, OPTIONS);
+
+    assertThatThrownBy(() -> TARGET.parse(config, OPTIONS.withSetting("offline", "TRUE")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("offline");
+  }
+
+  // ---- plans between rendered configurations
+
+  private static final RangeSnapshot BASE =
+      SNAPSHOT.withRanges(
+          RangeSet.parse(
+              "173.245.48.0/20",
+              "103.21.244.0/22",
+              "103.22.200.0/22",
+              "2400:cb00::/32",
+              "2606:4700::/32"));
+
+  private static Plan plan(RangeSnapshot from, RangeSnapshot to) {
+    return Plan.compute(TARGET, to, OPTIONS, Optional.of(TARGET.render(from, OPTIONS)));
+  }
+
+  /** {@link #BASE} with the ranges {@code remove} taken out and {@code add} put in. */
+  private static RangeSnapshot changedBase(List<String> remove, List<String> add) {
+    List<Cidr> ranges = new ArrayList<>(BASE.ranges().ipv4());
+    ranges.addAll(BASE.ranges().ipv6());
+    remove.forEach(r -> ranges.remove(Cidr.parse(r)));
+    add.forEach(a -> ranges.add(Cidr.parse(a)));
+    return BASE.withRanges(RangeSet.of(ranges));
+  }
+
+  @Test
+  void planWithAnAddedRangeShowsItInTheDiff() {
+    Plan p = plan(BASE, changedBase(List.of(), List.of("103.31.4.0/22")));
+
+    assertThat(p.added(IpFamily.IPV4)).containsExactly(Cidr.parse("103.31.4.0/22"));
+    assertThat(p.removed(IpFamily.IPV4)).isEmpty();
+    assertThat(p.added(IpFamily.IPV6)).isEmpty();
+    assertThat(p.hasChanges()).isTrue();
+    assertThat(p.diff()).contains("+  <entry>103.31.4.0/22</entry>");
+  }
+
+  @Test
+  void planWithARemovedRangeShowsItInTheDiff() {
+    Plan p = plan(BASE, changedBase(List.of("103.22.200.0/22"), List.of()));
+
+    assertThat(p.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("103.22.200.0/22"));
+    assertThat(p.added(IpFamily.IPV4)).isEmpty();
+    assertThat(p.hasChanges()).isTrue();
+    assertThat(p.diff()).contains("-  <entry>103.22.200.0/22</entry>");
+  }
+
+  @Test
+  void planWithAddedAndRemovedRangesKeepsTheRest() {
+    Plan p = plan(BASE, changedBase(List.of("103.22.200.0/22"), List.of("141.101.64.0/18")));
+
+    assertThat(p.added(IpFamily.IPV4)).containsExactly(Cidr.parse("141.101.64.0/18"));
+    assertThat(p.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("103.22.200.0/22"));
+    assertThat(p.unchanged(IpFamily.IPV4)).hasSize(2);
+  }
+
+  @Test
+  void planOfTheSameRangesHasNoChanges() {
+    Plan p = plan(BASE, BASE);
+
+    assertThat(p.hasChanges()).isFalse();
+    assertThat(p.diff()).isEmpty();
+  }
+
+  @Test
+  void newHeaderAloneIsNoChange() {
+    RangeSnapshot refetched =
+        new RangeSnapshot(
+            BASE.ranges(), "cloudflare", Optional.of("abc"), BASE.fetchedAt().plusSeconds(60));
+
+    assertThat(plan(BASE, refetched).hasChanges()).isFalse();
+  }
+
+  @Test
+  void ipv6OnlyChangeTouchesOnlyTheIpv6File() {
+    Plan p = plan(BASE, changedBase(List.of("2606:4700::/32"), List.of("2a06:98c0::/29")));
+
+    assertThat(p.added(IpFamily.IPV4)).isEmpty();
+    assertThat(p.removed(IpFamily.IPV4)).isEmpty();
+    assertThat(p.added(IpFamily.IPV6)).containsExactly(Cidr.parse("2a06:98c0::/29"));
+    assertThat(p.removed(IpFamily.IPV6)).containsExactly(Cidr.parse("2606:4700::/32"));
+    assertThat(p.diff())
+        .contains("desired/ipsets/cloudflare-v6.xml")
+        .doesNotContain("cloudflare-v4.xml");
+  }
+
+  @Test
+  void otherPortsAreAChangeWithTheSameRanges() {
+    TargetOptions other = OPTIONS.withPorts(List.of(8443));
+    Plan p = Plan.compute(TARGET, BASE, other, Optional.of(TARGET.render(BASE, OPTIONS)));
+
+    assertThat(p.hasChanges()).isTrue();
+    assertThat(p.added(IpFamily.IPV4)).isEmpty();
+    assertThat(p.diff()).contains("+  <port port=\"8443\" protocol=\"tcp\"/>");
+  }
+
+  @Test
+  void otherModeIsNoChangeBecauseTheLayoutIsTheSame() {
+    TargetOptions allow = OPTIONS.withMode(Mode.ALLOW);
+    Plan p = Plan.compute(TARGET, BASE, allow, Optional.of(TARGET.render(BASE, OPTIONS)));
+
+    assertThat(p.hasChanges()).isFalse();
   }
 }

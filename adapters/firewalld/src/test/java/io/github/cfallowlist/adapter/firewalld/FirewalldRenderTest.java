@@ -1,12 +1,15 @@
 package io.github.cfallowlist.adapter.firewalld;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
+import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +43,7 @@ class FirewalldRenderTest {
         Arguments.of("ipv4-only", d.withFamilies(Families.IPV4)),
         Arguments.of("ipv6-only", d.withFamilies(Families.IPV6)),
         Arguments.of("port-8080", d.withPorts(List.of(8080))),
-        Arguments.of("offline", d.withSetting(FirewalldTarget.OFFLINE, "true")));
+        Arguments.of("offline", d.withSetting(FirewalldSettings.OFFLINE.name(), "true")));
   }
 
   static RangeSnapshot snapshotFor(TargetOptions options) {
@@ -148,7 +151,7 @@ class FirewalldRenderTest {
                     "default", List.of(FirewalldConfig.Item.port("80", "tcp")), true)),
             Map.of());
 
-    Rendered rendered = FirewalldXml.render(zoneOnly, SNAPSHOT);
+    Rendered rendered = zoneOnly.render(SNAPSHOT);
 
     assertThat(rendered.files())
         .extracting(Rendered.File::name)
@@ -160,5 +163,63 @@ class FirewalldRenderTest {
                 + " -->\n"
                 + "  <port port=\"80\" protocol=\"tcp\"/>\n</zone>\n");
     assertThat(TARGET.parse(rendered, TargetOptions.defaults()).isEmpty()).isTrue();
+  }
+
+  @Test
+  void declaresTheOfflineSettingAndThePackageOfItsPrograms() {
+    assertThat(TARGET.settings()).extracting(Setting::name).containsExactly("offline");
+    assertThat(FirewalldSettings.OFFLINE.defaultValue()).hasValue(false);
+    assertThat(TARGET.packages())
+        .containsEntry("firewall-cmd", "firewalld")
+        .containsEntry("firewall-offline-cmd", "firewalld");
+  }
+
+  @Test
+  void unknownSettingIsRefusedByRenderFromJava() {
+    TargetOptions o = TargetOptions.defaults().withSetting("nft-table", "inet filter");
+
+    assertThatThrownBy(() -> TARGET.render(SNAPSHOT, o))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown setting 'nft-table' for firewalld")
+        .hasMessageContaining("known: offline");
+  }
+
+  @Test
+  void misspelledSettingIsRefusedWithTheDeclaredNameSuggested() {
+    TargetOptions o = TargetOptions.defaults().withSetting("ofline", "true");
+
+    assertThatThrownBy(() -> TARGET.render(SNAPSHOT, o))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown setting 'ofline'")
+        .hasMessageContaining("did you mean 'offline'?");
+  }
+
+  @Test
+  void malformedOfflineValueIsRefused() {
+    for (String value : List.of("TRUE", "yes", "1", "")) {
+      TargetOptions o = TargetOptions.defaults().withSetting("offline", value);
+
+      assertThatThrownBy(() -> TARGET.render(SNAPSHOT, o))
+          .as(value)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("setting offline value '" + value + "' is not true or false");
+      assertThatThrownBy(() -> FirewalldSettings.of(o))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(FirewalldSettings.of(TargetOptions.defaults()).offline()).isFalse();
+    assertThat(
+            FirewalldSettings.of(TargetOptions.defaults().withSetting("offline", "true")).offline())
+        .isTrue();
+  }
+
+  @Test
+  void restrictWithAnEmptyFamilyIsRefusedBeforeAnythingIsRendered() {
+    RangeSnapshot noV6 = SNAPSHOT.withRanges(SNAPSHOT.ranges().restrictTo(Families.IPV4));
+
+    assertThatThrownBy(() -> TARGET.render(noV6, TargetOptions.defaults()))
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessageContaining("there is no IPv6 range to allow");
+    assertThat(TARGET.render(noV6, TargetOptions.defaults().withFamilies(Families.IPV4)).files())
+        .hasSize(2);
   }
 }
