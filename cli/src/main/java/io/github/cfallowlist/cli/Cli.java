@@ -107,6 +107,10 @@ public final class Cli implements Runnable {
     for (java.util.logging.Handler h : root.getHandlers()) {
       handlers.put(h, h.getLevel());
     }
+    if (!verbose(parseResult)) {
+      // Outcomes carry everything a run has to say; the library's log lines are for --verbose.
+      root.setLevel(Level.OFF);
+    }
     try {
       return new CommandLine.RunLast().execute(parseResult);
     } finally {

@@ -306,9 +306,9 @@ class ApplySystemTest {
         nft, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path log = dir.resolve("sigterm.log");
-    List<String> java = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
-    java.add(ProcessHandle.current().info().command().orElseThrow());
-    java.addAll(
+    List<String> javaArgv = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
+    javaArgv.add(ProcessHandle.current().info().command().orElseThrow());
+    javaArgv.addAll(
         List.of(
             "-Djava.io.tmpdir=" + tmp,
             "-cp",
@@ -334,7 +334,7 @@ class ApplySystemTest {
                 "-c",
                 "mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"",
                 "sh"));
-    argv.addAll(java);
+    argv.addAll(javaArgv);
 
     Process child = ns.start(argv, log);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -362,8 +362,7 @@ class ApplySystemTest {
   void aFullStateFileSystemDoesNotBlockAGoodApply() throws Exception {
     // The lists, served over loopback http inside the namespace.
     Path www = Files.createDirectories(dir.resolve("www"));
-    Files.writeString(www.resolve("ips-v4"), io.github.cfallowlist.testing.Bodies.textV4());
-    Files.writeString(www.resolve("ips-v6"), io.github.cfallowlist.testing.Bodies.textV6());
+    Files.writeString(www.resolve("ips.json"), io.github.cfallowlist.testing.Bodies.api());
     ns.start(
         List.of(
             "python3",
@@ -376,7 +375,6 @@ class ApplySystemTest {
             www.toString()),
         null);
     Path state = Files.createDirectories(dir.resolve("full-state"));
-    String urls = "http://127.0.0.1:8088/ips-v4,http://127.0.0.1:8088/ips-v6";
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -400,17 +398,15 @@ class ApplySystemTest {
                 System.getProperty("java.class.path"),
                 Main.class.getName(),
                 "apply",
-                "--source",
-                "cloudflare-text",
-                "--text-urls",
-                urls,
+                "--api-url",
+                "http://127.0.0.1:8088/ips.json",
                 "--target",
                 "nftables",
                 "--state-dir",
                 state.toString()));
     argv.addAll(List.of("--fallback", "none"));
     for (int attempt = 0; attempt < 100; attempt++) { // until the http server listens
-      if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips-v4").ok()) {
+      if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips.json").ok()) {
         break;
       }
       Thread.sleep(50);

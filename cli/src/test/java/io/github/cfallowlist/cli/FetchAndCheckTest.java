@@ -84,11 +84,32 @@ class FetchAndCheckTest {
   }
 
   @Test
-  void fetchSavesTheLastGoodSnapshot() {
+  void fetchWritesNothingAndApplySavesTheLastGoodSnapshot() {
     server.enqueue(ok(Bodies.api()));
     assertThat(CliRun.of("fetch", "--api-url", api(), "--state-dir", state.toString()).exitCode())
         .isZero();
+    assertThat(state.resolve("last-good.json")).doesNotExist();
+    server.enqueue(ok(Bodies.api()));
+    assertThat(applyNginx().exitCode()).isZero();
     assertThat(state.resolve("last-good.json")).content().contains("173.245.48.0/20");
+  }
+
+  /** {@code apply --target nginx} on a scratch file, with commands that always pass. */
+  private CliRun applyNginx() {
+    return CliRun.of(
+        "apply",
+        "--api-url",
+        api(),
+        "--state-dir",
+        state.toString(),
+        "--target",
+        "nginx",
+        "--nginx-file",
+        state.resolve("cloudflare-real-ip.conf").toString(),
+        "--nginx-test-command",
+        "true",
+        "--nginx-reload-command",
+        "true");
   }
 
   static List<Object[]> rejectedBodies() {
@@ -130,21 +151,25 @@ class FetchAndCheckTest {
   void rejectedBodyExitsOneWithOneSentenceAndKeepsLastGood(String name, String body, String says)
       throws Exception {
     server.enqueue(ok(Bodies.api()));
-    assertThat(CliRun.of("fetch", "--api-url", api(), "--state-dir", state.toString()).exitCode())
-        .isZero();
+    assertThat(applyNginx().exitCode()).isZero();
     Path lastGood = state.resolve("last-good.json");
+    Path nginxFile = state.resolve("cloudflare-real-ip.conf");
     byte[] before = Files.readAllBytes(lastGood);
     FileTime mtime = Files.getLastModifiedTime(lastGood);
+    byte[] nginxBefore = Files.readAllBytes(nginxFile);
+    FileTime nginxMtime = Files.getLastModifiedTime(nginxFile);
 
     server.enqueue(ok(body));
-    CliRun run = CliRun.of("fetch", "--api-url", api(), "--state-dir", state.toString());
+    CliRun run = applyNginx();
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.out()).isEmpty();
-    assertThat(run.err()).startsWith("cf-allowlist: ").contains(says);
+    assertThat(run.err()).startsWith("cf-allowlist: nginx: ").contains(says);
     assertThat(run.errIsOneSentence()).as("one line, no stack trace: %s", run.err()).isTrue();
     assertThat(Files.readAllBytes(lastGood)).isEqualTo(before);
     assertThat(Files.getLastModifiedTime(lastGood)).isEqualTo(mtime);
+    assertThat(Files.readAllBytes(nginxFile)).isEqualTo(nginxBefore);
+    assertThat(Files.getLastModifiedTime(nginxFile)).isEqualTo(nginxMtime);
   }
 
   @Test
