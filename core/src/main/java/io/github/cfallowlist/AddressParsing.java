@@ -66,6 +66,10 @@ final class AddressParsing {
     if (!text.strip().equals(text) || text.chars().anyMatch(Character::isWhitespace)) {
       throw new IllegalArgumentException(quote(text) + " contains whitespace");
     }
+    if (!text.chars().allMatch(c -> CIDR_CHARACTERS.indexOf(c) >= 0)) {
+      // IPAddressString trims control characters (a NUL, \u0001) before parsing: refuse them here.
+      throw new IllegalArgumentException(quote(text) + " is not a valid CIDR");
+    }
     int slash = text.lastIndexOf('/');
     if (slash >= 0 && text.length() > slash + 2 && text.charAt(slash + 1) == '0') {
       // IPAddress reads "/0" as a leading zero when leading zeros are refused, so check here.
@@ -95,6 +99,9 @@ final class AddressParsing {
   }
 
   private static final String ADDRESS_CHARACTERS = "0123456789abcdefABCDEF.:/ \t";
+
+  /** The characters a CIDR as Cloudflare publishes it may hold. */
+  private static final String CIDR_CHARACTERS = "0123456789abcdefABCDEF.:/";
 
   /**
    * An entry as a message may show it: quoted when it holds only characters an address can have,

@@ -114,7 +114,10 @@ public final class Cidr implements Comparable<Cidr> {
   }
 
   private static Optional<IPAddress> parseHost(String text) {
-    if (text == null || text.isBlank() || !text.strip().equals(text)) {
+    if (text == null
+        || text.isBlank()
+        || !text.chars().allMatch(c -> "0123456789abcdefABCDEF.:".indexOf(c) >= 0)) {
+      // IPAddressString trims control characters before parsing: refuse anything but an address.
       return Optional.empty();
     }
     IPAddressStringParameters params = AddressParsing.hostParameters();

@@ -25,8 +25,10 @@ public final class Header {
   public static List<String> lines(RangeSnapshot snapshot) {
     return List.of(
         "cf-allowlist " + VERSION + ": Cloudflare IP ranges",
-        "source: " + snapshot.source(),
-        "etag: " + snapshot.etag().orElse("none"),
+        // Escaped: a source name comes from a path or URL, and a newline in it would end the
+        // comment and put the rest into the rules file.
+        "source: " + Printable.of(snapshot.source()),
+        "etag: " + Printable.of(snapshot.etag().orElse("none")),
         "fetched: " + DateTimeFormatter.ISO_INSTANT.format(snapshot.fetchedAt()),
         MARKER + ": changes are overwritten on the next run");
   }

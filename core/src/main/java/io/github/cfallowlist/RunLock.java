@@ -18,7 +18,7 @@ import java.util.Set;
 
 /**
  * The one lock per host that keeps runs that change things from overlapping, whatever state
- * directory each uses: {@code /run/lock/cf-allowlist.lock} for root, else {@code
+ * directory each uses: {@code /run/cf-allowlist.lock} for root, else {@code
  * $XDG_RUNTIME_DIR/cf-allowlist.lock} (or the state directory's {@code lock}).
  *
  * <p>The file is opened without following links and must be a regular file owned by the running
@@ -37,7 +37,9 @@ public final class RunLock implements AutoCloseable {
   /** Where the lock lives for this user: see the class comment. */
   public static Path defaultLocation(StateDir state) {
     if ("root".equals(System.getProperty("user.name"))) {
-      return Path.of("/run/lock/cf-allowlist.lock");
+      // Not /run/lock: anyone may create files there, and a lock file planted by another user
+      // would keep every root run out.
+      return Path.of("/run/cf-allowlist.lock");
     }
     String runtime = System.getenv("XDG_RUNTIME_DIR");
     if (runtime != null && !runtime.isBlank()) {

@@ -167,7 +167,10 @@ final class Sources {
     }
     if (!Boolean.TRUE.equals(root.get("success"))) {
       throw new RejectedRangesException(
-          where + " answered success: " + root.get("success") + errors(root.get("errors")));
+          where
+              + " answered success: "
+              + Printable.of(String.valueOf(root.get("success")))
+              + errors(root.get("errors")));
     }
     if (!(root.get("result") instanceof Map<?, ?> result)) {
       throw new RejectedRangesException(where + " answered without a result object");

@@ -157,14 +157,14 @@ class ApplySystemTest {
       throws Exception {
     // The lock is one per host: a run holding it with any state dir keeps this one out.
     Path hostLock = RunLock.defaultLocation(StateDir.at(dir.resolve("elsewhere")));
-    assertThat(hostLock).isEqualTo(Path.of("/run/lock/cf-allowlist.lock"));
+    assertThat(hostLock).isEqualTo(Path.of("/run/cf-allowlist.lock"));
     try (RunLock held = RunLock.acquire(hostLock, Duration.ZERO)) {
       Netns.Result run =
           cli("apply", "--source", "embedded", "--target", "nftables", "--lock-timeout", "1");
       assertThat(run.exitCode()).isEqualTo(1);
       assertThat(run.stderr())
           .contains("pid " + ProcessHandle.current().pid())
-          .contains("holds the lock /run/lock/cf-allowlist.lock");
+          .contains("holds the lock /run/cf-allowlist.lock");
     }
     assertThat(ruleset()).doesNotContain("cf_allowlist");
   }

@@ -120,8 +120,7 @@ final class FirewalldApplier {
     try {
       before = live.read();
     } catch (IOException | RuntimeException e) {
-      throw new ApplyFailedException(
-          message(e) + "; nothing was changed", Outcome.FAILED_UNCHANGED, e);
+      throw new ApplyFailedException(message(e), Outcome.FAILED_UNCHANGED, e);
     }
     Reading want = target.apply(before);
     try {
@@ -148,10 +147,8 @@ final class FirewalldApplier {
           error);
     }
     if (now.equals(before)) {
-      return new ApplyFailedException(
-          what + "; nothing was changed (runtime and permanent configuration read again)",
-          Outcome.FAILED_UNCHANGED,
-          error);
+      // The verdict words are the engine's; this says only what happened.
+      return new ApplyFailedException(what, Outcome.FAILED_UNCHANGED, error);
     }
     LOG.log(
         Level.WARNING,
@@ -176,12 +173,7 @@ final class FirewalldApplier {
           error);
     }
     if (after.equals(before)) {
-      return new ApplyFailedException(
-          what
-              + "; the previous configuration was put back (runtime and permanent configuration"
-              + " read again)",
-          Outcome.FAILED_RESTORED,
-          error);
+      return new ApplyFailedException(what, Outcome.FAILED_RESTORED, error);
     }
     List<String> differences = after.differences(before);
     String listed =

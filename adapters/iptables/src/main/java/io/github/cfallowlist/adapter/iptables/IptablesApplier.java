@@ -55,16 +55,15 @@ final class IptablesApplier {
     return family == IpFamily.IPV4 ? "iptables-restore" : "ip6tables-restore";
   }
 
-  /** A modifying command exited with a failure status: it changed nothing, or {@link #partial}. */
+  /**
+   * A modifying command exited with a failure status. That does not prove it changed nothing (ipset
+   * restore runs line by line; a restore killed after its commit exits 137), so a re-read decides.
+   */
   private static final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** Whether the refused command may have run part of its input (ipset restore is not atomic). */
-    private final boolean partial;
-
-    Refused(String message, boolean partial) {
+    Refused(String message) {
       super(message);
-      this.partial = partial;
     }
   }
 
@@ -75,11 +74,8 @@ final class IptablesApplier {
     try {
       reconcile(before, want);
     } catch (Refused refused) {
-      if (!changed && !refused.partial) {
-        throw new ApplyFailedException(
-            "iptables: " + refused.getMessage() + "; nothing was changed",
-            Outcome.FAILED_UNCHANGED);
-      }
+      // A failure status does not prove nothing committed (a restore killed after its commit
+      // exits 137): put back whatever a re-read shows changed, and report what it shows.
       putBack(before, "iptables: " + refused.getMessage());
     } catch (IOException e) {
       decideAfterLostReply(before, want, what, e);
@@ -113,8 +109,7 @@ final class IptablesApplier {
       return;
     }
     if (now.withoutScratch().equals(before.withoutScratch())) {
-      throw new ApplyFailedException(
-          error + "; a re-read shows nothing was changed", Outcome.FAILED_UNCHANGED, e);
+      throw new ApplyFailedException(error, Outcome.FAILED_UNCHANGED, e);
     }
     throw new ApplyFailedException(
         error + "; the rules are now neither the previous nor the new ones",
@@ -142,10 +137,10 @@ final class IptablesApplier {
         note = "; putting the previous rules back did not take";
       } else if (untouched && !changedBefore) {
         outcome = Outcome.FAILED_UNCHANGED;
-        note = "; nothing was changed (verified by reading back)";
+        note = ""; // the engine says it, after its own re-read
       } else {
         outcome = Outcome.FAILED_RESTORED;
-        note = "; the previous rules were put back (verified by reading back)";
+        note = "";
       }
     } catch (Refused | IOException | RuntimeException rollback) {
       throw new ApplyFailedException(
@@ -188,8 +183,7 @@ final class IptablesApplier {
                 + result.exitCode()
                 + "): "
                 + Printable.of(result.firstErrorLine())
-                + parentHint(need),
-            false);
+                + parentHint(need));
       }
       changed = true;
     }
@@ -277,8 +271,7 @@ final class IptablesApplier {
               + " (status "
               + result.exitCode()
               + "): "
-              + Printable.of(result.firstErrorLine()),
-          true);
+              + Printable.of(result.firstErrorLine()));
     }
     changed = true;
   }
@@ -293,8 +286,7 @@ final class IptablesApplier {
               + "' failed (status "
               + result.exitCode()
               + "): "
-              + Printable.of(result.firstErrorLine()),
-          false);
+              + Printable.of(result.firstErrorLine()));
     }
     changed = true;
   }
