@@ -210,7 +210,11 @@ final class Sources {
     for (Object o : list) {
       if (!(o instanceof String s)) {
         throw new RejectedRangesException(
-            where + " answered " + key + " with an entry that is not a string: " + o);
+            where
+                + " answered "
+                + key
+                + " with an entry that is not a string: "
+                + Printable.of(String.valueOf(o)));
       }
       out.add(s);
     }
