@@ -65,6 +65,29 @@ public final class Plan {
       List<String> leftovers) {
     requireNonNull(target, snapshot, options, current, leftovers);
     RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
+    return of(target, snapshot, options, current, currentRanges, leftovers);
+  }
+
+  /** As {@link #compute}, for a live reading: read with {@link Target#parseLive}. */
+  static Plan fromLive(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetOptions options,
+      Optional<Rendered> current,
+      List<String> leftovers) {
+    requireNonNull(target, snapshot, options, current, leftovers);
+    RangeSet currentRanges =
+        current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
+    return of(target, snapshot, options, current, currentRanges, leftovers);
+  }
+
+  private static Plan of(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetOptions options,
+      Optional<Rendered> current,
+      RangeSet currentRanges,
+      List<String> leftovers) {
     return new Plan(
         target.name(),
         current,

@@ -29,7 +29,7 @@ public final class Sync {
     try {
       Optional<Rendered> current = target.readLive(context);
       List<String> leftovers = target.leftovers(context);
-      return Plan.compute(target, snapshot, context.options(), current, leftovers);
+      return Plan.fromLive(target, snapshot, context.options(), current, leftovers);
     } catch (ToolNotFoundException e) {
       throw missingTool(target, e);
     }
@@ -206,7 +206,7 @@ public final class Sync {
     Plan fromNow =
         plan.isRemoval()
             ? Plan.removal(target, options, now, leftoversNow)
-            : Plan.compute(target, plan.snapshot(), options, now, leftoversNow);
+            : Plan.fromLive(target, plan.snapshot(), options, now, leftoversNow);
     if (!fromNow.hasChanges()) {
       return TargetResult.of(
           target,
@@ -247,15 +247,15 @@ public final class Sync {
         target.uninstall(context);
         check = Plan.removal(target, options, target.readLive(context), List.of());
       } else {
-        RangeSet ranges = target.parse(applied.currentConfig().get(), options);
+        RangeSet ranges = target.parseLive(applied.currentConfig().get(), options);
         RangeSnapshot previous = applied.snapshot().withRanges(ranges);
         Plan back =
-            Plan.compute(
+            Plan.fromLive(
                 target, previous, options, target.readLive(context), target.leftovers(context));
         if (back.hasChanges()) {
           target.apply(back, context);
         }
-        check = Plan.compute(target, previous, options, target.readLive(context));
+        check = Plan.fromLive(target, previous, options, target.readLive(context), List.of());
       }
       if (check.hasChanges()) {
         return TargetResult.of(

@@ -67,6 +67,18 @@ public interface Target {
    */
   RangeSet parse(Rendered config, TargetOptions options);
 
+  /**
+   * The ranges held by a live reading ({@link #readLive}'s result). The default is {@link #parse};
+   * a target whose live reading marks drift (lines it did not write, shown as notes so that they
+   * count as a change) accepts those marks here, while {@link #parse} keeps refusing them in a file
+   * given for review.
+   *
+   * @throws ConfigParseException naming the first line it does not recognise
+   */
+  default RangeSet parseLive(Rendered live, TargetOptions options) {
+    return parse(live, options);
+  }
+
   /** Whether this target can read and change the live system. */
   default boolean supportsLive() {
     return false;

@@ -16,6 +16,12 @@ import java.util.Optional;
  * The two nginx include files: what they hold, how they are rendered and how they are parsed back,
  * strictly (anything cf-allowlist does not write is refused, naming the line).
  *
+ * <p>A file that carries cf-allowlist's header but was edited by hand (drift) is read from disk
+ * with {@link #live}: every line the strict parser refuses becomes a {@value #DRIFT} comment, so
+ * the reading differs from any rendering and shows the line, and apply replaces the file. Only
+ * {@link #parseLive} accepts those comments (and a file missing a line cf-allowlist writes); {@link
+ * #parse} refuses them like any other hand edit.
+ *
  * <p>The real-IP file: the generated header, a {@code # allow file: PATH} line when an allow file
  * is configured (so a later run that no longer asks for it can find and remove it), one {@code
  * set_real_ip_from CIDR;} per range and {@code real_ip_header CF-Connecting-IP;}.
@@ -35,6 +41,16 @@ final class NginxConfig {
   static final String HEADER_NAME = "CF-Connecting-IP";
 
   static final String ALLOW_FILE_NOTE = "allow file: ";
+
+  /** How a live reading shows a line cf-allowlist did not write; never written to a file. */
+  static final String DRIFT = "# not written by cf-allowlist, apply replaces it: ";
+
+  /**
+   * How a live reading shows a file that lacks something cf-allowlist writes (a line removed by
+   * hand); never written to a file.
+   */
+  static final String INCOMPLETE = "# not as cf-allowlist writes it, apply replaces it: ";
+
   static final String GEO = "geo";
   static final String GEO_OPEN = "geo $realip_remote_addr $cloudflare_edge {";
   static final String GEO_CLOSE = "}";
@@ -169,18 +185,108 @@ final class NginxConfig {
    *     recognise
    */
   static Parsed parse(String name, String content, Kind kind) {
-    Parser parser = new Parser(name, kind);
+    return parse(name, content, kind, false);
+  }
+
+  /**
+   * What a {@linkplain #live live reading} of a file of {@code kind} holds: as {@link #parse}, but
+   * {@value #DRIFT} lines are passed over and a file may lack lines cf-allowlist writes (the
+   * reading then differs from every rendering, which apply writes in its place).
+   *
+   * @throws ConfigParseException for a line that is neither recognised nor a drift comment, or for
+   *     a file without the header
+   */
+  static Parsed parseLive(String name, String content, Kind kind) {
+    return parse(name, content, kind, true);
+  }
+
+  private static Parsed parse(String name, String content, Kind kind, boolean live) {
+    Parser parser = new Parser(name, kind, live);
     String[] lines = content.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
-      parser.line(i + 1, lines[i].strip());
+      String line = lines[i].strip();
+      if (live && isNote(line)) {
+        continue;
+      }
+      parser.line(i + 1, line);
     }
     return parser.end(lines.length);
+  }
+
+  /**
+   * {@code content}, a file of {@code kind} that carries cf-allowlist's header, as the live state
+   * shows it: each line the strict parser recognises as it is, each other line as a {@value #DRIFT}
+   * comment in its place (one found above the header goes right below it, where a plan compares
+   * files); a file that lacks a line cf-allowlist writes, but holds none it does not, gets a last
+   * {@value #INCOMPLETE} line saying what is wrong. So the result equals {@code content} exactly
+   * when {@link #parse} accepts {@code content}. {@link #parseLive} reads the result.
+   */
+  static String live(String name, String content, Kind kind) {
+    ConfigParseException refused;
+    try {
+      parse(name, content, kind);
+      return content;
+    } catch (ConfigParseException e) {
+      refused = e;
+    }
+    Parser parser = new Parser(name, kind, true);
+    String[] lines = content.split("\n", -1);
+    List<String> out = new ArrayList<>();
+    List<String> aboveHeader = new ArrayList<>();
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      boolean recognised = !isNote(line);
+      if (recognised) {
+        boolean before = parser.marker;
+        try {
+          parser.line(i + 1, line);
+        } catch (ConfigParseException e) {
+          recognised = false;
+        }
+        if (!before && parser.marker) {
+          out.add(lines[i]);
+          out.addAll(aboveHeader);
+          aboveHeader.clear();
+          continue;
+        }
+      }
+      if (recognised) {
+        out.add(lines[i]);
+      } else {
+        (parser.marker ? out : aboveHeader).add(drift(line));
+      }
+    }
+    out.addAll(aboveHeader);
+    String text = String.join("\n", out);
+    if (!text.equals(content)) {
+      return text;
+    }
+    return (text.isEmpty() || text.endsWith("\n") ? text : text + "\n")
+        + INCOMPLETE
+        + refused.getMessage()
+        + "\n";
+  }
+
+  /** Whether {@code line} (stripped) is a note only a live reading holds. */
+  private static boolean isNote(String line) {
+    return line.startsWith(DRIFT.strip()) || line.startsWith(INCOMPLETE.strip());
+  }
+
+  /**
+   * {@code line} as a {@value #DRIFT} comment; escaped when it holds anything but printable ASCII,
+   * so a plan never carries a terminal escape.
+   */
+  private static String drift(String line) {
+    boolean plain = line.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+    return DRIFT + (plain ? line : Printable.of(line));
   }
 
   /** One pass over a file: header comments, notes, then directives. */
   private static final class Parser {
     private final String name;
     private final Kind kind;
+    // A live reading: a file may lack lines cf-allowlist writes; the reading shows the difference.
+    private final boolean live;
     private final List<Cidr> cidrs = new ArrayList<>();
     private boolean marker;
     private boolean directives;
@@ -192,10 +298,14 @@ final class NginxConfig {
     private boolean geoClosed;
     private final List<String> catchAll = new ArrayList<>();
 
-    Parser(String name, Kind kind) {
+    Parser(String name, Kind kind, boolean live) {
       this.name = name;
       this.kind = kind;
+      this.live = live;
     }
+
+    // Every check comes before any change of state, so a refused line leaves the parser as it was
+    // and a live reading can go on past it.
 
     void line(int number, String line) {
       if (line.isEmpty()) {
@@ -213,16 +323,16 @@ final class NginxConfig {
                 + Header.MARKER
                 + "'), so this file was not written by cf-allowlist");
       }
-      if (!directives && kind == Kind.ALLOW && usage < ALLOW_USAGE.size()) {
+      if (!live && !directives && kind == Kind.ALLOW && usage < ALLOW_USAGE.size()) {
         throw error(
             number, line, "comes where cf-allowlist writes its usage comment ('# Include...')");
       }
-      directives = true;
       if (kind == Kind.REAL_IP) {
         realIp(number, line);
       } else {
         allow(number, line);
       }
+      directives = true;
     }
 
     private void comment(int number, String line) {
@@ -266,9 +376,10 @@ final class NginxConfig {
                   + HEADER_NAME
                   + ";'");
         }
-        if (++headers > 1) {
+        if (headers > 0) {
           throw error(number, line, "repeats the real_ip_header line");
         }
+        headers++;
       } else {
         throw error(
             number,
@@ -336,6 +447,9 @@ final class NginxConfig {
                 + " has no cf-allowlist header ('"
                 + Header.MARKER
                 + "'), so it was not written by cf-allowlist");
+      }
+      if (live) {
+        return new Parsed(RangeSet.of(cidrs), allowFile);
       }
       if (kind == Kind.REAL_IP && headers == 0) {
         throw new ConfigParseException(

@@ -18,8 +18,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads the target's files as they are on disk; runs no command and changes nothing. nginx's live
- * state, for this target, is the files: what nginx itself has loaded cannot be read back.
+ * Reads the target's files; runs no command and changes nothing. nginx's live state, for this
+ * target, is the files: what nginx itself has loaded cannot be read back. The one exception is a
+ * change an interrupted run left unfinished ({@link NginxIntent}): the files it names count as they
+ * were before it, the last content nginx tested and loaded.
+ *
+ * <p>A file that carries cf-allowlist's header is returned as {@link NginxConfig#live} shows it:
+ * each line cf-allowlist did not write (drift) becomes a comment that says apply replaces it. The
+ * engine reads such a reading with {@link NginxTarget#parseLive}, which accepts those comments,
+ * while {@link NginxTarget#parse} refuses them in a file given for review, a hand edit like any
+ * other.
  */
 final class NginxLive {
   private NginxLive() {}
@@ -74,40 +82,85 @@ final class NginxLive {
   }
 
   /**
+   * The file at {@code path} as the live state counts it: while a change is {@code pending}, a file
+   * it names is read as it was before that change (what nginx last tested and loaded; the new
+   * content on disk was never tested), with the mode and owner it has now; any other file as it is.
+   */
+  static Optional<Found> effective(Path path, Optional<NginxIntent> pending) throws IOException {
+    Optional<NginxIntent.Before> recorded = pending.flatMap(p -> p.of(path));
+    if (recorded.isEmpty()) {
+      return read(path);
+    }
+    NginxIntent.Before before = recorded.get();
+    if (before.text().isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<PosixFileAttributes> attributes = Optional.empty();
+    if (Files.exists(path)) {
+      try {
+        attributes = Optional.of(Files.readAttributes(path, PosixFileAttributes.class));
+      } catch (UnsupportedOperationException e) {
+        attributes = Optional.empty();
+      }
+    }
+    return Optional.of(new Found(path, before.text().get(), before.link(), attributes));
+  }
+
+  /**
    * The files at the configured paths, or empty when none exists. When only one of the two exists,
-   * only that one is returned, so a plan shows the other must be written.
+   * only that one is returned, so a plan shows the other must be written. While a change is pending
+   * ({@link NginxIntent}), the files it names are returned as they were before it.
    */
   static Optional<Rendered> files(NginxSettings settings) throws IOException {
+    Optional<NginxIntent> pending = NginxIntent.read(settings);
     List<Rendered.File> files = new ArrayList<>();
     for (Owned owned : settings.owned()) {
-      Optional<Found> found = read(owned.path());
+      Optional<Found> found = effective(owned.path(), pending);
       if (found.isPresent()) {
-        files.add(new Rendered.File(owned.name(), found.get().text()));
+        files.add(new Rendered.File(owned.name(), reading(found.get(), owned.kind())));
       }
     }
     return files.isEmpty() ? Optional.empty() : Optional.of(new Rendered(files));
   }
 
   /**
+   * {@code found} as the live state shows it: a file cf-allowlist wrote with every line it did not
+   * write marked as drift; any other file as it is, which {@link NginxTarget#parse} refuses.
+   */
+  private static String reading(Found found, Kind kind) {
+    if (!found.ours()) {
+      return found.text();
+    }
+    return NginxConfig.live(found.path().toString(), found.text(), kind);
+  }
+
+  /** As {@link #leftovers(NginxSettings, Optional)} with the change pending now, if any. */
+  static List<Path> leftovers(NginxSettings settings) throws IOException {
+    return leftovers(settings, NginxIntent.read(settings));
+  }
+
+  /**
    * Allow files an earlier run wrote that these settings no longer ask for: the one the real-IP
    * file records, when it exists, carries cf-allowlist's header and is not a file these settings
-   * name.
-   *
-   * @throws io.github.cfallowlist.ConfigParseException when the real-IP file is not one
-   *     cf-allowlist wrote
+   * name. Files are read as {@link #effective} reads them.
    */
-  static List<Path> leftovers(NginxSettings settings) throws IOException {
-    Optional<Found> realIp = read(settings.realIpFile());
+  static List<Path> leftovers(NginxSettings settings, Optional<NginxIntent> pending)
+      throws IOException {
+    Optional<Found> realIp = effective(settings.realIpFile(), pending);
     if (realIp.isEmpty() || !realIp.get().ours()) {
       return List.of();
     }
+    // A hand-edited file still names the allow file an earlier run wrote.
+    String name = settings.realIpName();
     Optional<String> recorded =
-        NginxConfig.parse(settings.realIpName(), realIp.get().text(), Kind.REAL_IP).allowFile();
+        NginxConfig.parseLive(
+                name, NginxConfig.live(name, realIp.get().text(), Kind.REAL_IP), Kind.REAL_IP)
+            .allowFile();
     if (recorded.isEmpty()) {
       return List.of();
     }
     Path old = Path.of(recorded.get());
-    Optional<Found> found = read(old);
+    Optional<Found> found = effective(old, pending);
     if (found.isEmpty() || !found.get().ours()) {
       return List.of();
     }

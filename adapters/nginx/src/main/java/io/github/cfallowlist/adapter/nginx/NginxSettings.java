@@ -2,6 +2,7 @@ package io.github.cfallowlist.adapter.nginx;
 
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.adapter.nginx.NginxConfig.Kind;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,8 +97,8 @@ record NginxSettings(
   /** The files these settings ask for, each with the name it has in a {@code Rendered}. */
   List<Owned> owned() {
     List<Owned> out = new ArrayList<>();
-    out.add(new Owned(realIpName(), realIpFile));
-    allowFile.ifPresent(p -> out.add(new Owned(p.getFileName().toString(), p)));
+    out.add(new Owned(realIpName(), realIpFile, Kind.REAL_IP));
+    allowFile.ifPresent(p -> out.add(new Owned(p.getFileName().toString(), p, Kind.ALLOW)));
     return out;
   }
 
@@ -106,6 +107,7 @@ record NginxSettings(
    *
    * @param name its name in a {@code Rendered}
    * @param path where it lives
+   * @param kind which of the two files it is
    */
-  record Owned(String name, Path path) {}
+  record Owned(String name, Path path, Kind kind) {}
 }

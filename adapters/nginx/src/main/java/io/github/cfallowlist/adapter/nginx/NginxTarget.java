@@ -68,8 +68,28 @@ import java.util.Optional;
  * that now includes them and reloads only when it passes. On any failure every file is put back
  * byte for byte; {@link ApplyFailedException#outcome()} says what was left behind (see {@link
  * #apply}). The target never overwrites or removes a file that lacks its header.
+ *
+ * <p><b>Interrupted runs.</b> nginx can only test a file in place, so a run killed between writing
+ * and reloading (SIGKILL, or SIGTERM to a caller without the CLI's shutdown hook, while {@code
+ * nginx -t} runs; a power cut) would leave a file nginx never tested nor loaded. So before any file
+ * changes, apply writes a record of the change next to the real-IP file, {@code
+ * .NAME.cf-allowlist-intent} (atomically, mode {@code 0600}, out of nginx's wildcards by its
+ * leading dot), holding every file it touches as it was, and removes it only after the reload
+ * passed or the files were put back. While a record is there, {@link #readLive} reads the files it
+ * names as they were before (what nginx last tested and loaded) and {@link #leftovers} lists {@code
+ * unfinished change PATH}, so a plan is never in sync over an untested file. The next apply (or
+ * uninstall) finishes the change: it writes, tests and reloads whatever is on disk, and on any
+ * failure puts the files back as they were before the interrupted run, reloading nginx again when
+ * that run had got as far as its reload. It also removes the temporary files a killed write left. A
+ * record that cannot be read stops every run, naming it, with nothing changed.
+ *
+ * <p><b>Drift.</b> A file with the header that was edited by hand shows in {@link #readLive} with
+ * each line cf-allowlist did not write turned into a comment saying apply replaces it; the plan
+ * then has changes and apply writes, tests and reloads the file as any other change.
  */
 public final class NginxTarget implements Target {
+  /** How {@link #leftovers} names the record of a change an interrupted run left unfinished. */
+  static final String UNFINISHED = "unfinished change ";
 
   /** The target, configured by the options passed to each call. */
   public NginxTarget() {}
@@ -126,10 +146,28 @@ public final class NginxTarget implements Target {
    * are recognised by their configured names; a file with another name is read as whichever kind
    * its first directive shows.
    *
+   * <p>A file is parsed strictly: any line cf-allowlist does not write is refused, drift notes
+   * included; only {@link #parseLive} accepts those, in what {@link #readLive} returned.
+   *
    * @throws ConfigParseException naming the file, line number and line it does not recognise
    */
   @Override
   public RangeSet parse(Rendered config, TargetOptions options) {
+    return parse(config, options, false);
+  }
+
+  /**
+   * The ranges in a live reading: as {@link #parse}, but the drift notes {@link #readLive} writes
+   * for lines cf-allowlist did not write, and lines missing from a hand-edited file, are accepted.
+   *
+   * @throws ConfigParseException naming the file, line number and line it does not recognise
+   */
+  @Override
+  public RangeSet parseLive(Rendered live, TargetOptions options) {
+    return parse(live, options, true);
+  }
+
+  private static RangeSet parse(Rendered config, TargetOptions options, boolean live) {
     NginxSettings settings = NginxSettings.of(options);
     Map<Kind, RangeSet> held = new EnumMap<>(Kind.class);
     for (Rendered.File file : config.files()) {
@@ -141,7 +179,11 @@ public final class NginxTarget implements Target {
       } else {
         kind = NginxConfig.guessKind(file.name(), file.content());
       }
-      RangeSet ranges = NginxConfig.parse(file.name(), file.content(), kind).ranges();
+      RangeSet ranges =
+          (live
+                  ? NginxConfig.parseLive(file.name(), file.content(), kind)
+                  : NginxConfig.parse(file.name(), file.content(), kind))
+              .ranges();
       if (held.put(kind, ranges) != null) {
         throw new ConfigParseException(
             file.name()
@@ -162,7 +204,17 @@ public final class NginxTarget implements Target {
   /**
    * The files at the configured paths, or empty when none exists. When only one of the two
    * configured files exists, only that one is returned, so a plan shows the other must be written.
+   * While an interrupted change is pending, the files it names are returned as they were before it.
    * Runs no command.
+   *
+   * <p>In a file that carries cf-allowlist's header, each line it did not write (a hand edit:
+   * {@code real_ip_header X-Forwarded-For;} added, a range changed to something that is no CIDR, a
+   * comment) is returned as a comment {@code # not written by cf-allowlist, apply replaces it:
+   * LINE}, with LINE escaped when it holds anything but printable ASCII. Such a reading never
+   * equals a rendering, so the plan shows the drift and apply writes the file again. A file without
+   * the header is returned as it is, which {@link #parse} refuses: it is never overwritten.
+   *
+   * @throws IOException also when the record of an interrupted change cannot be read
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
@@ -171,18 +223,29 @@ public final class NginxTarget implements Target {
 
   /**
    * {@code file PATH} for the allow file the real-IP file records when it exists, was written by
-   * cf-allowlist and is not the configured allow file. Runs no command.
+   * cf-allowlist and is not the configured allow file; {@code unfinished change PATH} when an
+   * interrupted run left its record of a change (see the class comment), which apply finishes. Runs
+   * no command.
    */
   @Override
   public List<String> leftovers(TargetContext context) throws IOException {
-    return NginxLive.leftovers(NginxSettings.of(context.options())).stream()
-        .map(p -> "file " + p)
-        .toList();
+    NginxSettings settings = NginxSettings.of(context.options());
+    Optional<NginxIntent> pending = NginxIntent.read(settings);
+    List<String> out = new ArrayList<>();
+    for (Path p : NginxLive.leftovers(settings, pending)) {
+      out.add("file " + p);
+    }
+    pending.ifPresent(p -> out.add(UNFINISHED + p.file()));
+    return out;
   }
 
   /**
    * Writes {@code plan}'s desired files (each atomically) and removes the leftover allow file, runs
    * the test command, and reloads nginx only when it passes. When no byte changes, nothing runs.
+   *
+   * <p>While a change an interrupted run left is pending, its files are tested and reloaded even
+   * when no byte changes, and a failure puts them back as they were before that run (see the class
+   * comment).
    *
    * <p>On failure every file is put back byte for byte and read again. The outcome is {@link
    * io.github.cfallowlist.Outcome#FAILED_RESTORED} when the test rejected the files, the test
@@ -191,7 +254,9 @@ public final class NginxTarget implements Target {
    * io.github.cfallowlist.Outcome#FAILED_UNCHANGED} when the very first write failed; when the
    * reload timed out, the files are put back and nginx reloaded once more to load them, {@code
    * FAILED_RESTORED} if that passes; {@link io.github.cfallowlist.Outcome#STATE_UNKNOWN} whenever
-   * putting back or reloading again fails.
+   * putting back or reloading again fails (the record of the change then stays, for the next run).
+   * A test command killed by a signal (systemd stopping the whole control group) counts as not
+   * passed: the files are put back.
    *
    * @throws ApplyFailedException saying what was left behind, with nginx's own first error line;
    *     {@code FAILED_UNCHANGED} also when a configured path holds a file cf-allowlist did not

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
@@ -27,10 +30,13 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Apply, rollback, read-back and uninstall against files in a temporary directory and a fake nginx
@@ -416,9 +422,7 @@ class NginxApplyTest {
     ApplyFailedException direct =
         catchThrowableOfType(ApplyFailedException.class, () -> target.apply(plan, context));
     assertThat(direct.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
-    assertThat(direct)
-        .hasMessageContaining("will not overwrite " + realIp)
-        .hasMessageContaining("nothing was changed");
+    assertThat(direct).hasMessageContaining("will not overwrite " + realIp);
 
     assertThat(Files.readString(realIp)).isEqualTo(mine);
     assertThat(allow).doesNotExist();
@@ -674,5 +678,435 @@ class NginxApplyTest {
     assertThatThrownBy(
             () -> Sync.uninstall(target, new TargetContext(options, fake().rejecting(EMERG))))
         .isInstanceOf(ApplyFailedException.class);
+  }
+
+  // --- interrupted runs: the record of the change in progress -----------------------------------
+
+  /** What SIGKILL does to a run: it stops right there, with no chance to put anything back. */
+  private static final class Killed extends Error {
+    private static final long serialVersionUID = 1L;
+
+    Killed(String where) {
+      super("killed while '" + where + "' ran");
+    }
+  }
+
+  /** A runner that "kills" the run when a command with {@code word} starts; others pass. */
+  private static CommandRunner killedAt(String word) {
+    return c -> {
+      if (c.argv().contains(word)) {
+        throw new Killed(c.display());
+      }
+      return new CommandResult(0, "", "");
+    };
+  }
+
+  private Path intent() {
+    return realIp.resolveSibling("." + REAL_IP + NginxIntent.SUFFIX);
+  }
+
+  /** Installs {@code smaller()}, then a run to {@code snapshot} is killed at {@code word}. */
+  private void interruptedAt(String word) throws IOException {
+    install(smaller());
+    TargetContext context = new TargetContext(options, killedAt(word));
+    assertThatThrownBy(() -> Sync.apply(target, snapshot, context, Guards.defaults()))
+        .isInstanceOf(Killed.class);
+    assertThat(Files.readString(realIp))
+        .as("the killed run left its new, untested file")
+        .isEqualTo(rendered(snapshot, REAL_IP));
+    assertThat(intent()).exists();
+  }
+
+  @Test
+  void runKilledWhileNginxTestRunsIsNeverInSyncAndTheNextRunTestsAndReloads() throws IOException {
+    interruptedAt("-t");
+    Path stale = realIp.resolveSibling("." + REAL_IP + ".4711.tmp");
+    Files.writeString(stale, "half a file");
+    FakeNginx nginx = fake();
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(nginx);
+    NginxTarget next = new NginxTarget();
+    TargetContext context = new TargetContext(options, runner);
+
+    Plan plan = Sync.plan(next, snapshot, context);
+
+    assertThat(plan.hasChanges()).as("never in sync over an untested file").isTrue();
+    assertThat(plan.current())
+        .as("the live state is what nginx last tested and loaded")
+        .isEqualTo(smaller().ranges());
+    assertThat(plan.leftovers()).containsExactly("unfinished change " + intent());
+    assertThat(runner.commands()).isEmpty();
+
+    TargetResult result = Sync.sync(next, snapshot, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(nginx.seenAtTest()).containsExactly(rendered(snapshot, REAL_IP));
+    assertThat(runner.modifyingCommands())
+        .extracting(Command::argv)
+        .containsExactly(List.of("nginx", "-s", "reload"));
+    assertThat(Files.readString(realIp)).isEqualTo(rendered(snapshot, REAL_IP));
+    assertThat(Files.readString(allow)).isEqualTo(rendered(snapshot, ALLOW));
+    assertThat(filesIn(realIp.getParent()))
+        .as("record and stale temporary file gone")
+        .containsExactlyInAnyOrder(realIp, allow);
+    assertThat(Sync.plan(next, snapshot, context).hasChanges()).isFalse();
+  }
+
+  @Test
+  void interruptedChangeRejectedOnTheNextRunPutsThePreviousFilesBackByteForByte()
+      throws IOException {
+    install(smaller());
+    byte[] oldRealIp = Files.readAllBytes(realIp);
+    byte[] oldAllow = Files.readAllBytes(allow);
+    interruptedAt("-t");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake().rejecting(EMERG));
+    TargetContext context = new TargetContext(options, runner);
+
+    TargetResult result = Sync.sync(new NginxTarget(), snapshot, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.message()).contains("rejected the new configuration");
+    assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
+    assertThat(Files.readAllBytes(allow)).isEqualTo(oldAllow);
+    assertThat(intent()).doesNotExist();
+    assertThat(runner.modifyingCommands())
+        .as("killed before its reload, nginx still runs the previous files")
+        .isEmpty();
+    assertThat(Sync.plan(target, smaller(), new TargetContext(options, fake())).hasChanges())
+        .isFalse();
+  }
+
+  @Test
+  void runKilledWhileReloadingIsUndoneWithAReloadWhenTheNextTestRejects() throws IOException {
+    install(smaller());
+    byte[] oldRealIp = Files.readAllBytes(realIp);
+    interruptedAt("reload");
+    assertThat(Files.readString(intent())).contains("stage reloading");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake().rejecting(EMERG));
+
+    ApplyFailedException e =
+        catchThrowableOfType(
+            ApplyFailedException.class,
+            () -> {
+              TargetContext context = new TargetContext(options, runner);
+              target.apply(Sync.plan(target, snapshot, context), context);
+            });
+
+    assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(e).hasMessageContaining("nginx was reloaded with them");
+    assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
+    assertThat(intent()).doesNotExist();
+    assertThat(runner.modifyingCommands())
+        .as("nginx may have loaded the killed run's files: it is told to load the old ones")
+        .extracting(Command::argv)
+        .containsExactly(List.of("nginx", "-s", "reload"));
+  }
+
+  @Test
+  void interruptedInstallCanBeUninstalled() throws IOException {
+    TargetContext killed = new TargetContext(options, killedAt("-t"));
+    assertThatThrownBy(() -> Sync.apply(target, snapshot, killed, Guards.defaults()))
+        .isInstanceOf(Killed.class);
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+    TargetContext context = new TargetContext(options, runner);
+    assertThat(target.readLive(context)).as("nothing was installed before").isEmpty();
+    assertThat(Sync.plan(target, snapshot, context).isInstall()).isTrue();
+
+    assertThat(Sync.uninstall(target, context)).isTrue();
+
+    assertThat(filesIn(realIp.getParent())).isEmpty();
+    assertThat(runner.modifyingCommands()).hasSize(1);
+    assertThat(target.readLive(context)).isEmpty();
+    assertThat(target.leftovers(context)).isEmpty();
+  }
+
+  @Test
+  void interruptedChangeOfASymlinkedFileIsUndoneThroughTheLink() throws IOException {
+    Path shared = linkRealIp();
+    Files.writeString(shared, rendered(smaller(), REAL_IP));
+    Files.writeString(allow, rendered(smaller(), ALLOW));
+    byte[] old = Files.readAllBytes(shared);
+    TargetContext killed = new TargetContext(options, killedAt("-t"));
+    assertThatThrownBy(() -> Sync.apply(target, snapshot, killed, Guards.defaults()))
+        .isInstanceOf(Killed.class);
+    assertThat(Files.readString(shared)).isEqualTo(rendered(snapshot, REAL_IP));
+
+    TargetResult result =
+        Sync.sync(
+            target,
+            snapshot,
+            new TargetContext(options, fake().rejecting(EMERG)),
+            Guards.defaults(),
+            false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(Files.readSymbolicLink(realIp)).isEqualTo(Path.of("../shared/real-ip.conf"));
+    assertThat(Files.readAllBytes(shared)).isEqualTo(old);
+    assertThat(intent()).doesNotExist();
+  }
+
+  @Test
+  void testCommandKilledBySigtermPutsTheFilesBackAndSaysItWasNotTested() throws IOException {
+    install(smaller());
+    byte[] oldRealIp = Files.readAllBytes(realIp);
+    // systemd stops the whole control group: nginx -t gets SIGTERM too and exits 128 + 15.
+    RecordingCommandRunner runner =
+        RecordingCommandRunner.wrapping(
+            c ->
+                c.argv().contains("-t")
+                    ? new CommandResult(143, "", "")
+                    : new CommandResult(0, "", ""));
+    TargetContext context = new TargetContext(options, runner);
+
+    TargetResult result = Sync.sync(target, snapshot, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.message())
+        .contains("'nginx -t' was stopped by signal 15 before it finished")
+        .contains("was not tested");
+    assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
+    assertThat(filesIn(realIp.getParent())).containsExactlyInAnyOrder(realIp, allow);
+    assertThat(runner.modifyingCommands()).isEmpty();
+  }
+
+  @Test
+  void recordThatCannotBeReadStopsTheRunWithNothingChanged() throws IOException {
+    install(smaller());
+    byte[] oldRealIp = Files.readAllBytes(realIp);
+    Files.writeString(intent(), "stage writing\nfile !!! ???\n");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+
+    TargetResult result =
+        Sync.sync(target, snapshot, new TargetContext(options, runner), Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.message()).contains(intent().toString()).contains("remove it");
+    assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
+    assertThat(runner.commands()).isEmpty();
+  }
+
+  // --- drift: a file with the header, edited by hand
+  // ----------------------------------------------
+
+  /**
+   * A hand edit of one of the two files.
+   *
+   * @param what what was done, the test's name
+   * @param file {@code REAL_IP} or {@code ALLOW}
+   * @param edit from the rendered file to the edited one
+   * @param inDiff a line the plan's diff must hold
+   * @param strictRefuses whether parsing the edited file given for review refuses it
+   * @param refusedLine the line that refusal names, when it names one
+   */
+  record Drift(
+      String what,
+      String file,
+      UnaryOperator<String> edit,
+      String inDiff,
+      boolean strictRefuses,
+      Optional<String> refusedLine) {
+    @Override
+    public String toString() {
+      return what;
+    }
+  }
+
+  private static final String NOT_OURS = NginxConfig.DRIFT;
+
+  static List<Drift> drifts() {
+    String spoof = "real_ip_header X-Forwarded-For;";
+    String header = "real_ip_header CF-Connecting-IP;";
+    String range = "set_real_ip_from 103.31.4.0/22;";
+    String marker = "changes are overwritten on the next run\n";
+    String geoEntry = "    103.21.244.0/22 1;";
+    return List.of(
+        new Drift(
+            "spoofable header appended",
+            REAL_IP,
+            t -> t + spoof + "\n",
+            "-" + NOT_OURS + spoof,
+            true,
+            Optional.of(spoof)),
+        new Drift(
+            "header replaced by the spoofable one",
+            REAL_IP,
+            t -> t.replace(header, spoof),
+            "-" + NOT_OURS + spoof,
+            true,
+            Optional.of(spoof)),
+        new Drift(
+            "directive above the header",
+            REAL_IP,
+            t -> spoof + "\n" + t,
+            "-" + NOT_OURS + spoof,
+            true,
+            Optional.of(spoof)),
+        new Drift(
+            "range changed to one with host bits",
+            REAL_IP,
+            t -> t.replace(range, "set_real_ip_from 103.31.4.1/22;"),
+            "-" + NOT_OURS + "set_real_ip_from 103.31.4.1/22;",
+            true,
+            Optional.of("set_real_ip_from 103.31.4.1/22;")),
+        new Drift(
+            "range changed to another network",
+            REAL_IP,
+            t -> t.replace(range, "set_real_ip_from 10.0.0.0/8;"),
+            "-set_real_ip_from 10.0.0.0/8;",
+            false,
+            Optional.empty()),
+        new Drift(
+            "range removed",
+            REAL_IP,
+            t -> t.replace(range + "\n", ""),
+            "+" + range,
+            false,
+            Optional.empty()),
+        new Drift(
+            "header line removed",
+            REAL_IP,
+            t -> t.replace(header + "\n", ""),
+            "+" + header,
+            true,
+            Optional.empty()),
+        new Drift(
+            "comment added below the header",
+            REAL_IP,
+            t -> t.replace(marker, marker + "# added by hand\n"),
+            "-" + NOT_OURS + "# added by hand",
+            true,
+            Optional.of("# added by hand")),
+        new Drift(
+            "line with a terminal escape",
+            REAL_IP,
+            t -> t + "real_ip_recursive \u001b[31mon;\n",
+            "-" + NOT_OURS + "real_ip_recursive \\x1b[31mon;",
+            true,
+            Optional.of("real_ip_recursive \\x1b[31mon;")),
+        new Drift(
+            "geo entry changed to 0",
+            ALLOW,
+            t -> t.replace(geoEntry, "    103.21.244.0/22 0;"),
+            "-" + NOT_OURS + "103.21.244.0/22 0;",
+            true,
+            Optional.of("103.21.244.0/22 0;")),
+        new Drift(
+            "geo entry added",
+            ALLOW,
+            t -> t.replace(geoEntry, geoEntry + "\n    10.0.0.0/8 1;"),
+            "-    10.0.0.0/8 1;",
+            false,
+            Optional.empty()),
+        new Drift(
+            "directive after the geo block",
+            ALLOW,
+            t -> t + "allow all;\n",
+            "-" + NOT_OURS + "allow all;",
+            true,
+            Optional.of("allow all;")),
+        new Drift(
+            "usage comment removed",
+            ALLOW,
+            t -> t.replace("# Admit only Cloudflare to a server by adding to it:\n", ""),
+            "+# Admit only Cloudflare to a server by adding to it:",
+            true,
+            Optional.empty()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("drifts")
+  void handEditShowsInThePlanAndApplyReplacesIt(Drift drift) throws IOException {
+    install(snapshot);
+    Path file = drift.file().equals(REAL_IP) ? realIp : allow;
+    String edited = drift.edit().apply(Files.readString(file));
+    assertThat(edited).as("the edit applies").isNotEqualTo(Files.readString(file));
+    Files.writeString(file, edited);
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+    TargetContext context = new TargetContext(options, runner);
+
+    Plan plan = Sync.plan(target, snapshot, context);
+
+    assertThat(plan.hasChanges()).isTrue();
+    assertThat(plan.diff().lines()).contains(drift.inDiff());
+    assertThat(runner.commands()).as("reading runs no command").isEmpty();
+
+    TargetResult result = Sync.sync(target, snapshot, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(Files.readString(realIp)).isEqualTo(rendered(snapshot, REAL_IP));
+    assertThat(Files.readString(allow)).isEqualTo(rendered(snapshot, ALLOW));
+    assertThat(runner.modifyingCommands()).hasSize(1);
+    assertThat(Sync.plan(target, snapshot, context).hasChanges()).isFalse();
+
+    // The same edit in a file given for review is not read leniently.
+    Optional<Rendered> review = Optional.of(Rendered.single(drift.file(), edited));
+    if (drift.strictRefuses()) {
+      ConfigParseException refused =
+          catchThrowableOfType(
+              ConfigParseException.class,
+              () -> Sync.review(target, snapshot, options, Guards.defaults(), review));
+      assertThat(refused).as("review refuses the file").isNotNull();
+      assertThat(refused).hasMessageStartingWith(drift.file());
+      drift
+          .refusedLine()
+          .ifPresent(
+              line ->
+                  assertThat(refused)
+                      .hasMessageContaining(" line ")
+                      .hasMessageContaining("'" + line.strip() + "'"));
+    } else {
+      assertThat(Sync.review(target, snapshot, options, Guards.defaults(), review).outcome())
+          .isEqualTo(Outcome.WOULD_CHANGE);
+    }
+  }
+
+  @Test
+  void driftNotesInAFileGivenForReviewAreRefused() throws IOException {
+    install(snapshot);
+    Files.writeString(realIp, Files.readString(realIp) + "real_ip_header X-Forwarded-For;\n");
+    TargetContext context = new TargetContext(options, fake());
+    String live = target.readLive(context).orElseThrow().file(REAL_IP).orElseThrow().content();
+    String note = NginxConfig.DRIFT + "real_ip_header X-Forwarded-For;";
+    assertThat(live.lines()).contains(note);
+    assertThat(target.parseLive(target.readLive(context).orElseThrow(), options))
+        .as("a live reading is read with its notes")
+        .isEqualTo(snapshot.ranges());
+
+    // A file that holds the same note was edited by hand, whoever wrote the note.
+    String copied = rendered(snapshot, REAL_IP) + note + "\n";
+    assertThatThrownBy(() -> target.parse(Rendered.single(REAL_IP, copied), options))
+        .isInstanceOf(ConfigParseException.class)
+        .hasMessageContaining("line " + (copied.lines().toList().indexOf(note) + 1) + ": ");
+  }
+
+  @Test
+  void handEditedRealIpFileStillNamesItsLeftoverAllowFile() throws IOException {
+    install(snapshot);
+    Files.writeString(realIp, Files.readString(realIp) + "real_ip_header X-Forwarded-For;\n");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+    TargetContext context = new TargetContext(withoutAllow, runner);
+
+    assertThat(target.leftovers(context)).containsExactly("file " + allow);
+    TargetResult result = Sync.sync(target, snapshot, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(Files.readString(realIp)).isEqualTo(rendered(snapshot, withoutAllow, REAL_IP));
+    assertThat(allow).doesNotExist();
+    assertThat(Sync.plan(target, snapshot, context).hasChanges()).isFalse();
+  }
+
+  @Test
+  void handEditedFileWithoutTheHeaderIsStillNeverOverwritten() throws IOException {
+    String mine =
+        "set_real_ip_from 173.245.48.0/20;\nreal_ip_header X-Forwarded-For;\n# cf-allowlist\n";
+    Files.writeString(realIp, mine);
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+
+    TargetResult result =
+        Sync.sync(target, snapshot, new TargetContext(options, runner), Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.message()).contains("not written by cf-allowlist");
+    assertThat(Files.readString(realIp)).isEqualTo(mine);
+    assertThat(runner.commands()).isEmpty();
   }
 }

@@ -23,20 +23,25 @@ import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The real nginx: {@code nginx -t} on the rendered files with a private prefix ({@code -p PREFIX -c
@@ -147,6 +152,46 @@ class NginxSystemTest {
       assertThat(nginx.reconfigurations()).isEqualTo(3);
       assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT))).isEqualTo(VISITOR);
       assertThat(nginx.request(EDGE_CF_V4, ALLOW_PORT).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void handEditedRealIpFileShowsAsAChangeAndApplyRepairsIt() throws IOException {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, full, context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      Path realIp = nginx.prefix().realIpFile();
+      String ours = Files.readString(realIp);
+      // A sysadmin trusts the spoofable header by hand; nginx refuses to load that file.
+      Files.writeString(realIp, "real_ip_header X-Forwarded-For;\n", StandardOpenOption.APPEND);
+      Netns.Result refused = nginx.origin().exec(null, nginx.prefix().testCommand());
+      assertThat(refused.exitCode()).as("nginx -t on the hand edit").isNotZero();
+      assertThat(refused.stderr()).contains("real_ip_header");
+      nginx.runner().clear();
+
+      TargetResult status = Sync.sync(target, full, context, Guards.defaults(), true);
+
+      assertThat(status.outcome()).as(status.message()).isEqualTo(Outcome.WOULD_CHANGE);
+      assertThat(status.plan().orElseThrow().diff().lines())
+          .contains("-" + NginxConfig.DRIFT + "real_ip_header X-Forwarded-For;");
+      assertThat(nginx.runner().commands()).as("status runs no command").isEmpty();
+      Set<Long> drifted = nginx.workers();
+
+      TargetResult applied = Sync.sync(target, full, context, Guards.defaults(), false);
+      nginx.awaitReloadFrom(drifted);
+
+      assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(nginx.runner().commands())
+          .extracting(Command::argv)
+          .containsExactly(nginx.prefix().testCommand(), nginx.prefix().reloadCommand());
+      assertThat(Files.readString(realIp)).isEqualTo(ours);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
+          .as("CF-Connecting-IP is trusted again")
+          .isEqualTo(VISITOR);
+      assertThat(Sync.plan(target, full, context).hasChanges()).isFalse();
     }
   }
 
@@ -270,6 +315,116 @@ class NginxSystemTest {
       assertThat(nginx.request(EDGE_OTHER_V4, ALLOW_PORT).status()).isEqualTo(200);
       assertThat(target.readLive(context)).isEmpty();
     }
+  }
+
+  /**
+   * A run killed while {@code nginx -t} runs (SIGTERM when systemd stops it, SIGKILL after its stop
+   * timeout) leaves a new, untested file; the next run must not call that in sync, and must test
+   * and load it.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {15, 9})
+  void runKilledWhileNginxTestRunsIsFinishedByTheNextRun(int signal) throws Exception {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      NginxPrefix prefix = nginx.prefix();
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, withoutEdgeRange(), context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      Set<Long> workers = nginx.workers();
+      byte[] oldRealIp = Files.readAllBytes(prefix.realIpFile());
+      Path started = prefix.dir().resolve("test-started");
+      Path slowTest = prefix.dir().resolve("slow-test.sh");
+      Files.writeString(
+          slowTest,
+          ": > " + started + "\nsleep 30\nexec " + String.join(" ", prefix.testCommand()) + "\n");
+
+      killWhileTesting(prefix, "/bin/sh " + slowTest, started, signal);
+
+      Path intent =
+          prefix.realIpFile().resolveSibling("." + NginxPrefix.REAL_IP_NAME + NginxIntent.SUFFIX);
+      assertThat(intent).as("the killed run's record of its change").exists();
+      assertThat(Files.readString(prefix.realIpFile()))
+          .as("the killed run's new file, never tested")
+          .isEqualTo(
+              target
+                  .render(full, context.options())
+                  .file(NginxPrefix.REAL_IP_NAME)
+                  .orElseThrow()
+                  .content())
+          .isNotEqualTo(new String(oldRealIp, StandardCharsets.UTF_8));
+      assertThat(nginx.workers()).as("nginx was not reloaded").isEqualTo(workers);
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
+          .as("nginx still runs the old list")
+          .isEqualTo(EDGE_CF_V4);
+
+      nginx.runner().clear();
+      Plan plan = Sync.plan(target, full, context);
+      assertThat(plan.hasChanges()).as("never in sync before the change is finished").isTrue();
+      assertThat(plan.summary()).startsWith("+1 -0 ranges (IPv4 +1)");
+
+      TargetResult result = Sync.sync(target, full, context, Guards.defaults(), false);
+      nginx.awaitReloadFrom(workers);
+
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(nginx.runner().commands())
+          .extracting(Command::argv)
+          .containsExactly(prefix.testCommand(), prefix.reloadCommand());
+      assertThat(intent).doesNotExist();
+      assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
+          .as("what nginx loaded is the new list the files hold")
+          .isEqualTo(VISITOR);
+      assertThat(Sync.plan(target, full, context).hasChanges()).isFalse();
+      try (Stream<Path> left = Files.list(prefix.realIpFile().getParent())) {
+        assertThat(left).containsExactly(prefix.realIpFile());
+      }
+    }
+  }
+
+  /**
+   * Runs {@link ApplyInChild} with {@code testCommand} in another JVM and sends it {@code signal}
+   * (15 or 9) once {@code started} shows the test command is running; then kills the test command.
+   */
+  private static void killWhileTesting(
+      NginxPrefix prefix, String testCommand, Path started, int signal)
+      throws IOException, InterruptedException {
+    Path out = prefix.dir().resolve("child.out");
+    Process child =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ApplyInChild.class.getName(),
+                "nginx-file=" + prefix.realIpFile(),
+                "nginx-allow-file=" + prefix.allowFile(),
+                "nginx-test-command=" + testCommand,
+                "nginx-reload-command=" + String.join(" ", prefix.reloadCommand()))
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(started)) {
+        if (!child.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError(
+              "the child never reached the test command:\n" + NginxInOrigin.read(out));
+        }
+        Thread.sleep(20);
+      }
+    } finally {
+      List<ProcessHandle> below = child.descendants().toList();
+      // SIGTERM runs only shutdown hooks (this child has none), SIGKILL nothing: either way no
+      // finally block or catch clause of the apply runs.
+      if (signal == 9) {
+        child.destroyForcibly();
+      } else {
+        child.destroy();
+      }
+      child.waitFor(10, TimeUnit.SECONDS);
+      below.forEach(ProcessHandle::destroyForcibly);
+    }
+    assertThat(child.exitValue()).as(NginxInOrigin.read(out)).isEqualTo(128 + signal);
   }
 
   // --- nginx -t on the rendered files, no running nginx -----------------------------------------
