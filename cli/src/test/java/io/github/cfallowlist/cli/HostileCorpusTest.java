@@ -1,0 +1,158 @@
+package io.github.cfallowlist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.Run;
+import io.github.cfallowlist.RunResult;
+import io.github.cfallowlist.StateDir;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.Targets;
+import io.github.cfallowlist.testing.Bodies;
+import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.NetnsCommandRunner;
+import io.github.cfallowlist.testing.SystemTests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every body of the hostile corpus against every live target, through the run API: a target that
+ * holds a list is left byte for byte as it was, and one that holds nothing gets the last good list,
+ * never the hostile one. The firewall targets run in a network namespace of their own.
+ */
+class HostileCorpusTest {
+  @TempDir Path dir;
+  @StartStop private final MockWebServer server = new MockWebServer();
+  private Netns ns;
+
+  @BeforeEach
+  void createNamespace() {
+    SystemTests.requireTools("ip", "nft", "iptables-restore", "ip6tables-restore", "ipset");
+    ns = Netns.create("cfhostile");
+  }
+
+  @AfterEach
+  void deleteNamespace() {
+    if (ns != null) {
+      ns.close();
+    }
+  }
+
+  private TargetOptions options(String variant) {
+    TargetOptions o = TargetOptions.defaults();
+    return switch (variant) {
+      case "iptables-ipset" -> o.withSetting("ipset", "true");
+      case "nginx" ->
+          o.withSetting("nginx-file", dir.resolve("cloudflare-real-ip.conf").toString())
+              .withSetting("nginx-allow-file", dir.resolve("cloudflare-allow.conf").toString())
+              .withSetting("nginx-test-command", "true")
+              .withSetting("nginx-reload-command", "true");
+      default -> o;
+    };
+  }
+
+  private RunResult run(String variant, Run.Action action) throws Exception {
+    String name = variant.startsWith("iptables") ? "iptables" : variant;
+    return Run.builder()
+        .source(
+            RangeSource.cloudflare(
+                server.url("/client/v4/ips").toString(),
+                false,
+                io.github.cfallowlist.HttpOptions.defaults().withRetries(1, Duration.ZERO)))
+        .target(Targets.byName(name))
+        .options(options(variant))
+        .stateDir(StateDir.at(dir.resolve("state")))
+        .lockFile(dir.resolve("run.lock"))
+        .lockTimeout(Duration.ZERO)
+        .action(action)
+        .runner(NetnsCommandRunner.inside(ns.name()))
+        .build()
+        .execute();
+  }
+
+  /** The live state read with the real tools, not through the adapter. */
+  private Supplier<String> liveState(String variant) {
+    return switch (variant) {
+      case "nftables" -> () -> ns.execChecked("nft", "list", "ruleset").stdout();
+      case "nginx" ->
+          () -> {
+            try (var files = Files.list(dir)) {
+              StringBuilder out = new StringBuilder();
+              for (Path p :
+                  files
+                      .filter(f -> f.getFileName().toString().endsWith(".conf"))
+                      .sorted()
+                      .toList()) {
+                out.append(p).append('\n').append(Files.readString(p));
+              }
+              return out.toString();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
+      default ->
+          () ->
+              ns.execChecked("iptables-save").stdout().replaceAll("(?m)^#.*\n", "")
+                  + ns.execChecked("ip6tables-save").stdout().replaceAll("(?m)^#.*\n", "")
+                  // A hash set's seed and order are its own; its members are what matter.
+                  + ns.execChecked("ipset", "save")
+                      .stdout()
+                      .replaceAll(" initval 0x[0-9a-f]+", "")
+                      .lines()
+                      .sorted()
+                      .toList();
+    };
+  }
+
+  private void serve(String body) {
+    server.enqueue(new MockResponse.Builder().code(200).body(body).build());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "nginx"})
+  void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
+    serve(Bodies.api());
+    assertThat(run(variant, Run.Action.APPLY).targets().get(0).outcome())
+        .isEqualTo(Outcome.APPLIED);
+    Supplier<String> live = liveState(variant);
+    String good = live.get();
+    byte[] lastGood = Files.readAllBytes(dir.resolve("state/last-good.json"));
+    List<Object[]> corpus = FetchAndCheckTest.rejectedBodies();
+    assertThat(corpus).hasSizeGreaterThanOrEqualTo(12);
+
+    for (Object[] hostile : corpus) {
+      serve((String) hostile[1]);
+      TargetResult result = run(variant, Run.Action.APPLY).targets().get(0);
+      assertThat(result.outcome())
+          .as("%s: %s", hostile[0], result.message())
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(result.message()).as((String) hostile[0]).contains((String) hostile[2]);
+      assertThat(live.get()).as("%s left the live state as it was", hostile[0]).isEqualTo(good);
+      assertThat(Files.readAllBytes(dir.resolve("state/last-good.json"))).isEqualTo(lastGood);
+    }
+
+    // With nothing installed (a reboot), a hostile body still never reaches the target: the last
+    // good list does.
+    assertThat(run(variant, Run.Action.UNINSTALL).targets().get(0).outcome())
+        .isEqualTo(Outcome.APPLIED);
+    serve((String) corpus.get(0)[1]);
+    TargetResult fallback = run(variant, Run.Action.APPLY).targets().get(0);
+    assertThat(fallback.outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(fallback.fallback())
+        .hasValueSatisfying(f -> assertThat(f).startsWith("last good list"));
+    assertThat(live.get()).isEqualTo(good);
+  }
+}
