@@ -34,4 +34,17 @@ public final class Printable {
     }
     return out.toString();
   }
+
+  /**
+   * The message of {@code e} as one line: line breaks folded to spaces and the ends stripped, or
+   * the simple name of its class when the message is blank. Neither escaped nor shortened: a
+   * message that may carry untrusted text goes through {@link #of} as well.
+   */
+  public static String message(Throwable e) {
+    String text = e.getMessage();
+    if (text == null || text.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    return text.replace('\n', ' ').strip();
+  }
 }

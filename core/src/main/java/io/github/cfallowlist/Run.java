@@ -118,7 +118,7 @@ public final class Run {
     try {
       snapshot = guards.validate(source.fetch());
     } catch (IOException | RuntimeException e) {
-      return withoutSource(Sync.message(e), warnings);
+      return withoutSource(Printable.message(e), warnings);
     }
     if (action == Action.APPLY && source.isRemote()) {
       try {
@@ -126,7 +126,10 @@ public final class Run {
       } catch (IOException | RuntimeException e) {
         // The list is good and the firewall matters more than the cache of it.
         warnings.add(
-            "the last good list could not be saved in " + state.path() + ": " + Sync.message(e));
+            "the last good list could not be saved in "
+                + state.path()
+                + ": "
+                + Printable.message(e));
       }
     }
     for (Target t : targets) {
@@ -200,7 +203,7 @@ public final class Run {
     try {
       return Optional.of(guards.validate(RangeSource.embedded().fetch()));
     } catch (IOException | RuntimeException e) {
-      warnings.add("the embedded list cannot be used either: " + Sync.message(e));
+      warnings.add("the embedded list cannot be used either: " + Printable.message(e));
       return Optional.empty();
     }
   }

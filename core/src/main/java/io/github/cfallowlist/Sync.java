@@ -49,7 +49,7 @@ public final class Sync {
     try {
       plan = plan(target, snapshot, context);
     } catch (IOException | RuntimeException e) {
-      return TargetResult.failed(target, message(e) + "; nothing was changed");
+      return TargetResult.failed(target, Printable.message(e) + "; nothing was changed");
     }
     TargetResult judged = judge(target, plan, context.options(), guards);
     if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
@@ -101,7 +101,7 @@ public final class Sync {
     try {
       plan = removalPlan(target, context);
     } catch (IOException | RuntimeException e) {
-      return TargetResult.failed(target, message(e) + "; nothing was changed");
+      return TargetResult.failed(target, Printable.message(e) + "; nothing was changed");
     }
     if (!plan.hasChanges()) {
       return TargetResult.of(target, Outcome.IN_SYNC, plan, "nothing to remove");
@@ -146,7 +146,8 @@ public final class Sync {
           "{0}: apply failed ({1}), reading the live state again",
           target.name(),
           claimed);
-      return settle(target, plan, context, message(e), claimed, e instanceof ApplyFailedException);
+      return settle(
+          target, plan, context, Printable.message(e), claimed, e instanceof ApplyFailedException);
     }
     Plan after;
     try {
@@ -157,7 +158,7 @@ public final class Sync {
           target,
           Outcome.STATE_UNKNOWN,
           plan,
-          "the change was made but reading it back failed: " + message(e));
+          "the change was made but reading it back failed: " + Printable.message(e));
     }
     if (!after.hasChanges()) {
       return TargetResult.of(
@@ -200,7 +201,7 @@ public final class Sync {
           plan,
           error
               + "; reading the live state again also failed, so its state is unknown: "
-              + message(e));
+              + Printable.message(e));
     }
     TargetOptions options = context.options();
     Plan fromNow =
@@ -279,7 +280,7 @@ public final class Sync {
           applied,
           error
               + "; putting the previous state back also failed, so the state is unknown: "
-              + message(e));
+              + Printable.message(e));
     }
   }
 
@@ -322,15 +323,6 @@ public final class Sync {
    */
   public static void checkSettings(Target target, TargetOptions options) {
     Setting.check(target.name(), target.settings(), options);
-  }
-
-  /** The one-line message of {@code e}. */
-  static String message(Throwable e) {
-    String text = e.getMessage();
-    if (text == null || text.isBlank()) {
-      return e.getClass().getSimpleName();
-    }
-    return text.replace('\n', ' ');
   }
 
   private static IOException missingTool(Target target, ToolNotFoundException e) {

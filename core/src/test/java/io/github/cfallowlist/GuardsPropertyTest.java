@@ -3,6 +3,7 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.RawRanges.RawList;
+import io.github.cfallowlist.testing.RangeArbitraries;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,19 +142,7 @@ class GuardsPropertyTest {
                 Arbitraries.integers().between(1, 223),
                 Arbitraries.integers().between(0, 0xffffff),
                 Arbitraries.integers().between(8, 32))
-            .as(
-                (top, rest, length) -> {
-                  int n = ((top << 24) | rest) & (-1 << (32 - length));
-                  return (n >>> 24)
-                      + "."
-                      + ((n >>> 16) & 0xff)
-                      + "."
-                      + ((n >>> 8) & 0xff)
-                      + "."
-                      + (n & 0xff)
-                      + "/"
-                      + length;
-                });
+            .as((top, rest, length) -> RangeArbitraries.v4Prefix((top << 24) | rest, length));
     Arbitrary<String> v6 =
         Combinators.combine(
                 Arbitraries.integers().between(0x2400, 0x2fff),

@@ -7,6 +7,7 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.adapter.firewalld.FirewalldLive.IpsetInfo;
 import io.github.cfallowlist.adapter.firewalld.FirewalldLive.Reading;
@@ -120,7 +121,7 @@ final class FirewalldApplier {
     try {
       before = live.read();
     } catch (IOException | RuntimeException e) {
-      throw new ApplyFailedException(message(e), Outcome.FAILED_UNCHANGED, e);
+      throw new ApplyFailedException(Printable.message(e), Outcome.FAILED_UNCHANGED, e);
     }
     Reading want = target.apply(before);
     try {
@@ -132,7 +133,7 @@ final class FirewalldApplier {
 
   /** After a failure: what is there now, and back to {@code before} when it differs. */
   private ApplyFailedException settle(Reading before, Exception error) {
-    String what = message(error);
+    String what = Printable.message(error);
     LOG.log(Level.WARNING, "firewalld: {0}; reading firewalld again", what);
     Reading now;
     try {
@@ -141,7 +142,7 @@ final class FirewalldApplier {
       return new ApplyFailedException(
           what
               + "; reading firewalld again also failed ("
-              + message(e)
+              + Printable.message(e)
               + "), so its state is unknown",
           Outcome.STATE_UNKNOWN,
           error);
@@ -167,7 +168,7 @@ final class FirewalldApplier {
       return new ApplyFailedException(
           what
               + "; after putting the previous configuration back, reading firewalld failed ("
-              + message(e)
+              + Printable.message(e)
               + "), so its state is unknown",
           Outcome.STATE_UNKNOWN,
           error);
@@ -182,7 +183,9 @@ final class FirewalldApplier {
     return new ApplyFailedException(
         what
             + "; putting the previous configuration back "
-            + back.firstError().map(e -> "failed (" + message(e) + ")").orElse("did not take")
+            + back.firstError()
+                .map(e -> "failed (" + Printable.message(e) + ")")
+                .orElse("did not take")
             + ", and firewalld now differs from it: "
             + listed,
         Outcome.STATE_UNKNOWN,
@@ -379,11 +382,6 @@ final class FirewalldApplier {
   private static List<String> minus(List<String> a, List<String> b) {
     Set<String> drop = Set.copyOf(b);
     return a.stream().filter(x -> !drop.contains(x)).distinct().toList();
-  }
-
-  private static String message(Throwable e) {
-    String text = e.getMessage();
-    return text == null || text.isBlank() ? e.getClass().getSimpleName() : text.replace('\n', ' ');
   }
 
   /**

@@ -89,14 +89,16 @@ final class IptablesApplier {
    */
   private void decideAfterLostReply(
       IptablesConfig before, IptablesConfig want, String what, IOException e) throws IOException {
-    String error = "iptables: " + oneLine(e);
+    String error = "iptables: " + Printable.of(Printable.message(e));
     IptablesConfig now;
     try {
       now = IptablesLive.read(context, settings);
     } catch (IOException | RuntimeException reread) {
       e.addSuppressed(reread);
       throw new ApplyFailedException(
-          error + "; reading the rules again also failed: " + oneLine(reread),
+          error
+              + "; reading the rules again also failed: "
+              + Printable.of(Printable.message(reread)),
           Outcome.STATE_UNKNOWN,
           e);
     }
@@ -105,7 +107,7 @@ final class IptablesApplier {
           Level.WARNING,
           "iptables: {0} reported an error but a re-read shows it took: {1}",
           what,
-          oneLine(e));
+          Printable.of(Printable.message(e)));
       return;
     }
     if (now.withoutScratch().equals(before.withoutScratch())) {
@@ -144,7 +146,9 @@ final class IptablesApplier {
       }
     } catch (Refused | IOException | RuntimeException rollback) {
       throw new ApplyFailedException(
-          error + "; putting the previous rules back also failed: " + oneLine(rollback),
+          error
+              + "; putting the previous rules back also failed: "
+              + Printable.of(Printable.message(rollback)),
           Outcome.STATE_UNKNOWN,
           rollback);
     }
@@ -293,12 +297,5 @@ final class IptablesApplier {
 
   private CommandResult run(Command command) throws IOException {
     return context.runner().run(command);
-  }
-
-  private static String oneLine(Throwable e) {
-    String text = e.getMessage();
-    return text == null || text.isBlank()
-        ? e.getClass().getSimpleName()
-        : Printable.of(text.replace('\n', ' '));
   }
 }

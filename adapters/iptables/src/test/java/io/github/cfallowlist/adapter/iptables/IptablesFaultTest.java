@@ -13,10 +13,12 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
-import io.github.cfallowlist.adapter.iptables.FaultKit.Child;
-import io.github.cfallowlist.adapter.iptables.FaultKit.Fault;
-import io.github.cfallowlist.adapter.iptables.FaultKit.FaultRunner;
-import io.github.cfallowlist.adapter.iptables.FaultKit.Live;
+import io.github.cfallowlist.testing.FaultKit;
+import io.github.cfallowlist.testing.FaultKit.Child;
+import io.github.cfallowlist.testing.FaultKit.Fault;
+import io.github.cfallowlist.testing.FaultKit.FaultRunner;
+import io.github.cfallowlist.testing.FaultKit.Live;
+import io.github.cfallowlist.testing.FaultKit.References;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
@@ -202,12 +204,9 @@ class IptablesFaultTest {
    * per family.
    */
   private Refs references(Netns ns, TargetContext clean, TargetOptions options) {
-    assertThat(Sync.sync(target, newList, clean, FaultKit.guards(), false).outcome())
-        .isEqualTo(Outcome.APPLIED);
-    Map<IpFamily, String> neu = saved(ns);
-    assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
-        .isEqualTo(Outcome.APPLIED);
-    Map<IpFamily, String> old = saved(ns);
+    References<Map<IpFamily, String>> refs = FaultKit.references(target, clean, () -> saved(ns));
+    Map<IpFamily, String> neu = refs.neu();
+    Map<IpFamily, String> old = refs.old();
     assertThat(old.get(IpFamily.IPV4))
         .isNotEqualTo(neu.get(IpFamily.IPV4))
         .contains("104.24.0.0/14");

@@ -178,7 +178,7 @@ final class NftablesApplier {
    * committed or not, so the ruleset is read again before saying which.
    */
   private ApplyFailedException afterUnknownOutcome(State before, IOException cause) {
-    String what = oneLine(cause);
+    String what = Printable.message(cause);
     LOG.log(Level.WARNING, "{0}; reading the ruleset again", what);
     State after;
     try {
@@ -186,7 +186,7 @@ final class NftablesApplier {
     } catch (IOException | RuntimeException e) {
       cause.addSuppressed(e);
       return new ApplyFailedException(
-          what + "; reading the ruleset again failed too: " + oneLine(e),
+          what + "; reading the ruleset again failed too: " + Printable.message(e),
           Outcome.STATE_UNKNOWN,
           cause);
     }
@@ -209,13 +209,6 @@ final class NftablesApplier {
     String line = result.firstErrorLine();
     int at = line.indexOf("Error: ");
     return Printable.of(at > 0 ? line.substring(at) : line);
-  }
-
-  private static String oneLine(Throwable e) {
-    String text = e.getMessage();
-    return text == null || text.isBlank()
-        ? e.getClass().getSimpleName()
-        : text.replace('\n', ' ').strip();
   }
 
   /** Whether {@code live} holds nothing {@code desired} does not declare. */

@@ -10,10 +10,12 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
-import io.github.cfallowlist.adapter.nftables.FaultKit.Child;
-import io.github.cfallowlist.adapter.nftables.FaultKit.Fault;
-import io.github.cfallowlist.adapter.nftables.FaultKit.FaultRunner;
-import io.github.cfallowlist.adapter.nftables.FaultKit.Live;
+import io.github.cfallowlist.testing.FaultKit;
+import io.github.cfallowlist.testing.FaultKit.Child;
+import io.github.cfallowlist.testing.FaultKit.Fault;
+import io.github.cfallowlist.testing.FaultKit.FaultRunner;
+import io.github.cfallowlist.testing.FaultKit.Live;
+import io.github.cfallowlist.testing.FaultKit.References;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
@@ -64,13 +66,13 @@ class NftablesFaultTest {
       throws Exception {
     try (Netns ns = Netns.create("cfnftf-")) {
       TargetContext clean = new TargetContext(options, NetnsCommandRunner.inside(ns.name()));
-      String[] refs = references(ns, clean);
+      References<String> refs = references(ns, clean);
       FaultRunner runner = new FaultRunner(ns.name(), "nft", fault, dir);
 
       TargetResult result =
           Sync.sync(target, newList, new TargetContext(options, runner), FaultKit.guards(), false);
 
-      Live live = Live.of(ruleset(ns), refs[0], refs[1]);
+      Live live = Live.of(ruleset(ns), refs.old(), refs.neu());
       String verdict = FaultKit.verdict(live, result);
       FaultKit.appendRow(
           NAME,
@@ -86,7 +88,7 @@ class NftablesFaultTest {
       assertThat(Sync.sync(target, newList, clean, FaultKit.guards(), false).outcome())
           .as("the next run")
           .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
-      assertThat(ruleset(ns)).isEqualTo(refs[1]);
+      assertThat(ruleset(ns)).isEqualTo(refs.neu());
     }
   }
 
@@ -100,7 +102,7 @@ class NftablesFaultTest {
     int midRun = 0;
     try (Netns ns = Netns.create("cfnftk-")) {
       TargetContext clean = new TargetContext(options, NetnsCommandRunner.inside(ns.name()));
-      String[] refs = references(ns, clean);
+      References<String> refs = references(ns, clean);
       Rendered oldLive = target.render(RangeSnapshot.live(oldList.ranges(), NAME), options);
       Rendered newLive = target.render(RangeSnapshot.live(newList.ranges(), NAME), options);
       Child child = Child.start(NAME, ns.name(), false, tmp);
@@ -109,14 +111,14 @@ class NftablesFaultTest {
         assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
             .as(what)
             .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
-        assertThat(ruleset(ns)).as(what).isEqualTo(refs[0]);
+        assertThat(ruleset(ns)).as(what).isEqualTo(refs.old());
         long delay = random.nextInt(401);
         child.go();
         Thread.sleep(delay);
         midRun += child.kill(trial % 2 == 1) ? 1 : 0;
         child = Child.start(NAME, ns.name(), false, tmp);
 
-        Live live = Live.of(ruleset(ns), refs[0], refs[1]);
+        Live live = Live.of(ruleset(ns), refs.old(), refs.neu());
         assertThat(live).as("%s, killed after %d ms", what, delay).isNotEqualTo(Live.NEITHER);
         Optional<Rendered> read = target.readLive(clean);
         assertThat(read).as(what).contains(live == Live.OLD ? oldLive : newLive);
@@ -127,7 +129,7 @@ class NftablesFaultTest {
         assertThat(after.outcome())
             .as(what)
             .isEqualTo(live == Live.OLD ? Outcome.APPLIED : Outcome.IN_SYNC);
-        assertThat(ruleset(ns)).as(what).isEqualTo(refs[1]);
+        assertThat(ruleset(ns)).as(what).isEqualTo(refs.neu());
         states.merge(live, 1, Integer::sum);
         next.merge(after.outcome().name(), 1, Integer::sum);
       }
@@ -151,20 +153,12 @@ class NftablesFaultTest {
     assertThat(midRun).as("trials killed while the run was still going").isPositive();
   }
 
-  /**
-   * Installs the new list, then the old one, and returns nft's own listing of each: {@code [old,
-   * new]}.
-   */
-  private String[] references(Netns ns, TargetContext clean) {
-    assertThat(Sync.sync(target, newList, clean, FaultKit.guards(), false).outcome())
-        .isEqualTo(Outcome.APPLIED);
-    String neu = ruleset(ns);
-    assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
-        .isEqualTo(Outcome.APPLIED);
-    String old = ruleset(ns);
-    assertThat(old).isNotEqualTo(neu).contains("104.24.0.0/14");
-    assertThat(neu).contains("104.16.0.0/12", "2a10:50c0::/29");
-    return new String[] {old, neu};
+  /** Installs the new list, then the old one, and returns nft's own listing of each. */
+  private References<String> references(Netns ns, TargetContext clean) {
+    References<String> refs = FaultKit.references(target, clean, () -> ruleset(ns));
+    assertThat(refs.old()).isNotEqualTo(refs.neu()).contains("104.24.0.0/14");
+    assertThat(refs.neu()).contains("104.16.0.0/12", "2a10:50c0::/29");
+    return refs;
   }
 
   private static String ruleset(Netns ns) {

@@ -1,4 +1,6 @@
-package io.github.cfallowlist.adapter.nftables;
+package io.github.cfallowlist.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
@@ -14,8 +16,6 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.Targets;
-import io.github.cfallowlist.testing.NetnsCommandRunner;
-import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -31,17 +31,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * Real faults for the fault suite: wrapper scripts for a target's commands, found first because a
  * private mount namespace puts them over {@code /usr/local/sbin} for each faulted command, and
- * child JVMs that run one apply and are killed at a chosen moment. The same class lives in the
- * nftables and iptables test trees (test code cannot be shared without a project type in the
- * fixtures).
+ * child JVMs that run one apply and are killed at a chosen moment. It lives in core's test-jar,
+ * which every adapter's tests have, because it needs project types that the test fixtures may not
+ * hold.
  */
-final class FaultKit {
+public final class FaultKit {
   /** The time a modifying command may run under the fault runner before it is stopped. */
   static final Duration TIMEOUT = Duration.ofSeconds(3);
 
@@ -63,7 +64,7 @@ final class FaultKit {
   private FaultKit() {}
 
   /** A fault of one program, as its wrapper script carries it out. */
-  enum Fault {
+  public enum Fault {
     FAIL_BEFORE_COMMIT(
         "fails (exit 1) before committing",
         false,
@@ -89,7 +90,7 @@ final class FaultKit {
     }
 
     /** What the faulted program does, for the matrix. */
-    String label() {
+    public String label() {
       return label;
     }
 
@@ -103,7 +104,7 @@ final class FaultKit {
   }
 
   /** The list installed before each fault: the embedded one. */
-  static RangeSnapshot oldList() {
+  public static RangeSnapshot oldList() {
     return TestSnapshots.embedded();
   }
 
@@ -112,7 +113,7 @@ final class FaultKit {
    * 104.16.0.0/12) plus one added IPv6 range, so that both families change and a target with one
    * command per family runs both.
    */
-  static RangeSnapshot newList() {
+  public static RangeSnapshot newList() {
     RangeSnapshot old = oldList();
     List<Cidr> all = new ArrayList<>(old.ranges().all());
     for (String gone : List.of("104.16.0.0/13", "104.24.0.0/14")) {
@@ -126,12 +127,29 @@ final class FaultKit {
   }
 
   /** Guards for both directions of the change. */
-  static Guards guards() {
+  public static Guards guards() {
     return Guards.defaults().withShrink(0.25, true);
   }
 
+  /**
+   * Installs {@link #newList()}, then {@link #oldList()}, through {@code clean}, and returns what
+   * {@code show} read after each: the two states a faulted run may leave.
+   */
+  public static <T> References<T> references(Target target, TargetContext clean, Supplier<T> show) {
+    assertThat(Sync.sync(target, newList(), clean, guards(), false).outcome())
+        .isEqualTo(Outcome.APPLIED);
+    T neu = show.get();
+    assertThat(Sync.sync(target, oldList(), clean, guards(), false).outcome())
+        .isEqualTo(Outcome.APPLIED);
+    T old = show.get();
+    return new References<>(old, neu);
+  }
+
+  /** What the real tools showed with the old and with the new list installed. */
+  public record References<T>(T old, T neu) {}
+
   /** Which of the two lists a live state is. */
-  enum Live {
+  public enum Live {
     OLD("old"),
     NEW("new"),
     /** Each family is exactly the old or the new one, but not both the same. */
@@ -144,14 +162,16 @@ final class FaultKit {
       this.label = label;
     }
 
-    static Live of(String now, String old, String neu) {
+    /** Which of {@code old} and {@code neu} the live state {@code now} is, as the tools show it. */
+    public static Live of(String now, String old, String neu) {
       if (now.equals(old)) {
         return OLD;
       }
       return now.equals(neu) ? NEW : NEITHER;
     }
 
-    String label() {
+    /** The live state in words, for the matrix. */
+    public String label() {
       return label;
     }
   }
@@ -162,7 +182,7 @@ final class FaultKit {
    * new must be {@link Outcome#APPLIED} and not claim the previous state stayed; anything else is
    * wrong whatever the outcome.
    */
-  static String verdict(Live live, TargetResult result) {
+  public static String verdict(Live live, TargetResult result) {
     Outcome outcome = result.outcome();
     String message = result.message();
     return switch (live) {
@@ -204,7 +224,7 @@ final class FaultKit {
    * Runs commands inside a namespace; the modifying commands of one program go through its wrapper,
    * with {@link #TIMEOUT}.
    */
-  static final class FaultRunner implements CommandRunner {
+  public static final class FaultRunner implements CommandRunner {
     private final String namespace;
     private final String program;
     private final Fault fault;
@@ -216,7 +236,7 @@ final class FaultKit {
      * A runner in {@code namespace} that makes {@code program} misbehave as {@code fault} says;
      * {@code dir} holds the wrapper and its state.
      */
-    FaultRunner(String namespace, String program, Fault fault, Path dir) throws IOException {
+    public FaultRunner(String namespace, String program, Fault fault, Path dir) throws IOException {
       this.namespace = namespace;
       this.program = program;
       this.fault = fault;
@@ -288,7 +308,7 @@ final class FaultKit {
     }
 
     /** How many modifying commands of the faulted program ran. */
-    int faultedCommands() {
+    public int faultedCommands() {
       return faulted.get();
     }
   }
@@ -311,7 +331,7 @@ final class FaultKit {
   }
 
   /** Starts the file afresh, with its header. */
-  static void resetTsv(String target) {
+  public static void resetTsv(String target) {
     try {
       Path file = tsv(target);
       Files.createDirectories(file.getParent());
@@ -323,7 +343,7 @@ final class FaultKit {
   }
 
   /** Appends one row; tabs and line breaks in a cell become spaces. */
-  static synchronized void appendRow(
+  public static synchronized void appendRow(
       String file,
       String fault,
       String target,
@@ -352,7 +372,7 @@ final class FaultKit {
   // ---- SIGKILL at random moments
 
   /** A child JVM that has loaded everything and waits for the word to apply {@link #newList()}. */
-  static final class Child {
+  public static final class Child {
     private final Process process;
     private final OutputStream stdin;
     private final Path log;
@@ -367,7 +387,7 @@ final class FaultKit {
      * Starts a JVM that will apply {@link #newList()} to {@code target} in {@code namespace}; it
      * gets ready while the caller does other work. Its temporary files go to {@code tmp}.
      */
-    static Child start(String target, String namespace, boolean ipset, Path tmp)
+    public static Child start(String target, String namespace, boolean ipset, Path tmp)
         throws IOException {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       ProcessBuilder pb =
@@ -388,7 +408,7 @@ final class FaultKit {
     }
 
     /** Waits until the child is ready, then tells it to apply now. */
-    void go() throws IOException {
+    public void go() throws IOException {
       BufferedReader out =
           new BufferedReader(
               new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -408,7 +428,7 @@ final class FaultKit {
      *
      * @return whether the child was still running when it was killed
      */
-    boolean kill(boolean tree) throws IOException, InterruptedException {
+    public boolean kill(boolean tree) throws IOException, InterruptedException {
       long pid = process.pid();
       // Stopped first, so no command can start between listing its children and the kill.
       new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).start().waitFor();
@@ -433,7 +453,7 @@ final class FaultKit {
     }
 
     /** Stops a child that was never used. */
-    void discard() {
+    public void discard() {
       process.destroyForcibly();
     }
   }
@@ -464,7 +484,7 @@ final class FaultKit {
   }
 
   /** The options of every fault test: port 8080, restrict, both families, ipset or not. */
-  static TargetOptions options(boolean ipset) {
+  public static TargetOptions options(boolean ipset) {
     TargetOptions options = TargetOptions.defaults().withPorts(List.of(8080));
     return ipset ? options.withSetting("ipset", "true") : options;
   }
