@@ -107,7 +107,9 @@ public final class Cli implements Runnable {
     for (java.util.logging.Handler h : root.getHandlers()) {
       handlers.put(h, h.getLevel());
     }
-    if (!verbose(parseResult)) {
+    if (verbose(parseResult)) {
+      enableVerboseLogging();
+    } else {
       // Outcomes carry everything a run has to say; the library's log lines are for --verbose.
       root.setLevel(Level.OFF);
     }

@@ -6,12 +6,9 @@ import picocli.CommandLine.Option;
 
 /** Options every subcommand takes. */
 final class CommonOptions {
+  // Read by Cli when the command runs, so that the logging it turns on ends with the command.
   @Option(names = "--verbose", description = "Show progress and, on error, the stack trace.")
-  void verbose(boolean on) {
-    if (on) {
-      Cli.enableVerboseLogging();
-    }
-  }
+  boolean verbose;
 
   @Option(
       names = "--state-dir",

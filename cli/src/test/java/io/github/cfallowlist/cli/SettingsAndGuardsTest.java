@@ -171,4 +171,21 @@ class SettingsAndGuardsTest {
     assertThat(source.errIsOneSentence()).as(source.err()).isTrue();
     assertThat(source.err()).contains("is not a regular file");
   }
+
+  @Test
+  void aTargetFromAnotherJarIsReachedWithItsOwnSettingsAndNoCliChange() {
+    CliRun run =
+        CliRun.of("render", "--source", "embedded", "--target", "example", "--set", "greeting=hi");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("hi\n").contains("173.245.48.0/20\n");
+    CliRun typo =
+        CliRun.of("render", "--source", "embedded", "--target", "example", "--set", "greting=hi");
+    assertThat(typo.err())
+        .isEqualTo(
+            "cf-allowlist: unknown setting 'greting' for example; did you mean 'greeting'?\n");
+    CliRun bad =
+        CliRun.of("render", "--source", "embedded", "--target", "example", "--set", "greeting=Hi!");
+    assertThat(bad.err())
+        .isEqualTo("cf-allowlist: setting greeting value 'Hi!' is not one lower-case word\n");
+  }
 }
