@@ -95,13 +95,7 @@ record NginxIntent(Path file, boolean reloading, Map<Path, Before> before) {
     }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = NginxLive.utf8(bytes);
     } catch (CharacterCodingException e) {
       throw unreadable(file, "it is not UTF-8 text", e);
     }

@@ -50,6 +50,16 @@ final class NginxLive {
     }
   }
 
+  /** {@code bytes} as UTF-8 text; malformed input is an error, never replaced. */
+  static String utf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
+  }
+
   /** The file at {@code path}, or empty when there is none. */
   static Optional<Found> read(Path path) throws IOException {
     byte[] bytes;
@@ -60,13 +70,7 @@ final class NginxLive {
     }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = utf8(bytes);
     } catch (CharacterCodingException e) {
       throw new IOException(path + " is not UTF-8 text, so cf-allowlist did not write it", e);
     }
