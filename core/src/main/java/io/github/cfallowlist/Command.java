@@ -62,8 +62,20 @@ public record Command(
     return new Command(argv, stdin, modifies, value);
   }
 
-  /** The command as one line for messages. */
+  /**
+   * The command as one line for messages. An argument of several lines (a script given to an
+   * interpreter) is shown by its first line, without a leading {@code #}, in angle brackets.
+   */
   public String display() {
-    return String.join(" ", argv);
+    return argv.stream().map(Command::shown).collect(java.util.stream.Collectors.joining(" "));
+  }
+
+  private static String shown(String argument) {
+    int newline = argument.indexOf('\n');
+    if (newline < 0) {
+      return argument;
+    }
+    String first = argument.substring(0, newline).strip();
+    return "<" + (first.startsWith("#") ? first.substring(1).strip() : first) + ">";
   }
 }

@@ -120,9 +120,9 @@ public final class StateDir {
   }
 
   /**
-   * Creates the directory ({@code rwx------}) when missing, and refuses one that is not a
-   * directory, belongs to another user, or can be written by other users: a file planted there
-   * would be read or replaced by a root run.
+   * Creates the directory ({@code rwx------}) when missing, and refuses one that is a symbolic
+   * link, is not a directory, belongs to another user, or can be written by other users: a file
+   * planted there would be read or replaced by a root run.
    *
    * @throws CfAllowlistException naming the directory and what is wrong
    */
@@ -131,6 +131,13 @@ public final class StateDir {
       Files.createDirectories(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       return;
+    }
+    if (Files.isSymbolicLink(dir)) {
+      // A link planted in a shared directory could send a root run's files anywhere.
+      throw new CfAllowlistException(
+          "state directory "
+              + dir
+              + " is a symbolic link; give the directory's real path with --state-dir");
     }
     if (!Files.isDirectory(dir)) {
       throw new CfAllowlistException(

@@ -85,6 +85,22 @@ class StateDirTest {
   }
 
   @Test
+  void aStateDirThatIsASymlinkIsRefusedAndItsTargetIsNotWritten() throws Exception {
+    Path privateDir = Files.createDirectory(dir.resolve("private"));
+    Files.setPosixFilePermissions(privateDir, PosixFilePermissions.fromString("rwx------"));
+    Path link = Files.createSymbolicLink(dir.resolve("planted"), privateDir);
+    RangeSnapshot s = Guards.defaults().validate(RangeSource.embedded().fetch());
+
+    assertThatThrownBy(() -> StateDir.at(link).saveLastGood(s))
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessage(
+            "state directory "
+                + link
+                + " is a symbolic link; give the directory's real path with --state-dir");
+    assertThat(privateDir.resolve("last-good.json")).doesNotExist();
+  }
+
+  @Test
   void anOversizedOrSymlinkedLastGoodFileIsRefusedWithoutQuotingIt() throws Exception {
     Path state = dir.resolve("state");
     Files.createDirectory(

@@ -10,6 +10,7 @@ import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.Targets;
+import io.github.cfallowlist.adapter.firewalld.KillableFirewalld;
 import io.github.cfallowlist.testing.Bodies;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
@@ -31,12 +32,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every body of the hostile corpus against every live target, through the run API: a target that
  * holds a list is left byte for byte as it was, and one that holds nothing gets the last good list,
- * never the hostile one. The firewall targets run in a network namespace of their own.
+ * never the hostile one. The firewall targets run in a network namespace of their own, firewalld
+ * with a private D-Bus ({@link KillableFirewalld}).
  */
 class HostileCorpusTest {
   @TempDir Path dir;
   @StartStop private final MockWebServer server = new MockWebServer();
   private Netns ns;
+  private KillableFirewalld firewalld;
 
   @BeforeEach
   void createNamespace() {
@@ -49,6 +52,18 @@ class HostileCorpusTest {
     if (ns != null) {
       ns.close();
     }
+    if (firewalld != null) {
+      firewalld.close();
+    }
+  }
+
+  /** A private firewalld for the firewalld variant, started on first use. */
+  private KillableFirewalld firewalld() {
+    if (firewalld == null) {
+      SystemTests.requireTools("nsenter", "unshare", "dbus-daemon", "firewalld", "firewall-cmd");
+      firewalld = KillableFirewalld.start();
+    }
+    return firewalld;
   }
 
   private TargetOptions options(String variant) {
@@ -78,7 +93,10 @@ class HostileCorpusTest {
         .lockFile(dir.resolve("run.lock"))
         .lockTimeout(Duration.ZERO)
         .action(action)
-        .runner(NetnsCommandRunner.inside(ns.name()))
+        .runner(
+            variant.equals("firewalld")
+                ? firewalld().runner()
+                : NetnsCommandRunner.inside(ns.name()))
         .build()
         .execute();
   }
@@ -87,6 +105,13 @@ class HostileCorpusTest {
   private Supplier<String> liveState(String variant) {
     return switch (variant) {
       case "nftables" -> () -> ns.execChecked("nft", "list", "ruleset").stdout();
+      case "firewalld" ->
+          () ->
+              firewalld()
+                  .sh(
+                      "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
+                          + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
+                          + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
       case "nginx" ->
           () -> {
             try (var files = Files.list(dir)) {
@@ -122,7 +147,7 @@ class HostileCorpusTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "nginx"})
+  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx"})
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     serve(Bodies.api());
     assertThat(run(variant, Run.Action.APPLY).targets().get(0).outcome())

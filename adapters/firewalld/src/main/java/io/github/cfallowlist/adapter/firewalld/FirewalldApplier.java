@@ -36,13 +36,15 @@ import java.util.function.UnaryOperator;
  * (install, uninstall, a family added or dropped) is possible only in the permanent configuration,
  * which then changes first and is loaded with one reload.
  *
- * <p><b>Entries.</b> firewalld cannot flush or swap an ipset (its issue 450), so the ipsets change
- * entry by entry, in bulk through {@code --add-entries-from-file=/dev/stdin}, at most {@link
- * #BATCH} entries per call so that each call ends well within firewall-cmd's D-Bus timeout.
- * Additions come before removals so that Cloudflare stays admitted throughout. The one exception:
- * firewalld refuses an entry that overlaps one already in the set, so a range replaced by an
- * overlapping one (104.16.0.0/12 by 104.16.0.0/13 in 2021) must leave before its successor can
- * enter; that pair is swapped in consecutive commands, after every other addition.
+ * <p><b>Entries.</b> With firewalld running, an ipset's entries change in one call, firewalld's
+ * {@code setEntries} ({@link FirewalldLive#replaceEntries}), with a time limit that grows with the
+ * list: a run stopped at any moment leaves each ipset of each configuration with the old entries or
+ * the new ones, never a mix, and a range replaced by an overlapping one (104.16.0.0/12 by
+ * 104.16.0.0/13 in 2021, which firewalld refuses to hold together) is never missing in between.
+ * firewall-cmd itself replaces the whole list on every entry change, so this is no heavier than
+ * adding. Offline, {@code firewall-offline-cmd} changes entries in bulk through {@code
+ * --add-entries-from-file=/dev/stdin}, at most {@link #BATCH} per call, additions before removals,
+ * and an overlapping pair swapped in consecutive commands after every other addition.
  *
  * <p><b>Failure.</b> A command that failed, timed out or lost its reply may or may not have taken
  * effect, so nothing is concluded from which commands succeeded. Both configurations are read
@@ -282,10 +284,15 @@ final class FirewalldApplier {
         w.options().forEach(o -> create.add("--option=" + o));
         steps.run(command(permanent, create.toArray(String[]::new)));
       }
-      EntryDiff diff =
-          EntryDiff.of(w.canonicalEntries(), h == null ? Map.of() : h.canonicalEntries());
-      diffs.put(family, diff);
-      entries(steps, permanent, family, true, diff.addFirst());
+      Map<String, String> held = h == null ? Map.of() : h.canonicalEntries();
+      if (live.offline()) {
+        EntryDiff diff = EntryDiff.of(w.canonicalEntries(), held);
+        diffs.put(family, diff);
+        entries(steps, permanent, family, true, diff.addFirst());
+      } else if (!held.keySet().equals(w.canonicalEntries().keySet())) {
+        // One call: the ipset holds the old entries or the new ones, whenever this run stops.
+        steps.run(live.replaceEntries(permanent, family, w.entries()));
+      }
     }
 
     if (want.zone().isPresent()) {

@@ -13,6 +13,10 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.TargetContext;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -33,6 +37,10 @@ import java.util.TreeSet;
 final class FirewalldLive {
   static final String ONLINE = "firewall-cmd";
   static final String OFFLINE = "firewall-offline-cmd";
+  static final String PYTHON = "python3";
+
+  // Replaces an ipset's entries in one call (see replaceEntries).
+  private static final String SET_ENTRIES = resource("set-entries.py");
 
   // firewall-cmd's exit codes (firewall/errors.py): the object does not exist, or no daemon.
   private static final int INVALID_ZONE = 112;
@@ -54,6 +62,17 @@ final class FirewalldLive {
     return new FirewalldLive(context.runner(), FirewalldSettings.of(context.options()).offline());
   }
 
+  private static String resource(String name) {
+    try (InputStream in = FirewalldLive.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   boolean offline() {
     return offline;
   }
@@ -71,6 +90,28 @@ final class FirewalldLive {
     }
     argv.addAll(Arrays.asList(args));
     return argv;
+  }
+
+  /**
+   * The command that replaces every entry of {@code family}'s ipset in the runtime or the permanent
+   * configuration with {@code entries}, in one call to firewalld (its D-Bus method {@code
+   * setEntries}, through the {@code python3-dbus} firewalld itself depends on): firewall-cmd only
+   * adds or removes entries, so a change of several calls could be cut between them. Its time limit
+   * grows with the list, since firewalld checks every entry before loading them.
+   */
+  Command replaceEntries(boolean permanent, IpFamily family, List<String> entries) {
+    long seconds = 30 + entries.size() / 500L;
+    return Command.modify(
+            List.of(
+                PYTHON,
+                "-I",
+                "-c",
+                SET_ENTRIES,
+                permanent ? "--permanent" : "runtime",
+                Names.ipset(family),
+                Long.toString(seconds)))
+        .withStdin(entries.isEmpty() ? "" : String.join("\n", entries) + "\n")
+        .withTimeout(Duration.ofSeconds(seconds + 10));
   }
 
   /**

@@ -73,7 +73,13 @@ public final class FirewalldTarget implements Target {
   /** {@code firewall-cmd} and {@code firewall-offline-cmd}, both from the package firewalld. */
   @Override
   public Map<String, String> packages() {
-    return Map.of(FirewalldLive.ONLINE, "firewalld", FirewalldLive.OFFLINE, "firewalld");
+    return Map.of(
+        FirewalldLive.ONLINE,
+        "firewalld",
+        FirewalldLive.OFFLINE,
+        "firewalld",
+        FirewalldLive.PYTHON,
+        "python3-dbus");
   }
 
   /**

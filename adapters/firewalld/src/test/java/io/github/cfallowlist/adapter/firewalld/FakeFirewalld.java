@@ -150,6 +150,9 @@ final class FakeFirewalld implements CommandRunner {
   private CommandResult execute(Command command) {
     List<String> argv = new ArrayList<>(command.argv());
     String program = argv.remove(0);
+    if (program.equals("python3")) {
+      return setEntries(argv, command.stdin());
+    }
     boolean offline = program.equals("firewall-offline-cmd");
     if (!offline && !program.equals("firewall-cmd")) {
       return error(127, "no such program " + program);
@@ -239,6 +242,39 @@ final class FakeFirewalld implements CommandRunner {
       return zone(z, inPermanent, argv.subList(1, argv.size()));
     }
     return error(2, "unrecognized arguments: " + first);
+  }
+
+  /**
+   * The target's set-entries script: {@code -I -c SCRIPT runtime|--permanent IPSET SECONDS}, the
+   * entries on stdin; one call replaces them all, refused as a whole when two of them overlap.
+   */
+  private CommandResult setEntries(List<String> args, Optional<String> stdin) {
+    if (args.size() != 6
+        || !args.get(0).equals("-I")
+        || !args.get(1).equals("-c")
+        || !args.get(2).startsWith("# firewalld set-entries")) {
+      return error(2, "unexpected python3 arguments");
+    }
+    if (!running) {
+      return error(252, "DBUS_ERROR: The name org.fedoraproject.FirewallD1 was not provided");
+    }
+    Config config = args.get(3).equals("--permanent") ? permanent : runtime;
+    Ipset ipset = config.ipsets.get(args.get(4));
+    if (ipset == null) {
+      return error(1, "INVALID_IPSET: " + args.get(4));
+    }
+    List<String> lines = stdin.orElse("").lines().filter(l -> !l.isBlank()).toList();
+    List<Cidr> given = lines.stream().map(Cidr::parse).toList();
+    for (int i = 0; i < given.size(); i++) {
+      for (int j = i + 1; j < given.size(); j++) {
+        if (given.get(i).overlaps(given.get(j))) {
+          return error(136, "INVALID_ENTRY: " + given.get(i) + " overlaps with " + given.get(j));
+        }
+      }
+    }
+    ipset.entries.clear();
+    ipset.entries.addAll(lines);
+    return ok("");
   }
 
   private static CommandResult ipsetEntries(

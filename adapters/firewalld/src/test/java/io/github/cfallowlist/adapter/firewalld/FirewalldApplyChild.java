@@ -64,6 +64,24 @@ final class FirewalldApplyChild {
    * kill it.
    */
   void runUntil(boolean toNew, int changes) throws IOException {
+    go(toNew, changes);
+    String line = stdout.readLine();
+    if (!"stopped".equals(line)) {
+      process.destroyForcibly();
+      throw new AssertionError(
+          "the child did not stop after " + changes + " changes (" + line + "); see " + log);
+    }
+  }
+
+  /**
+   * Waits until the child is ready, then tells it to apply the new list or the old one to the end,
+   * and returns at once: the caller kills it at a moment of its choosing.
+   */
+  void run(boolean toNew) throws IOException {
+    go(toNew, Integer.MAX_VALUE);
+  }
+
+  private void go(boolean toNew, int changes) throws IOException {
     String line = stdout.readLine();
     if (!"ready".equals(line)) {
       process.destroyForcibly();
@@ -72,12 +90,6 @@ final class FirewalldApplyChild {
     String word = (toNew ? "go new " : "go old ") + changes + "\n";
     stdin.write(word.getBytes(StandardCharsets.UTF_8));
     stdin.flush();
-    line = stdout.readLine();
-    if (!"stopped".equals(line)) {
-      process.destroyForcibly();
-      throw new AssertionError(
-          "the child did not stop after " + changes + " changes (" + line + "); see " + log);
-    }
   }
 
   /**

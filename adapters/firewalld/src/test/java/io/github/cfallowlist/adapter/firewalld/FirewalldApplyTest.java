@@ -39,14 +39,9 @@ class FirewalldApplyTest {
   private static final RangeSnapshot CHANGED =
       changedV4(List.of("131.0.72.0/22"), List.of("45.64.64.0/22"));
 
-  private static final String RT_ADD_V4 =
-      "firewall-cmd --ipset=cloudflare-v4 --add-entries-from-file=/dev/stdin";
-  private static final String RT_REMOVE_V4 =
-      "firewall-cmd --ipset=cloudflare-v4 --remove-entries-from-file=/dev/stdin";
-  private static final String PERM_ADD_V4 =
-      "firewall-cmd --permanent --ipset=cloudflare-v4 --add-entries-from-file=/dev/stdin";
-  private static final String PERM_REMOVE_V4 =
-      "firewall-cmd --permanent --ipset=cloudflare-v4 --remove-entries-from-file=/dev/stdin";
+  private static final String SET_ENTRIES = "python3 -I -c <firewalld set-entries> ";
+  private static final String RT_SET_V4 = SET_ENTRIES + "runtime cloudflare-v4 30";
+  private static final String PERM_SET_V4 = SET_ENTRIES + "--permanent cloudflare-v4 30";
 
   private final FakeFirewalld firewalld = new FakeFirewalld();
   private final FaultInjectingRunner faults = new FaultInjectingRunner(firewalld);
@@ -98,10 +93,10 @@ class FirewalldApplyTest {
         .containsExactly(
             "firewall-cmd --permanent --new-ipset=cloudflare-v4 --type=hash:net"
                 + " --option=family=inet",
-            PERM_ADD_V4,
+            PERM_SET_V4,
             "firewall-cmd --permanent --new-ipset=cloudflare-v6 --type=hash:net"
                 + " --option=family=inet6",
-            "firewall-cmd --permanent --ipset=cloudflare-v6 --add-entries-from-file=/dev/stdin",
+            SET_ENTRIES + "--permanent cloudflare-v6 30",
             "firewall-cmd --permanent --new-zone=cloudflare",
             "firewall-cmd --permanent --zone=cloudflare --add-port=80/tcp --add-port=443/tcp",
             "firewall-cmd --permanent --zone=cloudflare --add-source=ipset:cloudflare-v4"
@@ -114,17 +109,22 @@ class FirewalldApplyTest {
   }
 
   @Test
-  void changedListAddsBeforeRemovingRuntimeFirstWithoutReload() {
+  void changedListReplacesEachIpsetInOneCallRuntimeFirstWithoutReload() {
     installed(SNAPSHOT);
 
     Plan plan = Sync.apply(TARGET, CHANGED, context(), Guards.defaults());
 
     assertThat(plan.added(io.github.cfallowlist.IpFamily.IPV4))
         .containsExactly(Cidr.parse("45.64.64.0/22"));
-    assertThat(modifying()).containsExactly(RT_ADD_V4, RT_REMOVE_V4, PERM_ADD_V4, PERM_REMOVE_V4);
-    List<Command> commands = runner.modifyingCommands();
-    assertThat(commands.get(0).stdin()).contains("45.64.64.0/22\n");
-    assertThat(commands.get(1).stdin()).contains("131.0.72.0/22\n");
+    assertThat(modifying()).containsExactly(RT_SET_V4, PERM_SET_V4);
+    assertThat(runner.modifyingCommands())
+        .allSatisfy(
+            c ->
+                assertThat(c.stdin().orElseThrow())
+                    .contains("45.64.64.0/22\n")
+                    .doesNotContain("131.0.72.0/22"));
+    assertThat(firewalld.entries("cloudflare-v4", false))
+        .containsExactlyInAnyOrderElementsOf(strings(CHANGED.ranges().ipv4()));
   }
 
   @Test
@@ -139,13 +139,17 @@ class FirewalldApplyTest {
   }
 
   @Test
-  void overlappingReplacementIsSwappedBecauseFirewalldRefusesOverlaps() {
+  void overlappingReplacementGoesInOneCallSoNoRangeIsEverMissing() {
     installed(changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12")));
 
     Sync.apply(TARGET, SNAPSHOT, context(), Guards.defaults());
 
-    assertThat(modifying()).containsExactly(RT_REMOVE_V4, RT_ADD_V4, PERM_REMOVE_V4, PERM_ADD_V4);
-    assertThat(runner.modifyingCommands().get(0).stdin()).contains("104.16.0.0/12\n");
+    // firewalld refuses to hold 104.16.0.0/12 with 104.16.0.0/13: entry by entry, the old range
+    // would have to leave before the new pair could enter.
+    assertThat(modifying()).containsExactly(RT_SET_V4, PERM_SET_V4);
+    assertThat(runner.modifyingCommands().get(0).stdin().orElseThrow())
+        .contains("104.16.0.0/13\n", "104.24.0.0/14\n")
+        .doesNotContain("104.16.0.0/12");
     assertThat(firewalld.entries("cloudflare-v4", true))
         .containsExactlyInAnyOrderElementsOf(strings(SNAPSHOT.ranges().ipv4()));
   }
@@ -168,7 +172,7 @@ class FirewalldApplyTest {
   }
 
   @Test
-  void largeListsGoInBatchesThatStayWellWithinTheDbusTimeout() {
+  void largeListsGoInOneCallWithATimeLimitThatGrowsWithTheList() {
     List<Cidr> many = new ArrayList<>();
     for (int i = 0; i < 4500; i++) {
       many.add(Cidr.parse("20." + (i / 256) + "." + (i % 256) + ".0/24"));
@@ -177,14 +181,38 @@ class FirewalldApplyTest {
 
     Sync.apply(TARGET, big, context(), Guards.defaults());
 
-    List<Command> adds = runner.modifyingCommands().stream().filter(is(PERM_ADD_V4)).toList();
+    List<Command> sets =
+        runner.modifyingCommands().stream()
+            .filter(is(SET_ENTRIES + "--permanent cloudflare-v4 39"))
+            .toList();
+    assertThat(sets).hasSize(1);
+    assertThat(sets.get(0).stdin().orElseThrow().lines().count()).isEqualTo(4500);
+    assertThat(sets.get(0).timeout()).isEqualTo(java.time.Duration.ofSeconds(49));
+    assertThat(firewalld.entries("cloudflare-v4", false)).hasSize(4500);
+  }
+
+  @Test
+  void offlineLargeListsGoInBatches() {
+    List<Cidr> many = new ArrayList<>();
+    for (int i = 0; i < 4500; i++) {
+      many.add(Cidr.parse("20." + (i / 256) + "." + (i % 256) + ".0/24"));
+    }
+    RangeSnapshot big = SNAPSHOT.withRanges(new RangeSet(many, SNAPSHOT.ranges().ipv6()));
+
+    Sync.apply(TARGET, big, context(OPTIONS.withSetting("offline", "true")), Guards.defaults());
+
+    List<Command> adds =
+        runner.modifyingCommands().stream()
+            .filter(
+                is("firewall-offline-cmd --ipset=cloudflare-v4 --add-entries-from-file=/dev/stdin"))
+            .toList();
     assertThat(adds).hasSize(3);
     assertThat(adds)
         .allSatisfy(
             c ->
                 assertThat(c.stdin().orElseThrow().lines().count())
                     .isLessThanOrEqualTo(FirewalldApplier.BATCH));
-    assertThat(firewalld.entries("cloudflare-v4", false)).hasSize(4500);
+    assertThat(firewalld.entries("cloudflare-v4", true)).hasSize(4500);
   }
 
   @Test
@@ -195,8 +223,9 @@ class FirewalldApplyTest {
     Plan plan = Sync.apply(TARGET, SNAPSHOT, context(), Guards.defaults());
 
     assertThat(plan.diff()).contains(FirewalldXml.DRIFT);
-    assertThat(modifying()).containsExactly(RT_ADD_V4);
-    assertThat(runner.modifyingCommands().get(0).stdin()).hasValue("173.245.48.0/20\n");
+    assertThat(modifying()).containsExactly(RT_SET_V4);
+    assertThat(firewalld.entries("cloudflare-v4", false))
+        .containsExactlyInAnyOrderElementsOf(strings(SNAPSHOT.ranges().ipv4()));
   }
 
   @Test
@@ -267,18 +296,18 @@ class FirewalldApplyTest {
   void failedCommandIsUndoneFromAFreshReadingAndReportedRestored() throws Exception {
     installed(SNAPSHOT);
     String before = firewalld.state();
-    faults.fault(is(PERM_REMOVE_V4), Fault.FAIL);
+    faults.fault(is(PERM_SET_V4), Fault.FAIL);
 
     ApplyFailedException e = failedApply(CHANGED);
 
     assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
-    assertThat(e).hasMessageContaining(PERM_REMOVE_V4).hasMessageContaining("injected failure");
+    assertThat(e).hasMessageContaining(PERM_SET_V4).hasMessageContaining("injected failure");
     assertThat(firewalld.state()).isEqualTo(before);
-    List<Command> afterFailure = after(PERM_REMOVE_V4);
+    List<Command> afterFailure = after(PERM_SET_V4);
     // read both configurations, change back what the reading showed, read both again
     assertThat(afterFailure.get(0).display()).isEqualTo("firewall-cmd --info-zone=cloudflare");
     assertThat(afterFailure.stream().filter(Command::modifies).map(Command::display))
-        .containsExactly(RT_ADD_V4, RT_REMOVE_V4, PERM_REMOVE_V4);
+        .containsExactly(RT_SET_V4);
     assertThat(afterFailure.get(afterFailure.size() - 1).modifies()).isFalse();
   }
 
@@ -286,47 +315,49 @@ class FirewalldApplyTest {
   void failureOfTheFirstCommandIsReportedUnchangedWithoutAnyUndo() throws Exception {
     installed(SNAPSHOT);
     String before = firewalld.state();
-    faults.fault(is(RT_ADD_V4), Fault.FAIL);
+    faults.fault(is(RT_SET_V4), Fault.FAIL);
 
     ApplyFailedException e = failedApply(CHANGED);
 
     assertThat(e.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
     assertThat(firewalld.state()).isEqualTo(before);
-    assertThat(modifying()).containsExactly(RT_ADD_V4);
+    assertThat(modifying()).containsExactly(RT_SET_V4);
   }
 
   @Test
   void timeoutBeforeTheChangeTookEffectIsReportedUnchanged() throws Exception {
     installed(SNAPSHOT);
-    faults.fault(is(RT_ADD_V4), Fault.LOSE_REPLY_BEFORE);
+    faults.fault(is(RT_SET_V4), Fault.LOSE_REPLY_BEFORE);
 
     ApplyFailedException e = failedApply(CHANGED);
 
     assertThat(e.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
     assertThat(e).hasMessageContaining("did not finish within");
-    assertThat(firewalld.changes()).doesNotContain(RT_ADD_V4);
+    assertThat(firewalld.changes()).doesNotContain(RT_SET_V4);
   }
 
   @Test
   void lostReplyAfterTheChangeTookEffectIsUndoneBecauseTheReadingShowsIt() throws Exception {
     installed(SNAPSHOT);
     String before = firewalld.state();
-    faults.fault(is(RT_ADD_V4), Fault.LOSE_REPLY_AFTER);
+    faults.fault(is(RT_SET_V4), Fault.LOSE_REPLY_AFTER);
 
     ApplyFailedException e = failedApply(CHANGED);
 
     assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
     assertThat(firewalld.state()).isEqualTo(before);
     // The command whose reply was lost is undone: only a reading can know it took effect.
-    List<Command> undo = after(RT_ADD_V4).stream().filter(Command::modifies).toList();
-    assertThat(undo).extracting(Command::display).containsExactly(RT_REMOVE_V4);
-    assertThat(undo.get(0).stdin()).hasValue("45.64.64.0/22\n");
+    List<Command> undo = after(RT_SET_V4).stream().filter(Command::modifies).toList();
+    assertThat(undo).extracting(Command::display).containsExactly(RT_SET_V4);
+    assertThat(undo.get(0).stdin().orElseThrow())
+        .contains("131.0.72.0/22\n")
+        .doesNotContain("45.64.64.0/22");
   }
 
   @Test
   void lostReplyAndFailedUndoAreStateUnknownNamingTheDifference() throws Exception {
     installed(SNAPSHOT);
-    faults.fault(is(RT_ADD_V4), Fault.LOSE_REPLY_AFTER).fault(Command::modifies, Fault.FAIL);
+    faults.fault(is(RT_SET_V4), Fault.LOSE_REPLY_AFTER).fault(Command::modifies, Fault.FAIL);
 
     ApplyFailedException e = failedApply(CHANGED);
 
@@ -341,7 +372,7 @@ class FirewalldApplyTest {
   @Test
   void failedReadingAfterAFailureIsStateUnknown() throws Exception {
     installed(SNAPSHOT);
-    faults.fault(is(RT_REMOVE_V4), Fault.FAIL).fault(c -> !c.modifies(), Fault.LOSE_REPLY_BEFORE);
+    faults.fault(is(RT_SET_V4), Fault.FAIL).fault(c -> !c.modifies(), Fault.LOSE_REPLY_BEFORE);
 
     ApplyFailedException e = failedApply(CHANGED);
 
@@ -379,7 +410,7 @@ class FirewalldApplyTest {
   void engineReportsTheTypedOutcomeOfAFailedApply() {
     installed(SNAPSHOT);
     String before = firewalld.state();
-    faults.fault(is(PERM_REMOVE_V4), Fault.FAIL);
+    faults.fault(is(PERM_SET_V4), Fault.FAIL);
 
     TargetResult result = Sync.sync(TARGET, CHANGED, context(), Guards.defaults(), false);
 
@@ -387,7 +418,7 @@ class FirewalldApplyTest {
     assertThat(firewalld.state()).isEqualTo(before);
     assertThatThrownBy(
             () -> {
-              faults.fault(is(PERM_REMOVE_V4), Fault.FAIL);
+              faults.fault(is(PERM_SET_V4), Fault.FAIL);
               Sync.apply(TARGET, CHANGED, context(), Guards.defaults());
             })
         .isInstanceOfSatisfying(

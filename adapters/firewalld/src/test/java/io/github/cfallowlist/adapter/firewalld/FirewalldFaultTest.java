@@ -47,14 +47,22 @@ class FirewalldFaultTest {
   private static final String NAME = "firewalld";
 
   /**
-   * The kills of a whole run: (to the new list?, changes made before the kill), each starting where
-   * the one before ended. A run makes three runtime changes, then the same three permanent ones, so
-   * after 3 runtime is the list it applies and permanent the one before. Kills inside either
-   * configuration's three changes are left out: they leave it neither list (see the report of issue
-   * 9), which the next run repairs.
+   * The kills of a whole run at chosen moments: (to the new list?, changes made before the kill),
+   * each starting where the one before ended. A run makes two runtime changes (the IPv4 ipset, then
+   * the IPv6 one, each in one call), then the same two permanent ones.
    */
   private static final List<Map.Entry<Boolean, Integer>> TRIALS =
-      List.of(Map.entry(true, 3), Map.entry(false, 3), Map.entry(true, 0), Map.entry(false, 6));
+      List.of(
+          Map.entry(true, 0),
+          Map.entry(false, 1),
+          Map.entry(true, 2),
+          Map.entry(false, 3),
+          Map.entry(true, 4));
+
+  /** Kills of a whole run at random moments, and the longest wait before one. */
+  private static final int RANDOM_TRIALS = 12;
+
+  private static final int RANDOM_MAX_MS = 4000;
 
   private static final List<String> CONFIGS = List.of("runtime", "permanent");
   private static final List<String> OBJECTS =
@@ -112,8 +120,8 @@ class FirewalldFaultTest {
 
     assertThat(faults.allUsed()).as("a permanent change ran under the fault").isTrue();
     checkAndRecord(
-        "firewall-cmd fails (exit 1) at the first permanent change",
-        "firewall-cmd --permanent --ipset=...",
+        "the first permanent change fails (exit 1)",
+        "set-entries --permanent cloudflare-v4",
         result);
   }
 
@@ -129,8 +137,8 @@ class FirewalldFaultTest {
 
     assertThat(faults.allUsed()).as("the first change ran under the fault").isTrue();
     checkAndRecord(
-        "firewall-cmd carries out the first change, then its reply is lost",
-        "firewall-cmd --ipset=...",
+        "the first change is carried out, then its reply is lost",
+        "set-entries runtime cloudflare-v4",
         result);
   }
 
@@ -190,9 +198,10 @@ class FirewalldFaultTest {
 
   /**
    * SIGKILL of a whole run (a child JVM applying one list, killed with its commands or without
-   * them) at chosen moments: before its first change, between the runtime and the permanent
-   * changes, and after its last change. Runtime and permanent may then differ; each must be exactly
-   * the old or the new list, and the next run must repair both.
+   * them) at chosen moments: before its first change, after each of its changes. Each ipset and the
+   * zone, in each configuration, must then be exactly the old or the new one (the families and the
+   * two configurations change in separate calls, so they may differ), and the next run must repair
+   * all of them.
    */
   @Test
   @Order(4)
@@ -219,18 +228,8 @@ class FirewalldFaultTest {
 
       Map<String, String> now = view();
       String described = describe(now);
-      boolean each =
-          CONFIGS.stream().allMatch(c -> live(now, c) == Live.OLD || live(now, c) == Live.NEW);
-      Live wanted = toNew ? Live.NEW : Live.OLD;
       TargetResult after = sync(toNew ? NEW : OLD);
-      boolean repaired = view().equals(toNew ? newView : oldView);
-      Outcome expected = live(now) == wanted ? Outcome.IN_SYNC : Outcome.APPLIED;
-      String verdict =
-          !each
-              ? "a configuration is neither old nor new"
-              : after.outcome() != expected
-                  ? "the next run ended " + after.outcome() + ", not " + expected
-                  : !repaired ? "the next run did not repair both configurations" : "ok";
+      String verdict = killVerdict(now, toNew, after);
       FaultKit.appendRow(
           NAME,
           what,
@@ -246,6 +245,95 @@ class FirewalldFaultTest {
     }
     child.discard();
     assertThat(wrong).isEmpty();
+  }
+
+  /**
+   * SIGKILL of a whole run at random moments while it applies, alternately to the new and the old
+   * list, every other one with its commands; the same checks as at the chosen moments.
+   */
+  @Test
+  @Order(5)
+  void sigkillAtRandomMomentsLeavesEachObjectOldOrNewAndTheNextRunRepairsIt(@TempDir Path tmp)
+      throws Exception {
+    startFromOld();
+    long seed = new java.util.Random().nextLong();
+    java.util.Random random = new java.util.Random(seed);
+    List<String> wrong = new ArrayList<>();
+    Map<String, Integer> states = new TreeMap<>();
+    Map<String, Integer> outcomes = new TreeMap<>();
+    int killed = 0;
+    FirewalldApplyChild child = FirewalldApplyChild.start(firewalld, tmp);
+    for (int trial = 0; trial < RANDOM_TRIALS; trial++) {
+      boolean toNew = trial % 2 == 0;
+      boolean tree = trial % 4 >= 2;
+      int delay = random.nextInt(RANDOM_MAX_MS + 1);
+      child.run(toNew);
+      Thread.sleep(delay);
+      if (child.kill(tree)) {
+        killed++;
+      }
+      child = FirewalldApplyChild.start(firewalld, tmp);
+
+      Map<String, String> now = view();
+      String described = describe(now);
+      TargetResult after = sync(toNew ? NEW : OLD);
+      String verdict = killVerdict(now, toNew, after);
+      states.merge(described, 1, Integer::sum);
+      outcomes.merge(after.outcome().name(), 1, Integer::sum);
+      if (!verdict.equals("ok")) {
+        wrong.add(
+            "trial "
+                + trial
+                + " of seed "
+                + seed
+                + " ("
+                + delay
+                + " ms): "
+                + described
+                + "; "
+                + verdict
+                + " ("
+                + after.message()
+                + ")");
+      }
+    }
+    child.discard();
+    FaultKit.appendRow(
+        NAME,
+        "SIGKILL at a random moment (" + RANDOM_TRIALS + " trials, 0-" + RANDOM_MAX_MS + " ms)",
+        NAME,
+        "the whole run",
+        counted(states),
+        "next run: " + counted(outcomes),
+        wrong.isEmpty() ? "ok" : wrong.size() + " wrong",
+        killed
+            + " killed while running (every other pair with its commands); the next run applied"
+            + " or found in sync, as the state read said");
+    assertThat(wrong).isEmpty();
+    assertThat(killed).as("trials killed while the run was still going").isPositive();
+  }
+
+  /**
+   * "ok" when every object of {@code now} is exactly old or new and the next run, to the new list
+   * or the old one, found it in sync exactly when it was already that list, and left it so.
+   */
+  private static String killVerdict(Map<String, String> now, boolean toNew, TargetResult after) {
+    boolean each = CONFIGS.stream().allMatch(c -> live(now, c) != Live.NEITHER);
+    Live wanted = toNew ? Live.NEW : Live.OLD;
+    boolean repaired = view().equals(toNew ? newView : oldView);
+    Outcome expected = live(now) == wanted ? Outcome.IN_SYNC : Outcome.APPLIED;
+    return !each
+        ? "an ipset or the zone is neither old nor new"
+        : after.outcome() != expected
+            ? "the next run ended " + after.outcome() + ", not " + expected
+            : !repaired ? "the next run did not repair every object" : "ok";
+  }
+
+  /** "new 3, old 5": each value with how often it came. */
+  private static String counted(Map<String, Integer> counts) {
+    List<String> parts = new ArrayList<>();
+    counts.forEach((k, v) -> parts.add(k + " " + v));
+    return String.join(", ", parts);
   }
 
   // ---- helpers

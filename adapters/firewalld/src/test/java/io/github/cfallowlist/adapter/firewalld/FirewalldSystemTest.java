@@ -60,10 +60,9 @@ class FirewalldSystemTest {
   private static final int PORT = 8080;
   private static final RangeSnapshot CHANGED =
       changedV4(List.of("131.0.72.0/22"), List.of("45.64.64.0/22"));
-  private static final String RT_ADD_V4 =
-      "firewall-cmd --ipset=cloudflare-v4 --add-entries-from-file=/dev/stdin";
-  private static final String PERM_REMOVE_V4 =
-      "firewall-cmd --permanent --ipset=cloudflare-v4 --remove-entries-from-file=/dev/stdin";
+  private static final String SET_ENTRIES = "python3 -I -c <firewalld set-entries> ";
+  private static final String RT_SET_V4 = SET_ENTRIES + "runtime cloudflare-v4 30";
+  private static final String PERM_SET_V4 = SET_ENTRIES + "--permanent cloudflare-v4 30";
 
   @Test
   @Order(0)
@@ -148,7 +147,7 @@ class FirewalldSystemTest {
 
   @Test
   @Order(5)
-  void changedListAddsAndRemovesExactlyThePlannedEntriesWithoutReload() {
+  void changedListReplacesEachIpsetInOneCallWithoutReload() {
     List<Cidr> v6 = new ArrayList<>(SNAPSHOT.ranges().ipv6());
     v6.add(Cidr.parse("2a09:bac0::/29"));
     RangeSnapshot changed = SNAPSHOT.withRanges(new RangeSet(CHANGED.ranges().ipv4(), v6));
@@ -162,18 +161,16 @@ class FirewalldSystemTest {
     assertThat(plan.removed(IpFamily.IPV6)).isEmpty();
     firewalld.assertEntries(changed.ranges());
     List<Command> modifying = runner.modifyingCommands();
-    // one bulk command per ipset, direction and configuration; additions before removals;
-    // runtime first; no reload
+    // one call per ipset and configuration, replacing its entries; runtime first; no reload
     assertThat(modifying.stream().map(Command::display))
         .containsExactly(
-            RT_ADD_V4,
-            "firewall-cmd --ipset=cloudflare-v6 --add-entries-from-file=/dev/stdin",
-            "firewall-cmd --ipset=cloudflare-v4 --remove-entries-from-file=/dev/stdin",
-            "firewall-cmd --permanent --ipset=cloudflare-v4 --add-entries-from-file=/dev/stdin",
-            "firewall-cmd --permanent --ipset=cloudflare-v6 --add-entries-from-file=/dev/stdin",
-            PERM_REMOVE_V4);
-    assertThat(modifying.get(0).stdin()).contains("45.64.64.0/22\n");
-    assertThat(modifying.get(2).stdin()).contains("131.0.72.0/22\n");
+            RT_SET_V4,
+            SET_ENTRIES + "runtime cloudflare-v6 30",
+            PERM_SET_V4,
+            SET_ENTRIES + "--permanent cloudflare-v6 30");
+    assertThat(modifying.get(0).stdin().orElseThrow())
+        .contains("45.64.64.0/22\n")
+        .doesNotContain("131.0.72.0/22");
   }
 
   @Test
@@ -189,16 +186,21 @@ class FirewalldSystemTest {
 
   @Test
   @Order(7)
-  void overlappingReplacementIsSwappedBecauseFirewalldRefusesOverlaps() {
+  void overlappingReplacementGoesInOneCallThatFirewalldAccepts() {
     // Cloudflare's 2021 change: 104.16.0.0/12 became 104.16.0.0/13 + 104.24.0.0/14.
     RangeSnapshot old =
         changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12"));
     firewalld.apply(old);
     firewalld.assertEntries(old.ranges());
 
-    firewalld.apply(SNAPSHOT);
+    RecordingCommandRunner runner = firewalld.recorder();
+
+    Sync.apply(TARGET, SNAPSHOT, firewalld.context(OPTIONS, runner), Guards.defaults());
 
     firewalld.assertEntries(SNAPSHOT.ranges());
+    assertThat(runner.modifyingCommands())
+        .extracting(Command::display)
+        .containsExactly(RT_SET_V4, PERM_SET_V4);
   }
 
   @Test
@@ -226,19 +228,17 @@ class FirewalldSystemTest {
 
   @Test
   @Order(9)
-  void failedRemovalIsUndoneAndReportedRestored() throws Exception {
+  void failedPermanentChangeIsUndoneAndReportedRestored() throws Exception {
     firewalld.apply(SNAPSHOT);
     FirewalldLive.Reading before = firewalld.reading();
     FaultInjectingRunner faults =
         new FaultInjectingRunner(firewalld.runner())
-            .fault(c -> c.display().equals(PERM_REMOVE_V4), Fault.FAIL);
+            .fault(c -> c.display().equals(PERM_SET_V4), Fault.FAIL);
 
     ApplyFailedException e = failedApply(CHANGED, faults);
 
     assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
-    assertThat(e)
-        .hasMessageContaining("--remove-entries-from-file")
-        .hasMessageContaining("injected");
+    assertThat(e).hasMessageContaining(PERM_SET_V4).hasMessageContaining("injected");
     assertThat(firewalld.reading()).isEqualTo(before);
     firewalld.assertEntries(SNAPSHOT.ranges());
   }
@@ -250,7 +250,7 @@ class FirewalldSystemTest {
     FirewalldLive.Reading before = firewalld.reading();
     FaultInjectingRunner faults =
         new FaultInjectingRunner(firewalld.runner())
-            .fault(c -> c.display().equals(RT_ADD_V4), Fault.LOSE_REPLY_AFTER);
+            .fault(c -> c.display().equals(RT_SET_V4), Fault.LOSE_REPLY_AFTER);
 
     ApplyFailedException e = failedApply(CHANGED, faults);
 
@@ -267,7 +267,7 @@ class FirewalldSystemTest {
     FirewalldLive.Reading before = firewalld.reading();
     FaultInjectingRunner faults =
         new FaultInjectingRunner(firewalld.runner())
-            .fault(c -> c.display().equals(RT_ADD_V4), Fault.LOSE_REPLY_AFTER)
+            .fault(c -> c.display().equals(RT_SET_V4), Fault.LOSE_REPLY_AFTER)
             .fault(Command::modifies, Fault.FAIL);
 
     ApplyFailedException e = failedApply(CHANGED, faults);
@@ -277,7 +277,7 @@ class FirewalldSystemTest {
     assertThat(e.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
     assertThat(now).isNotEqualTo(before);
     assertThat(now.differences(before))
-        .containsExactly("runtime ipset cloudflare-v4 entries +45.64.64.0/22");
+        .containsExactly("runtime ipset cloudflare-v4 entries +45.64.64.0/22 -131.0.72.0/22");
     assertThat(e)
         .hasMessageEndingWith("firewalld now differs from it: " + now.differences(before).get(0));
 

@@ -18,8 +18,11 @@ import java.util.concurrent.TimeUnit;
  * scratch {@code /etc/firewalld} and {@code /run}), but whose mount namespace is held by a process
  * of its own rather than by firewalld: firewalld can then be killed and started again in the same
  * namespaces, with the same D-Bus and the same configuration on disk, as after a crash.
+ *
+ * <p>Public, in this module's test jar, for the command-line tests that run the whole tool against
+ * firewalld.
  */
-final class KillableFirewalld implements AutoCloseable {
+public final class KillableFirewalld implements AutoCloseable {
   private static final Duration STARTUP = Duration.ofSeconds(40);
 
   private final Netns netns;
@@ -34,7 +37,7 @@ final class KillableFirewalld implements AutoCloseable {
   }
 
   /** Starts D-Bus and firewalld in a network namespace and a mount namespace of their own. */
-  static KillableFirewalld start() {
+  public static KillableFirewalld start() {
     Netns ns = Netns.create("cffwf-");
     KillableFirewalld sandbox = null;
     try {
@@ -146,12 +149,12 @@ final class KillableFirewalld implements AutoCloseable {
   }
 
   /** {@code nsenter} into the mount and network namespaces of the sandbox. */
-  List<String> prefix() {
+  public List<String> prefix() {
     return List.of("nsenter", "--target", Long.toString(holder.pid()), "--mount", "--net", "--");
   }
 
   /** Runs commands inside the sandbox's mount and network namespaces. */
-  CommandRunner runner() {
+  public CommandRunner runner() {
     return command -> {
       List<String> argv = new ArrayList<>(prefix());
       argv.addAll(command.argv());
@@ -161,7 +164,7 @@ final class KillableFirewalld implements AutoCloseable {
   }
 
   /** Runs the shell {@code script} in the sandbox; fails unless it exits 0. */
-  String sh(String script) {
+  public String sh(String script) {
     try {
       return runner().runChecked(Command.read("sh", "-c", script)).stdout();
     } catch (IOException e) {
