@@ -140,6 +140,7 @@ public final class Cli implements Runnable {
       e.printStackTrace(cmd.getErr());
     }
     cmd.getErr().println("cf-allowlist: " + message(e));
+    Json.printError(cmd, parseResult, message(e));
     return ERROR;
   }
 
