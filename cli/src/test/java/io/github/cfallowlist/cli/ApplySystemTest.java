@@ -437,7 +437,7 @@ class ApplySystemTest {
         .isEqualTo(
             "nftables: applied (+22 -0): added 103.21.244.0/22, 103.22.200.0/22, 103.31.4.0/22,"
                 + " 104.16.0.0/13, 104.24.0.0/14 and 17 more; source Cloudflare API"
-                + " http://127.0.0.1:8088/ips.json, no etag\n");
+                + " http://127.0.0.1:8088/ips.json, etag 38f79d050aa027e3be3865e495dcc9bc\n");
     assertThat(run.stderr())
         .startsWith("cf-allowlist: warning: the last good list could not be saved in " + state);
     assertThat(ruleset()).contains("173.245.48.0/20");
