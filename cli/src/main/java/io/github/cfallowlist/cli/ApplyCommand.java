@@ -24,6 +24,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Mixin SourceOptions source;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
+  @Mixin FormatOption format;
 
   @Option(
       names = "--dry-run",
@@ -58,6 +59,6 @@ final class ApplyCommand implements Callable<Integer> {
         Cli.run(common, source, targetArgs, runOptions)
             .action(action)
             .lockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
-    return Runs.execute(spec, run, dryRun ? Runs.Style.PLAN : Runs.Style.APPLY, OutputFormat.text);
+    return Runs.execute(spec, run, dryRun ? Runs.Style.PLAN : Runs.Style.APPLY, format.format);
   }
 }

@@ -27,8 +27,9 @@ import picocli.CommandLine.ParseResult;
       "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld) and nginx's real-IP"
           + " trust list in step with Cloudflare's published IP ranges.",
       "",
-      "Exit codes: 0 done / in sync; 1 error, nothing changed; 2 changes pending (plan, status,"
-          + " apply --dry-run) or an address outside the ranges (check)."
+      "Exit codes: 0 done / in sync; 1 a target refused or failed (other targets may have been"
+          + " applied) or bad input; 2 changes pending (plan, status, apply --dry-run) or an"
+          + " address outside the ranges (check)."
     })
 public final class Cli implements Runnable {
   /** Exit status: done, in sync, no changes. */
@@ -140,6 +141,7 @@ public final class Cli implements Runnable {
       e.printStackTrace(cmd.getErr());
     }
     cmd.getErr().println("cf-allowlist: " + message(e));
+    Json.printError(cmd, parseResult, message(e));
     return ERROR;
   }
 

@@ -1,6 +1,6 @@
 package io.github.cfallowlist.cli;
 
-/** Output formats of {@code fetch} and {@code plan}. */
+/** Output formats every command takes with {@code --format}. */
 enum OutputFormat {
   text,
   json

@@ -1,12 +1,10 @@
 package io.github.cfallowlist.cli;
 
-import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Guards;
-import io.github.cfallowlist.IpFamily;
-import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.RunResult;
 import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
@@ -16,10 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -53,12 +48,7 @@ final class PlanCommand implements Callable<Integer> {
               + " several files) instead of the live system.")
   Path current;
 
-  @Option(
-      names = "--format",
-      paramLabel = "FMT",
-      defaultValue = "text",
-      description = "text (default: diff and summary) or json.")
-  OutputFormat format;
+  @Mixin FormatOption format;
 
   @Override
   public Integer call() throws Exception {
@@ -67,7 +57,7 @@ final class PlanCommand implements Callable<Integer> {
           spec,
           Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
           Runs.Style.PLAN,
-          format);
+          format.format);
     }
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
@@ -80,31 +70,11 @@ final class PlanCommand implements Callable<Integer> {
       Rendered desired = target.render(snapshot, own);
       results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
     }
-    Runs.print(spec, List.of(), results, Runs.Style.PLAN, format);
-    return Runs.exitCode(results);
-  }
-
-  static Map<String, Object> toJson(Plan plan) {
-    Map<String, Object> map = new LinkedHashMap<>();
-    map.put("target", plan.target());
-    map.put("changes", plan.hasChanges());
-    map.put("install", plan.isInstall());
-    map.put("summary", plan.summary());
-    for (IpFamily family : IpFamily.values()) {
-      Map<String, Object> f = new LinkedHashMap<>();
-      f.put("added", names(plan.added(family)));
-      f.put("removed", names(plan.removed(family)));
-      f.put("unchanged", names(plan.unchanged(family)));
-      map.put(family.name().toLowerCase(Locale.ROOT), f);
-    }
-    map.put("source", plan.snapshot().source());
-    map.put("etag", plan.snapshot().etag().orElse(null));
-    map.put("diff", plan.diff());
-    return map;
-  }
-
-  private static List<String> names(List<Cidr> cidrs) {
-    return cidrs.stream().map(Cidr::toString).toList();
+    return Runs.print(
+        spec,
+        new RunResult(Optional.of(snapshot), List.of(), results),
+        Runs.Style.PLAN,
+        format.format);
   }
 
   /**

@@ -9,7 +9,10 @@ import io.github.cfallowlist.TargetOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +34,7 @@ final class RenderCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
   @Mixin TargetArgs targetArgs;
+  @Mixin FormatOption format;
 
   @Option(
       names = "--output",
@@ -51,11 +55,18 @@ final class RenderCommand implements Callable<Integer> {
     Run.checkSettings(targets, options);
     RangeSnapshot snapshot = source.load(common.stateDir());
     Rendered rendered = target.render(snapshot, options);
+    List<Path> written = output != null ? paths(rendered, output) : List.of();
     if (output != null) {
       write(rendered, output);
-      return Cli.OK;
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (format.json()) {
+      Json.print(out, toJson(target, snapshot, rendered, written));
+      return Cli.OK;
+    }
+    if (output != null) {
+      return Cli.OK;
+    }
     if (rendered.files().size() == 1) {
       out.print(rendered.text());
     } else {
@@ -68,6 +79,26 @@ final class RenderCommand implements Callable<Integer> {
     return Cli.OK;
   }
 
+  private static Map<String, Object> toJson(
+      Target target, RangeSnapshot snapshot, Rendered rendered, List<Path> written) {
+    Map<String, Object> json = Json.object("render", Cli.OK);
+    json.put("source", Json.source(snapshot));
+    List<Object> files = new ArrayList<>();
+    for (int i = 0; i < rendered.files().size(); i++) {
+      Rendered.File f = rendered.files().get(i);
+      Map<String, Object> file = new LinkedHashMap<>();
+      file.put("name", f.name());
+      file.put("path", written.isEmpty() ? null : written.get(i).toString());
+      file.put("content", f.content());
+      files.add(file);
+    }
+    Map<String, Object> one = new LinkedHashMap<>();
+    one.put("target", target.name());
+    one.put("files", files);
+    json.put("targets", List.of(one));
+    return json;
+  }
+
   static void write(Rendered rendered, Path output) throws java.io.IOException {
     if (rendered.files().size() == 1 && !Files.isDirectory(output)) {
       AtomicFiles.write(output, rendered.text());
@@ -76,5 +107,13 @@ final class RenderCommand implements Callable<Integer> {
     for (Rendered.File f : rendered.files()) {
       AtomicFiles.write(output.resolve(f.name()), f.content());
     }
+  }
+
+  /** Where {@link #write} puts each file, in the order of {@code rendered.files()}. */
+  private static List<Path> paths(Rendered rendered, Path output) {
+    if (rendered.files().size() == 1 && !Files.isDirectory(output)) {
+      return List.of(output);
+    }
+    return rendered.files().stream().map(f -> output.resolve(f.name())).toList();
   }
 }

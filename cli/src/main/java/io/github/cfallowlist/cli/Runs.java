@@ -1,6 +1,5 @@
 package io.github.cfallowlist.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.Run;
@@ -23,7 +22,7 @@ final class Runs {
     PLAN,
     /** {@code status}: summaries only. */
     STATUS,
-    /** {@code apply}: what was done. */
+    /** {@code apply}: what was done, naming the CIDRs, the source and its etag. */
     APPLY
   }
 
@@ -31,75 +30,64 @@ final class Runs {
 
   static int execute(CommandSpec spec, Run.Builder run, Style style, OutputFormat format)
       throws IOException {
-    RunResult result = run.build().execute();
-    print(spec, result.warnings(), result.targets(), style, format);
-    return exitCode(result.targets());
+    return print(spec, run.build().execute(), style, format);
   }
 
-  /** Prints results: changes and summaries on stdout, failures and warnings on stderr. */
-  static void print(
-      CommandSpec spec,
-      List<String> warnings,
-      List<TargetResult> results,
-      Style style,
-      OutputFormat format)
+  /**
+   * Prints a run's results and returns the exit code: in text, diffs and lines on stdout, failures
+   * and warnings on stderr; in JSON, one object on stdout (failures and warnings still on stderr,
+   * for logs).
+   */
+  static int print(CommandSpec spec, RunResult result, Style style, OutputFormat format)
       throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    for (String w : warnings) {
+    int exitCode = exitCode(result.targets());
+    for (String w : result.warnings()) {
       err.println("cf-allowlist: warning: " + w);
     }
+    boolean applyLine = style == Style.APPLY;
     if (format == OutputFormat.json) {
-      List<Object> list = new ArrayList<>();
-      for (TargetResult r : results) {
-        list.add(toJson(r));
+      Map<String, Object> json = Json.object(spec.name(), exitCode);
+      json.put("source", Json.source(result.snapshot()));
+      json.put("warnings", result.warnings());
+      List<Object> targets = new ArrayList<>();
+      for (TargetResult r : result.targets()) {
+        targets.add(Json.target(r, applyLine));
       }
-      out.println(JSON.std.asString(list.size() == 1 ? list.get(0) : list));
+      json.put("targets", targets);
+      Json.print(out, json);
     }
-    for (TargetResult r : results) {
-      if (format == OutputFormat.text) {
-        printText(out, r, style);
+    for (TargetResult r : result.targets()) {
+      if (format == OutputFormat.text && style == Style.PLAN) {
+        // A refused change is shown too, so the refusal can be judged.
+        out.print(diff(r));
       }
+      String line = r.target() + ": " + Words.line(r, applyLine);
       if (r.outcome().failed()) {
-        err.println("cf-allowlist: " + r.target() + ": " + r.message());
+        err.println("cf-allowlist: " + line);
+      } else if (format == OutputFormat.text) {
+        out.println(line);
       }
       out.flush();
       err.flush();
     }
+    return exitCode;
   }
 
-  private static void printText(PrintWriter out, TargetResult r, Style style) {
-    Plan plan = r.plan().orElse(null);
-    boolean showDiff =
-        style == Style.PLAN
-            && plan != null
-            && plan.hasChanges()
-            && (r.outcome() == Outcome.WOULD_CHANGE || r.outcome() == Outcome.REFUSED);
-    if (showDiff) {
-      out.print(plan.diff());
-    }
-    if (r.outcome().failed()) {
-      return;
-    }
-    String line = style == Style.APPLY ? r.message() : plan == null ? r.message() : plan.summary();
-    out.println(
-        r.target() + ": " + line + r.fallback().map(f -> " (from the " + f + ")").orElse(""));
+  private static String diff(TargetResult r) {
+    boolean shown = r.outcome() == Outcome.WOULD_CHANGE || r.outcome() == Outcome.REFUSED;
+    return shown ? r.plan().filter(Plan::hasChanges).map(Plan::diff).orElse("") : "";
   }
 
+  /**
+   * 1 when any target was refused or failed (whatever the others did), else 2 when any has a change
+   * pending, else 0.
+   */
   static int exitCode(List<TargetResult> results) {
     if (results.stream().anyMatch(r -> r.outcome().failed())) {
       return Cli.ERROR;
     }
     return results.stream().anyMatch(r -> r.outcome().pending()) ? Cli.CHANGES : Cli.OK;
-  }
-
-  static Map<String, Object> toJson(TargetResult r) {
-    Map<String, Object> map =
-        r.plan().map(PlanCommand::toJson).orElseGet(java.util.LinkedHashMap::new);
-    map.put("target", r.target());
-    map.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
-    map.put("message", r.message());
-    map.put("fallback", r.fallback().orElse(null));
-    return map;
   }
 }

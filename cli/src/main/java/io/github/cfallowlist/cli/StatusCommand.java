@@ -20,6 +20,7 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin SourceOptions source;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
+  @Mixin FormatOption format;
 
   @Override
   public Integer call() throws Exception {
@@ -27,6 +28,6 @@ final class StatusCommand implements Callable<Integer> {
         spec,
         Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
         Runs.Style.STATUS,
-        OutputFormat.text);
+        format.format);
   }
 }

@@ -21,6 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * a network namespace it creates, so the host's firewall is never touched.
  */
 class ApplySystemTest {
+  /** How an apply line names the embedded list. */
+  private static final String EMBEDDED =
+      "source embedded snapshot recorded 2026-10-02T00:00:00Z, etag"
+          + " 38f79d050aa027e3be3865e495dcc9bc";
+
   @TempDir Path dir;
   private Netns ns;
 
@@ -68,17 +73,21 @@ class ApplySystemTest {
     Netns.Result first = cli("apply", "--source", "embedded", "--target", "nftables");
     assertThat(first.exitCode()).as(first.stderr()).isZero();
     assertThat(first.stdout())
-        .isEqualTo("nftables: applied +22 -0 ranges (IPv4 +15, IPv6 +7), new install\n");
+        .isEqualTo(
+            "nftables: applied (+22 -0): added 103.21.244.0/22, 103.22.200.0/22, 103.31.4.0/22,"
+                + " 104.16.0.0/13, 104.24.0.0/14 and 17 more; "
+                + EMBEDDED
+                + "\n");
     String after = ruleset();
     assertThat(after).contains("table inet cf_allowlist").contains("173.245.48.0/20");
 
     Netns.Result status = cli("status", "--source", "embedded", "--target", "nftables");
     assertThat(status.exitCode()).isZero();
-    assertThat(status.stdout()).isEqualTo("nftables: no changes (22 ranges)\n");
+    assertThat(status.stdout()).isEqualTo("nftables: in sync (22 ranges)\n");
 
     Netns.Result second = cli("apply", "--source", "embedded", "--target", "nftables");
     assertThat(second.exitCode()).isZero();
-    assertThat(second.stdout()).isEqualTo("nftables: in sync, no changes (22 ranges)\n");
+    assertThat(second.stdout()).isEqualTo("nftables: in sync (22 ranges): " + EMBEDDED + "\n");
     assertThat(ruleset()).isEqualTo(after);
   }
 
@@ -91,7 +100,7 @@ class ApplySystemTest {
 
     Netns.Result status = cli("status", "--source", "embedded", "--target", "nftables");
     assertThat(status.exitCode()).isEqualTo(2);
-    assertThat(status.stdout()).isEqualTo("nftables: +1 -0 ranges (IPv4 +1)\n");
+    assertThat(status.stdout()).isEqualTo("nftables: would change (+1 -0)\n");
     Netns.Result plan = cli("plan", "--source", "embedded", "--target", "nftables");
     assertThat(plan.exitCode()).isEqualTo(2);
     assertThat(plan.stdout()).contains("+\t198.41.128.0/17,");
@@ -194,8 +203,11 @@ class ApplySystemTest {
     Path nginxFile = dir.resolve("cloudflare-real-ip.conf");
     Netns.Result run = applyThreeTargets(nginxFile, "false");
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.stdout()).contains("nftables: applied").contains("iptables: applied");
-    assertThat(run.stderr()).startsWith("cf-allowlist: nginx: ").contains("false");
+    assertThat(run.stdout())
+        .startsWith("nftables: applied (+22 -0): added ")
+        .contains("\niptables: applied (+22 -0): added ");
+    assertThat(run.stderr()).startsWith("cf-allowlist: nginx: failed (").contains("false");
+    assertThat(run.stderr().lines().count()).isEqualTo(1);
     assertThat(nginxFile).doesNotExist();
     assertThat(ns.execChecked("iptables-save").stdout())
         .contains("-A CF-ALLOWLIST -s 173.245.48.0/20 -j ACCEPT");
@@ -203,9 +215,9 @@ class ApplySystemTest {
     Netns.Result fixed = applyThreeTargets(nginxFile, "true");
     assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
     assertThat(fixed.stdout())
-        .contains("nftables: in sync")
-        .contains("iptables: in sync")
-        .contains("nginx: applied");
+        .startsWith("nftables: in sync (22 ranges): " + EMBEDDED + "\n")
+        .contains("\niptables: in sync (22 ranges): " + EMBEDDED + "\n")
+        .contains("\nnginx: applied (+22 -0): added ");
     assertThat(nginxFile).content().contains("real_ip_header CF-Connecting-IP;");
   }
 
@@ -220,10 +232,13 @@ class ApplySystemTest {
     Netns.Result run = cli("apply", "--uninstall", "--target", "nftables");
     assertThat(run.exitCode()).isZero();
     assertThat(run.stdout())
-        .isEqualTo("nftables: removed everything cf-allowlist owned (22 ranges)\n");
+        .isEqualTo(
+            "nftables: applied (+0 -22): uninstalled; removed 103.21.244.0/22, 103.22.200.0/22,"
+                + " 103.31.4.0/22, 104.16.0.0/13, 104.24.0.0/14 and 17 more\n");
     assertThat(ruleset()).isEqualTo(before);
     Netns.Result again = cli("apply", "--uninstall", "--target", "nftables");
-    assertThat(again.stdout()).isEqualTo("nftables: nothing to remove\n");
+    assertThat(again.exitCode()).isZero();
+    assertThat(again.stdout()).isEqualTo("nftables: not installed\n");
   }
 
   @Test
@@ -234,7 +249,7 @@ class ApplySystemTest {
     assertThat(preview.exitCode()).as(preview.stderr()).isEqualTo(2);
     assertThat(preview.stdout())
         .contains("-table inet cf_allowlist {")
-        .endsWith("nftables: removes all 22 ranges\n");
+        .endsWith("nftables: would change (+0 -22): uninstall\n");
     assertThat(ruleset()).isEqualTo(before);
   }
 
@@ -260,7 +275,11 @@ class ApplySystemTest {
     assertThat(boot.stderr())
         .startsWith("cf-allowlist: warning: nftables: the source failed (")
         .contains("last good list from 2026-11-20 (21 ranges)");
-    assertThat(boot.stdout()).startsWith("nftables: applied +21 -0 ranges");
+    assertThat(boot.stdout())
+        .startsWith("nftables: applied (+21 -0): added ")
+        .endsWith(
+            "; source Cloudflare API, etag feed; from the last good list from 2026-11-20"
+                + " (21 ranges)\n");
     assertThat(ruleset()).contains("173.245.48.0/20").doesNotContain("198.41.128.0/17");
 
     // With a list in place, an unreachable source changes nothing.
@@ -348,9 +367,10 @@ class ApplySystemTest {
     String output = Files.readString(log);
     assertThat(child.exitValue()).as(output).isNotZero();
     assertThat(output)
-        .contains("nftables: applied +0 -1 ranges (IPv4 -1)")
+        .contains("nftables: applied (+0 -1): removed 198.41.128.0/17; source file " + changed)
         .contains(
-            "cf-allowlist: iptables: not started: the run was asked to stop; nothing was changed");
+            "cf-allowlist: iptables: failed (nothing changed): not started: the run was asked to"
+                + " stop; nothing was changed");
     assertThat(ruleset()).doesNotContain("198.41.128.0/17").contains("173.245.48.0/20");
     assertThat(ns.execChecked("iptables-save").stdout()).doesNotContain("CF-ALLOWLIST");
     try (var left = Files.list(tmp)) {
@@ -413,7 +433,11 @@ class ApplySystemTest {
     }
     Netns.Result run = ns.exec(null, argv, Duration.ofSeconds(90));
     assertThat(run.exitCode()).as(run.stderr()).isZero();
-    assertThat(run.stdout()).startsWith("nftables: applied +22 -0 ranges");
+    assertThat(run.stdout())
+        .isEqualTo(
+            "nftables: applied (+22 -0): added 103.21.244.0/22, 103.22.200.0/22, 103.31.4.0/22,"
+                + " 104.16.0.0/13, 104.24.0.0/14 and 17 more; source Cloudflare API"
+                + " http://127.0.0.1:8088/ips.json, etag 38f79d050aa027e3be3865e495dcc9bc\n");
     assertThat(run.stderr())
         .startsWith("cf-allowlist: warning: the last good list could not be saved in " + state);
     assertThat(ruleset()).contains("173.245.48.0/20");

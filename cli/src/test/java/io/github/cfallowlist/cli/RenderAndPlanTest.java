@@ -63,7 +63,7 @@ class RenderAndPlanTest {
     assertThat(file).content().contains("flush set inet cf_allowlist cloudflare_v4");
     CliRun plan = planNftables(file.toString());
     assertThat(plan.exitCode()).isZero();
-    assertThat(plan.out()).isEqualTo("nftables: no changes (22 ranges)\n");
+    assertThat(plan.out()).isEqualTo("nftables: in sync (22 ranges)\n");
   }
 
   @Test
@@ -108,7 +108,7 @@ class RenderAndPlanTest {
         .contains("-\t104.16.0.0/12,")
         .contains("+\t104.16.0.0/13,")
         .contains("+\t104.24.0.0/14,")
-        .endsWith("nftables: +2 -1 ranges (IPv4 +2 -1)\n");
+        .endsWith("nftables: would change (+2 -1)\n");
   }
 
   @Test
@@ -119,13 +119,14 @@ class RenderAndPlanTest {
     assertThat(run.out())
         .contains("\"added\":[\"104.16.0.0/13\",\"104.24.0.0/14\"]")
         .contains("\"removed\":[\"104.16.0.0/12\"]")
-        .contains("\"summary\":\"+2 -1 ranges (IPv4 +2 -1)\"");
+        .contains("\"summary\":\"would change (+2 -1)\"");
   }
 
   @Test
   void planOfTheCommittedExampleIsInSync() {
     CliRun run = planNftables(examples().resolve("cf_allowlist.nft").toString());
     assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).isEqualTo("nftables: in sync (22 ranges)\n");
   }
 
   @Test
