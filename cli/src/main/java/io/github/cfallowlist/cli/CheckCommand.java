@@ -1,6 +1,7 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSnapshot;
 import java.io.PrintWriter;
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,21 +38,59 @@ final class CheckCommand implements Callable<Integer> {
     List<Cidr> parsed = new ArrayList<>();
     for (String a : addresses) {
       parsed.add(
-          Cidr.host(a)
+          host(a)
               .orElseThrow(
                   () ->
                       new IllegalArgumentException(
                           "'" + Printable.of(a) + "' is not an IPv4 or IPv6 address")));
     }
+    Families families = source.families();
     RangeSnapshot snapshot = source.load(common.stateDir());
     PrintWriter out = spec.commandLine().getOut();
+    boolean quiet = Logging.current() == Logging.Verbosity.QUIET;
     boolean all = true;
     for (int i = 0; i < parsed.size(); i++) {
-      Optional<Cidr> match = snapshot.ranges().find(parsed.get(i));
-      all &= match.isPresent();
-      out.println(addresses.get(i) + " " + match.map(c -> "yes " + c).orElse("no"));
+      Cidr host = parsed.get(i);
+      String answer;
+      if (!families.includes(host.family())) {
+        all = false;
+        answer = "not checked: --family " + source.family + " leaves " + host.family() + " out";
+      } else {
+        Optional<Cidr> match = snapshot.ranges().find(host);
+        all &= match.isPresent();
+        answer = match.map(c -> "yes " + c).orElse("no");
+      }
+      if (!quiet) {
+        out.println(addresses.get(i) + " " + answer);
+      }
     }
     out.flush();
     return all ? Cli.OK : Cli.CHANGES;
   }
+
+  /**
+   * {@code text} as a host; an IPv4-mapped IPv6 address ({@code ::ffff:173.245.48.5}, which a
+   * dual-stack socket reports for an IPv4 peer) as the IPv4 address it carries.
+   */
+  static Optional<Cidr> host(String text) {
+    Matcher dotted = MAPPED_DOTTED.matcher(text);
+    if (dotted.matches()) {
+      return Cidr.host(dotted.group(1));
+    }
+    Optional<Cidr> host = Cidr.host(text);
+    if (host.isPresent() && MAPPED.contains(host.get())) {
+      // ::ffff:adf5:3005/128: the last two groups are the IPv4 address.
+      String canonical = host.get().toString();
+      String[] groups = canonical.substring(0, canonical.indexOf('/')).split(":", -1);
+      int high = Integer.parseInt(groups[groups.length - 2], 16);
+      int low = Integer.parseInt(groups[groups.length - 1], 16);
+      return Cidr.host((high >> 8) + "." + (high & 0xff) + "." + (low >> 8) + "." + (low & 0xff));
+    }
+    return host;
+  }
+
+  private static final Pattern MAPPED_DOTTED =
+      Pattern.compile("(?i)(?:::|(?:0{1,4}:){5})ffff:(\\d{1,3}(?:\\.\\d{1,3}){3})");
+
+  private static final Cidr MAPPED = Cidr.parse("::ffff:0:0/96");
 }

@@ -1,6 +1,7 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Cidr;
+import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Plan;
@@ -22,6 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,10 +81,31 @@ final class PlanCommand implements Callable<Integer> {
     for (Target target : targets) {
       TargetOptions own = options.forTarget(target);
       Rendered desired = target.render(snapshot, own);
-      results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
+      try {
+        results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
+      } catch (ConfigParseException e) {
+        throw new ConfigParseException(inUserTerms(e.getMessage(), current, desired));
+      }
     }
     Runs.print(spec, List.of(), results, Runs.Style.PLAN, format);
     return Runs.exitCode(results);
+  }
+
+  /**
+   * {@code message} about the files of {@code desired} with each file's name (the one the target
+   * gives it, {@code cf_allowlist.nft}) replaced by the path the user gave.
+   */
+  static String inUserTerms(String message, Path current, Rendered desired) {
+    for (Rendered.File f : desired.files()) {
+      Path user = Files.isDirectory(current) ? current.resolve(f.name()) : current;
+      Matcher m =
+          Pattern.compile("^(?:[a-z]+: )?(" + Pattern.quote(f.name()) + ")(?=[ :])")
+              .matcher(message);
+      if (m.find()) {
+        return "--current " + user + message.substring(m.end(1));
+      }
+    }
+    return message;
   }
 
   static Map<String, Object> toJson(Plan plan) {

@@ -15,6 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs a {@link Run} for a command and prints its results; the exit code follows the outcomes. */
 final class Runs {
+  private static final System.Logger LOG = System.getLogger(Runs.class.getName());
+
   /** How results are shown. */
   enum Style {
     /**
@@ -47,7 +49,7 @@ final class Runs {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     for (String w : warnings) {
-      err.println("cf-allowlist: warning: " + w);
+      LOG.log(System.Logger.Level.WARNING, w);
     }
     if (format == OutputFormat.json) {
       List<Object> list = new ArrayList<>();
@@ -57,11 +59,15 @@ final class Runs {
       out.println(JSON.std.asString(list.size() == 1 ? list.get(0) : list));
     }
     for (TargetResult r : results) {
-      if (format == OutputFormat.text) {
+      if (format == OutputFormat.text && Logging.current() != Logging.Verbosity.QUIET) {
         printText(out, r, style);
       }
       if (r.outcome().failed()) {
-        err.println("cf-allowlist: " + r.target() + ": " + r.message());
+        err.println(
+            Logging.line(
+                java.util.logging.Level.SEVERE,
+                r.target() + ": " + r.message(),
+                Logging.current()));
       }
       out.flush();
       err.flush();
