@@ -84,7 +84,7 @@ public final class SmallFiles {
     private final String message;
 
     Missing(Path file, String what) {
-      super(file.toString());
+      super(file.toString(), null, "does not exist");
       this.message = what + " " + file + " does not exist";
     }
 

@@ -139,7 +139,7 @@ public final class StateDir {
             "cannot create the state directory "
                 + dir
                 + " ("
-                + why(e)
+                + why(dir, e)
                 + "); choose a directory this user may write with --state-dir",
             e);
       }
@@ -168,10 +168,16 @@ public final class StateDir {
     }
   }
 
-  private static String why(FileSystemException e) {
+  /** Why {@code dir} could not be created, in words: denied, or a file in the way. */
+  private static String why(Path dir, FileSystemException e) {
     String at = e.getFile() == null ? "" : " at " + e.getFile();
     if (e instanceof AccessDeniedException) {
       return "permission denied" + at;
+    }
+    for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        return p + " is not a directory";
+      }
     }
     return (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()) + at;
   }

@@ -88,4 +88,14 @@ class OtherSourcesTest {
         .isInstanceOf(NoSuchFileException.class)
         .hasMessage("the source file " + file + " does not exist");
   }
+
+  @Test
+  void aRefusedEntryInAFileNamesThePathOnceAndTheLine() throws Exception {
+    Path file = dir.resolve("ranges.txt");
+    Files.writeString(file, "# mirror\n173.245.48.0/20\n\n1.0.0.0/4 # typo\n");
+    assertThatThrownBy(() -> Guards.defaults().validate(RangeSource.file(file).fetch()))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage(
+            "'1.0.0.0/4' has host bits set (the network is 0.0.0.0/4) in " + file + " line 4");
+  }
 }
