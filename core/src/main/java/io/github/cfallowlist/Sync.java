@@ -140,8 +140,9 @@ public final class Sync {
       change.run();
     } catch (IOException | RuntimeException e) {
       Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
+      // A step on the way to the result, which says what the re-read showed.
       LOG.log(
-          Level.WARNING,
+          Level.DEBUG,
           "{0}: apply failed ({1}), reading the live state again",
           target.name(),
           claimed);

@@ -105,7 +105,8 @@ public final class Cli implements Runnable {
    */
   private static int executeKeepingLogging(ParseResult parseResult) {
     Logging.Verbosity verbosity = Logging.of(parseResult);
-    try (Logging logging = Logging.install(verbosity, parseResult.commandSpec().commandLine().getErr())) {
+    try (Logging logging =
+        Logging.install(verbosity, parseResult.commandSpec().commandLine().getErr())) {
       return new CommandLine.RunLast().execute(parseResult);
     }
   }

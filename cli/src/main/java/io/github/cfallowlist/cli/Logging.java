@@ -13,20 +13,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /**
- * What a command says on stderr besides its result: one line per event, {@code cf-allowlist:
- * LEVEL: message} with {@code --verbose}, {@code cf-allowlist: message} (and {@code cf-allowlist:
- * warning: message}) without it, errors only with {@code --quiet}. The library's records (it logs
- * through {@link System.Logger}, which the JDK hands to {@code java.util.logging}) are shown at the
- * chosen level; every other logger, the JDK's and OkHttp's, stays at WARNING whatever the flags.
+ * What a command says on stderr besides its result: one line per event, {@code cf-allowlist: LEVEL:
+ * message} with {@code --verbose}, {@code cf-allowlist: message} (and {@code cf-allowlist: warning:
+ * message}) without it, errors only with {@code --quiet}. The library's records (it logs through
+ * {@link System.Logger}, which the JDK hands to {@code java.util.logging}) are shown at the chosen
+ * level; every other logger, the JDK's and OkHttp's, stays at WARNING whatever the flags.
  */
 final class Logging implements AutoCloseable {
   /** How much a command says. */
   enum Verbosity {
     /** Errors only. */
     QUIET,
-    /** Warnings and notable events. */
+    /** Warnings and errors. */
     NORMAL,
-    /** Also each command run and each fetch; the stack trace of an error. */
+    /** Also progress: each command run, each fetch, each retry; the stack trace of an error. */
     VERBOSE
   }
 
@@ -39,30 +39,18 @@ final class Logging implements AutoCloseable {
 
   private static volatile Verbosity current = Verbosity.NORMAL;
 
-  private final Verbosity verbosity;
   private final Verbosity before;
   private final Level rootLevel;
   private final Level libraryLevel;
   private final List<Handler> rootHandlers;
   private final Handler handler;
 
-  private Logging(Verbosity verbosity, PrintWriter err) {
-    this.verbosity = verbosity;
+  private Logging(Handler handler) {
     this.before = current;
     this.rootLevel = ROOT.getLevel();
     this.libraryLevel = LIBRARY.getLevel();
     this.rootHandlers = List.of(ROOT.getHandlers());
-    this.handler = new LineHandler(err, verbosity);
-    rootHandlers.forEach(ROOT::removeHandler);
-    ROOT.addHandler(handler);
-    ROOT.setLevel(Level.WARNING);
-    LIBRARY.setLevel(
-        switch (verbosity) {
-          case QUIET -> Level.SEVERE;
-          case NORMAL -> Level.INFO;
-          case VERBOSE -> Level.FINE;
-        });
-    current = verbosity;
+    this.handler = handler;
   }
 
   /**
@@ -70,7 +58,18 @@ final class Logging implements AutoCloseable {
    * previous handlers and levels back.
    */
   static Logging install(Verbosity verbosity, PrintWriter err) {
-    return new Logging(verbosity, err);
+    Logging saved = new Logging(new LineHandler(err, verbosity));
+    saved.rootHandlers.forEach(ROOT::removeHandler);
+    ROOT.addHandler(saved.handler);
+    ROOT.setLevel(verbosity == Verbosity.QUIET ? Level.SEVERE : Level.WARNING);
+    LIBRARY.setLevel(
+        switch (verbosity) {
+          case QUIET -> Level.SEVERE;
+          case NORMAL -> Level.WARNING;
+          case VERBOSE -> Level.FINE;
+        });
+    current = verbosity;
+    return saved;
   }
 
   /** The verbosity of the command running now ({@link Verbosity#NORMAL} outside a command). */

@@ -21,7 +21,10 @@ final class Mistakes {
     CommandLine cmd = e.getCommandLine();
     boolean top = cmd.getParent() == null;
     int start = top ? 0 : indexOf(args, cmd.getCommandName()) + 1;
-    if (top && args.length > 0 && !args[0].startsWith("-") && !cmd.getSubcommands().containsKey(args[0])) {
+    if (top
+        && args.length > 0
+        && !args[0].startsWith("-")
+        && !cmd.getSubcommands().containsKey(args[0])) {
       List<String> commands = new ArrayList<>(cmd.getSubcommands().keySet());
       return "unknown command '"
           + Printable.of(args[0])
@@ -57,8 +60,8 @@ final class Mistakes {
   }
 
   /**
-   * The first argument from {@code start} that looks like an option {@code spec} does not have;
-   * the values of the options it has are skipped.
+   * The first argument from {@code start} that looks like an option {@code spec} does not have; the
+   * values of the options it has are skipped.
    */
   private static Optional<String> unknownOption(CommandSpec spec, String[] args, int start) {
     for (int i = Math.max(0, start); i < args.length; i++) {
