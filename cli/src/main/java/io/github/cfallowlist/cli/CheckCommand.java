@@ -23,9 +23,17 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Tell whether each ADDRESS lies in the ranges, and which range holds it.",
-      "Exit 0 if all do, 2 if any does not, 1 on a bad address."
+      "Exit 0 if all do, 2 if any does not (or was not checked: see --family), 1 on a bad"
+          + " address."
     })
 final class CheckCommand implements Callable<Integer> {
+  /** {@code ::ffff:a.b.c.d} and {@code 0:0:0:0:0:ffff:a.b.c.d}. */
+  private static final Pattern MAPPED_DOTTED =
+      Pattern.compile("(?i)(?:::|(?:0{1,4}:){5})ffff:(\\d{1,3}(?:\\.\\d{1,3}){3})");
+
+  /** The IPv4-mapped block ({@code ::ffff:0:0/96}). */
+  private static final Cidr MAPPED = Cidr.parse("::ffff:0:0/96");
+
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
@@ -88,9 +96,4 @@ final class CheckCommand implements Callable<Integer> {
     }
     return host;
   }
-
-  private static final Pattern MAPPED_DOTTED =
-      Pattern.compile("(?i)(?:::|(?:0{1,4}:){5})ffff:(\\d{1,3}(?:\\.\\d{1,3}){3})");
-
-  private static final Cidr MAPPED = Cidr.parse("::ffff:0:0/96");
 }
