@@ -80,8 +80,8 @@ public record Guards(
   public RangeSnapshot validate(RawRanges raw) {
     List<Cidr> all = new ArrayList<>();
     for (RawList list : raw.lists()) {
-      for (String entry : list.entries()) {
-        all.add(check(entry, list, raw.source()));
+      for (int i = 0; i < list.entries().size(); i++) {
+        all.add(check(list.entries().get(i), list.family(), where(list, i, raw.source())));
       }
     }
     RangeSet ranges = RangeSet.of(all).restrictTo(families);
@@ -102,8 +102,12 @@ public record Guards(
     return new RangeSnapshot(ranges, raw.source(), raw.etag(), raw.fetchedAt());
   }
 
-  private Cidr check(String entry, RawList list, String source) {
-    String where = " in " + list.name() + " from " + source;
+  /** " in LIST line N from SOURCE", naming the source only when the list's name does not. */
+  private static String where(RawList list, int index, String source) {
+    return " in " + list.where(index) + (source.contains(list.name()) ? "" : " from " + source);
+  }
+
+  private Cidr check(String entry, Optional<IpFamily> family, String where) {
     if (entry == null) {
       throw new RejectedRangesException("a null entry" + where + " is not a CIDR");
     }
@@ -114,7 +118,7 @@ public record Guards(
       throw new RejectedRangesException(e.getMessage() + where, e);
     }
     String text = AddressParsing.quote(entry);
-    Optional<IpFamily> expected = list.family();
+    Optional<IpFamily> expected = family;
     if (expected.isPresent() && expected.get() != cidr.family()) {
       throw new RejectedRangesException(
           text

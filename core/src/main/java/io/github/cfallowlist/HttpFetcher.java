@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import okhttp3.Call;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
@@ -15,9 +16,39 @@ import okio.BufferedSource;
 
 /**
  * GETs a body with the transport guards: timeouts, a size cap, retries with backoff on 5xx and
- * timeouts only, and no redirect away from https.
+ * timeouts only, and no redirect away from https. Every request asks the server to close the
+ * connection after answering: a list is fetched once or twice a run, and a kept-alive connection
+ * that a server (an HTTP/1.0 mirror) has already closed would fail the next request with
+ * "unexpected end of stream".
  */
 final class HttpFetcher {
+  /**
+   * A body as received.
+   *
+   * @param text the body, decoded as UTF-8
+   * @param url where it came from, as logs show it
+   * @param status the HTTP status
+   * @param bytes the body's size
+   * @param etag the ETag header, if any
+   * @param millis how long the fetch took, retries included
+   */
+  record Body(String text, String url, int status, long bytes, Optional<String> etag, long millis) {
+    /** One line for the log: URL, status, size, the list's etag ({@code etag} when given). */
+    String describe(Optional<String> listEtag) {
+      return "fetched "
+          + url
+          + ": HTTP "
+          + status
+          + ", "
+          + bytes
+          + " bytes, etag "
+          + listEtag.or(() -> etag).map(Printable::of).orElse("none")
+          + ", "
+          + millis
+          + " ms";
+    }
+  }
+
   private static final System.Logger LOG = System.getLogger(HttpFetcher.class.getName());
 
   private final HttpOptions options;
@@ -53,18 +84,24 @@ final class HttpFetcher {
             .build();
   }
 
-  String get(HttpUrl target) throws IOException {
+  Body get(HttpUrl target) throws IOException {
     String url = Sources.display(target);
+    long start = System.nanoTime();
     long backoff = options.initialBackoff().toMillis();
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= options.maxAttempts();
       Request request =
-          new Request.Builder().url(target).header("User-Agent", "cf-allowlist").get().build();
+          new Request.Builder()
+              .url(target)
+              .header("User-Agent", "cf-allowlist")
+              .header("Connection", "close")
+              .get()
+              .build();
       Call call = client.newCall(request);
       try (Response response = call.execute()) {
         int code = response.code();
         if (code >= 500 && !last) {
-          LOG.log(Level.INFO, "{0} answered HTTP {1}, retrying", url, code);
+          LOG.log(Level.INFO, () -> url + " answered HTTP " + code + ", retrying");
         } else if (code >= 300) {
           throw new IOException(
               url
@@ -72,14 +109,21 @@ final class HttpFetcher {
                   + code
                   + (attempt > 1 ? " after " + attempt + " attempts" : ""));
         } else {
-          return read(response.body(), url);
+          byte[] body = read(response.body(), url);
+          return new Body(
+              new String(body, StandardCharsets.UTF_8),
+              url,
+              code,
+              body.length,
+              Optional.ofNullable(response.header("ETag")),
+              (System.nanoTime() - start) / 1_000_000);
         }
       } catch (InterruptedIOException e) {
         if (last) {
           throw new IOException(
               url + " did not answer in time (" + attempts(attempt) + "): " + e.getMessage(), e);
         }
-        LOG.log(Level.INFO, "{0} timed out, retrying", url);
+        LOG.log(Level.INFO, () -> url + " did not answer in time, retrying");
       }
       try {
         Thread.sleep(backoff);
@@ -95,7 +139,7 @@ final class HttpFetcher {
     return n == 1 ? "1 attempt" : n + " attempts";
   }
 
-  private String read(ResponseBody body, String url) throws IOException {
+  private byte[] read(ResponseBody body, String url) throws IOException {
     long cap = options.maxBytes();
     if (body.contentLength() > cap) {
       throw new IOException(
@@ -106,6 +150,6 @@ final class HttpFetcher {
     if (source.getBuffer().size() > cap) {
       throw new IOException(url + " sent more than the limit of " + cap + " bytes");
     }
-    return source.getBuffer().readString(StandardCharsets.UTF_8);
+    return source.getBuffer().readByteArray();
   }
 }

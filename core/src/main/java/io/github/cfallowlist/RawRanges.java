@@ -23,18 +23,36 @@ public record RawRanges(
   /**
    * One list as published.
    *
-   * @param name what the list is called where it came from ({@code ipv4_cidrs}, {@code ips-v6}, a
-   *     file name), used in error messages
+   * @param name what the list is called where it came from ({@code ipv4_cidrs}, a URL, a file's
+   *     path), used in error messages
    * @param family the family every entry must have, or empty when the list mixes families
    * @param entries the entries, untrimmed
+   * @param lines for a list read line by line, the line number of each entry (1-based), used in
+   *     error messages; empty otherwise
    */
-  public record RawList(String name, Optional<IpFamily> family, List<String> entries) {
+  public record RawList(
+      String name, Optional<IpFamily> family, List<String> entries, List<Integer> lines) {
     /** Copies the entries and checks every component is present. */
     public RawList {
-      if (name == null || family == null || entries == null) {
-        throw new IllegalArgumentException("name, family and entries must not be null");
+      if (name == null || family == null || entries == null || lines == null) {
+        throw new IllegalArgumentException("name, family, entries and lines must not be null");
+      }
+      if (!lines.isEmpty() && lines.size() != entries.size()) {
+        throw new IllegalArgumentException(
+            "lines (" + lines.size() + ") must be empty or one per entry (" + entries.size() + ")");
       }
       entries = List.copyOf(entries);
+      lines = List.copyOf(lines);
+    }
+
+    /** A list whose entries have no line numbers (a JSON array). */
+    public RawList(String name, Optional<IpFamily> family, List<String> entries) {
+      this(name, family, entries, List.of());
+    }
+
+    /** Where entry {@code index} is, for messages: the list's name and its line, if known. */
+    String where(int index) {
+      return lines.isEmpty() ? name : name + " line " + lines.get(index);
     }
   }
 }

@@ -43,14 +43,16 @@ public final class SmallFiles {
         throw new IOException(
             what + " " + file + " is a symbolic link, which is not accepted here");
       }
-      throw new NoSuchFileException(file.toString(), null, "no such file");
+      throw new Missing(file, what);
     }
     if (!followLinks && Files.isSymbolicLink(file)) {
       throw new IOException(what + " " + file + " is a symbolic link, which is not accepted here");
     }
+    if (Files.isDirectory(file, links)) {
+      throw new IOException(what + " " + file + " is a directory, not a file");
+    }
     if (!Files.isRegularFile(file, links)) {
-      throw new IOException(
-          what + " " + file + " is not a regular file (a directory, a FIFO or a device)");
+      throw new IOException(what + " " + file + " is not a regular file (a FIFO or a device)");
     }
     byte[] bytes;
     try (InputStream in =
@@ -72,6 +74,23 @@ public final class SmallFiles {
           .toString();
     } catch (CharacterCodingException e) {
       throw new IOException(what + " " + file + " is not UTF-8 text", e);
+    }
+  }
+
+  /** A missing file whose message says what the file was for. */
+  private static final class Missing extends NoSuchFileException {
+    private static final long serialVersionUID = 1L;
+
+    private final String message;
+
+    Missing(Path file, String what) {
+      super(file.toString(), null, "does not exist");
+      this.message = what + " " + file + " does not exist";
+    }
+
+    @Override
+    public String getMessage() {
+      return message;
     }
   }
 }

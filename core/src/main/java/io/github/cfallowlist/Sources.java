@@ -6,6 +6,7 @@ import inet.ipaddr.IPAddressString;
 import io.github.cfallowlist.RawRanges.RawList;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,6 +20,7 @@ import okhttp3.HttpUrl;
 
 /** The built-in sources. */
 final class Sources {
+  private static final System.Logger LOG = System.getLogger(Sources.class.getName());
   private static final String EMBEDDED = "/io/github/cfallowlist/cloudflare-ips-2026-10-02.json";
 
   private Sources() {}
@@ -31,9 +33,12 @@ final class Sources {
     String name = "Cloudflare API " + display(url);
     return new Named(
         name,
-        () ->
-            parseApiBody(
-                new HttpFetcher(http).get(url), name, jdcloud, Instant.now(), display(url)),
+        () -> {
+          HttpFetcher.Body body = new HttpFetcher(http).get(url);
+          RawRanges raw = parseApiBody(body.text(), name, jdcloud, Instant.now(), display(url));
+          LOG.log(Level.DEBUG, () -> body.describe(raw.etag()));
+          return raw;
+        },
         true);
   }
 
@@ -48,8 +53,8 @@ final class Sources {
           HttpFetcher fetcher = new HttpFetcher(http);
           List<RawList> lists =
               List.of(
-                  textList(fetcher.get(v4), display(v4), Optional.of(IpFamily.IPV4)),
-                  textList(fetcher.get(v6), display(v6), Optional.of(IpFamily.IPV6)));
+                  textList(fetcher.get(v4), Optional.of(IpFamily.IPV4)),
+                  textList(fetcher.get(v6), Optional.of(IpFamily.IPV6)));
           return new RawRanges(lists, name, Optional.empty(), Instant.now());
         },
         true);
@@ -66,15 +71,18 @@ final class Sources {
         () -> {
           String text = SmallFiles.read(path, "the source file");
           List<String> entries = new ArrayList<>();
-          for (String line : text.split("\n", -1)) {
-            int hash = line.indexOf('#');
-            String entry = (hash >= 0 ? line.substring(0, hash) : line).strip();
+          List<Integer> numbers = new ArrayList<>();
+          String[] lines = text.split("\n", -1);
+          for (int i = 0; i < lines.length; i++) {
+            int hash = lines[i].indexOf('#');
+            String entry = (hash >= 0 ? lines[i].substring(0, hash) : lines[i]).strip();
             if (!entry.isEmpty()) {
               entries.add(entry);
+              numbers.add(i + 1);
             }
           }
           return new RawRanges(
-              List.of(new RawList(path.toString(), Optional.empty(), entries)),
+              List.of(new RawList(path.toString(), Optional.empty(), entries, numbers)),
               name,
               Optional.empty(),
               Files.getLastModifiedTime(path).toInstant());
@@ -235,6 +243,12 @@ final class Sources {
     return "";
   }
 
+  private static RawList textList(HttpFetcher.Body body, Optional<IpFamily> family) {
+    RawList list = textList(body.text(), body.url(), family);
+    LOG.log(Level.DEBUG, () -> body.describe(Optional.empty()));
+    return list;
+  }
+
   /**
    * Splits a text list into lines: a missing final newline is fine, but each line must hold one
    * entry.
@@ -246,6 +260,7 @@ final class Sources {
           where + " answered an HTML page (" + describe(body) + "), not a list of CIDRs");
     }
     List<String> entries = new ArrayList<>();
+    List<Integer> numbers = new ArrayList<>();
     String[] lines = body.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line =
@@ -254,8 +269,9 @@ final class Sources {
         continue;
       }
       entries.add(line);
+      numbers.add(i + 1);
     }
-    return new RawList(where, family, entries);
+    return new RawList(where, family, entries, numbers);
   }
 
   private static String describe(String body) {

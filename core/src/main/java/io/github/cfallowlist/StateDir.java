@@ -2,6 +2,8 @@ package io.github.cfallowlist;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -128,8 +130,19 @@ public final class StateDir {
    */
   public void ensureSafe() throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      try {
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileSystemException e) {
+        throw new CfAllowlistException(
+            "cannot create the state directory "
+                + dir
+                + " ("
+                + why(dir, e)
+                + "); choose a directory this user may write with --state-dir",
+            e);
+      }
       return;
     }
     if (Files.isSymbolicLink(dir)) {
@@ -160,5 +173,19 @@ public final class StateDir {
               + PosixFilePermissions.toString(mode)
               + "); make it rwx------ (chmod 700) or choose another --state-dir");
     }
+  }
+
+  /** Why {@code dir} could not be created, in words: denied, or a file in the way. */
+  private static String why(Path dir, FileSystemException e) {
+    String at = e.getFile() == null ? "" : " at " + e.getFile();
+    if (e instanceof AccessDeniedException) {
+      return "permission denied" + at;
+    }
+    for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        return p + " is not a directory";
+      }
+    }
+    return (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()) + at;
   }
 }

@@ -49,7 +49,7 @@ public final class Sync {
     try {
       plan = plan(target, snapshot, context);
     } catch (IOException | RuntimeException e) {
-      return TargetResult.failed(target, Printable.message(e) + "; nothing was changed");
+      return TargetResult.failed(target, nothingChanged(Printable.message(e)));
     }
     TargetResult judged = judge(target, plan, context.options(), guards);
     if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
@@ -84,8 +84,7 @@ public final class Sync {
     try {
       guards.withFamilies(options.families()).checkShrink(plan);
     } catch (RejectedRangesException e) {
-      return TargetResult.of(
-          target, Outcome.REFUSED, plan, e.getMessage() + "; nothing was changed");
+      return TargetResult.of(target, Outcome.REFUSED, plan, nothingChanged(e.getMessage()));
     }
     return TargetResult.of(target, Outcome.WOULD_CHANGE, plan, "would change " + plan.summary());
   }
@@ -101,7 +100,7 @@ public final class Sync {
     try {
       plan = removalPlan(target, context);
     } catch (IOException | RuntimeException e) {
-      return TargetResult.failed(target, Printable.message(e) + "; nothing was changed");
+      return TargetResult.failed(target, nothingChanged(Printable.message(e)));
     }
     if (!plan.hasChanges()) {
       return TargetResult.of(target, Outcome.IN_SYNC, plan, "nothing to remove");
@@ -141,8 +140,9 @@ public final class Sync {
       change.run();
     } catch (IOException | RuntimeException e) {
       Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
+      // A step on the way to the result, which says what the re-read showed.
       LOG.log(
-          Level.WARNING,
+          Level.DEBUG,
           "{0}: apply failed ({1}), reading the live state again",
           target.name(),
           claimed);
@@ -340,5 +340,10 @@ public final class Sync {
       throw new CfAllowlistException(
           "target " + target.name() + " cannot read the live system yet; use --current FILE");
     }
+  }
+
+  /** {@code message} ending with "nothing was changed", said once. */
+  private static String nothingChanged(String message) {
+    return message.endsWith("nothing was changed") ? message : message + "; nothing was changed";
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +20,39 @@ import java.util.concurrent.TimeUnit;
 enum SystemCommandRunner implements CommandRunner {
   INSTANCE;
 
+  private static final System.Logger LOG = System.getLogger(SystemCommandRunner.class.getName());
+
   static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+  /** Runs {@code command} and logs, at DEBUG, what ran, how it ended and how long it took. */
   @Override
   public CommandResult run(Command command) throws IOException {
+    long start = System.nanoTime();
+    String ending = "did not start";
+    try {
+      CommandResult result = start(command);
+      ending = "exit " + result.exitCode();
+      return result;
+    } catch (IOException e) {
+      ending = Printable.message(e);
+      throw e;
+    } finally {
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      String end = ending;
+      LOG.log(
+          Level.DEBUG,
+          () ->
+              "ran '"
+                  + command.display().replaceAll("\\p{Cntrl}", "?")
+                  + "': "
+                  + end
+                  + ", "
+                  + millis
+                  + " ms");
+    }
+  }
+
+  private CommandResult start(Command command) throws IOException {
     List<String> argv = new ArrayList<>(command.argv());
     argv.set(0, resolve(argv.get(0)).toString());
     ProcessBuilder pb = new ProcessBuilder(argv);

@@ -20,10 +20,14 @@ public record TargetResult(
     String message,
     Optional<String> fallback) {
 
-  /** Checks every component is present. */
+  /** Checks every component is present and drops a leading "{@code target}: " from the message. */
   public TargetResult {
     if (target == null || outcome == null || plan == null || message == null || fallback == null) {
       throw new IllegalArgumentException("result components must not be null");
+    }
+    // A message from deep inside a target may already start with its name; it is said once.
+    if (message.startsWith(target + ": ")) {
+      message = message.substring(target.length() + 2);
     }
   }
 

@@ -63,12 +63,14 @@ class OtherSourcesTest {
   void aFifoADeviceOrADirectoryIsRefusedBeforeItIsOpened() throws Exception {
     Path fifo = dir.resolve("fifo");
     new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
-    for (Path p : List.of(fifo, Path.of("/dev/zero"), dir)) {
+    for (Path p : List.of(fifo, Path.of("/dev/zero"))) {
       assertThatThrownBy(() -> RangeSource.file(p).fetch())
           .isInstanceOf(java.io.IOException.class)
-          .hasMessage(
-              "the source file " + p + " is not a regular file (a directory, a FIFO or a device)");
+          .hasMessage("the source file " + p + " is not a regular file (a FIFO or a device)");
     }
+    assertThatThrownBy(() -> RangeSource.file(dir).fetch())
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessage("the source file " + dir + " is a directory, not a file");
   }
 
   @Test
@@ -84,6 +86,16 @@ class OtherSourcesTest {
     Path file = dir.resolve("absent.txt");
     assertThatThrownBy(() -> RangeSource.file(file).fetch())
         .isInstanceOf(NoSuchFileException.class)
-        .hasMessageContaining(file.toString());
+        .hasMessage("the source file " + file + " does not exist");
+  }
+
+  @Test
+  void aRefusedEntryInAFileNamesThePathOnceAndTheLine() throws Exception {
+    Path file = dir.resolve("ranges.txt");
+    Files.writeString(file, "# mirror\n173.245.48.0/20\n\n1.0.0.0/4 # typo\n");
+    assertThatThrownBy(() -> Guards.defaults().validate(RangeSource.file(file).fetch()))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage(
+            "'1.0.0.0/4' has host bits set (the network is 0.0.0.0/4) in " + file + " line 4");
   }
 }

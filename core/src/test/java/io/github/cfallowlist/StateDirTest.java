@@ -133,4 +133,18 @@ class StateDirTest {
       assertThat(left).hasSize(1);
     }
   }
+
+  @Test
+  void aStateDirectoryThatCannotBeCreatedIsNamedAsSuchWithTheOptionToChangeIt() throws Exception {
+    Path file = Files.writeString(dir.resolve("file"), "");
+    StateDir state = StateDir.at(file.resolve("state"));
+    assertThatThrownBy(state::ensureSafe)
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessage(
+            "cannot create the state directory "
+                + file.resolve("state")
+                + " ("
+                + file
+                + " is not a directory); choose a directory this user may write with --state-dir");
+  }
 }

@@ -363,4 +363,18 @@ class SyncTest {
         RangeSet.of(
             snapshot.ranges().all().stream().filter(c -> !c.toString().equals(cidr)).toList()));
   }
+
+  @Test
+  void aFailureThatAlreadyNamesTheTargetAndSaysNothingChangedSaysEachOnce() {
+    FakeTarget failing =
+        new FakeTarget() {
+          @Override
+          public Optional<Rendered> readLive(TargetContext context) {
+            throw new CfAllowlistException("fake: the table is locked; nothing was changed");
+          }
+        };
+    TargetResult result = Sync.sync(failing, embedded, context, Guards.defaults(), true);
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.message()).isEqualTo("the table is locked; nothing was changed");
+  }
 }

@@ -9,9 +9,6 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,6 +56,7 @@ public final class Cli implements Runnable {
     SUBCOMMANDS.put("apply", ApplyCommand::new);
     SUBCOMMANDS.put("status", StatusCommand::new);
     SUBCOMMANDS.put("generate-completion", AutoComplete.GenerateCompletion::new);
+    SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
   }
 
   /**
@@ -68,12 +66,16 @@ public final class Cli implements Runnable {
    */
   public static CommandLine commandLine(String... args) {
     CommandLine cmd = new CommandLine(new Cli());
-    Supplier<Object> only = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+    // `help COMMAND` needs every command.
+    Supplier<Object> only =
+        args.length > 0 && !args[0].equals("help") ? SUBCOMMANDS.get(args[0]) : null;
     if (only != null) {
       cmd.addSubcommand(args[0], only.get());
     } else {
       SUBCOMMANDS.forEach((name, factory) -> cmd.addSubcommand(name, factory.get()));
-      cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+    }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      sub.getCommandSpec().versionProvider(new Version());
     }
     cmd.setExecutionStrategy(Cli::executeKeepingLogging);
     cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
@@ -99,26 +101,14 @@ public final class Cli implements Runnable {
   }
 
   /**
-   * Runs the command and puts the logging levels back, so {@code --verbose} does not outlive it.
+   * Runs the command with its logging ({@code --verbose}, {@code --quiet}) and puts the logging
+   * back afterwards, so the flags do not outlive the command.
    */
   private static int executeKeepingLogging(ParseResult parseResult) {
-    Logger root = Logger.getLogger("");
-    Level level = root.getLevel();
-    Map<java.util.logging.Handler, Level> handlers = new LinkedHashMap<>();
-    for (java.util.logging.Handler h : root.getHandlers()) {
-      handlers.put(h, h.getLevel());
-    }
-    if (verbose(parseResult)) {
-      enableVerboseLogging();
-    } else {
-      // Outcomes carry everything a run has to say; the library's log lines are for --verbose.
-      root.setLevel(Level.OFF);
-    }
-    try {
+    Logging.Verbosity verbosity = Logging.of(parseResult);
+    try (Logging logging =
+        Logging.install(verbosity, parseResult.commandSpec().commandLine().getErr())) {
       return new CommandLine.RunLast().execute(parseResult);
-    } finally {
-      root.setLevel(level);
-      handlers.forEach(java.util.logging.Handler::setLevel);
     }
   }
 
@@ -127,7 +117,7 @@ public final class Cli implements Runnable {
     cmd.getErr()
         .println(
             "cf-allowlist: "
-                + e.getMessage()
+                + Mistakes.explain(e, args)
                 + " (see '"
                 + cmd.getCommandSpec().qualifiedName()
                 + " --help')");
@@ -136,11 +126,11 @@ public final class Cli implements Runnable {
 
   private static int handleExecutionException(
       Exception e, CommandLine cmd, ParseResult parseResult) {
-    boolean verbose = verbose(parseResult);
-    if (verbose) {
+    Logging.Verbosity verbosity = Logging.of(parseResult);
+    if (verbosity == Logging.Verbosity.VERBOSE) {
       e.printStackTrace(cmd.getErr());
     }
-    cmd.getErr().println("cf-allowlist: " + message(e));
+    cmd.getErr().println(Logging.line(java.util.logging.Level.SEVERE, message(e), verbosity));
     Json.printError(cmd, parseResult, message(e));
     return ERROR;
   }
@@ -151,9 +141,9 @@ public final class Cli implements Runnable {
       e = u.getCause();
     }
     String text = e.getMessage();
-    if (e instanceof java.nio.file.NoSuchFileException) {
-      text = e.getMessage() + ": no such file";
-    } else if (e instanceof java.nio.file.AccessDeniedException) {
+    if (e instanceof java.nio.file.NoSuchFileException n && n.getReason() == null) {
+      text = e.getMessage() + ": no such file or directory";
+    } else if (e instanceof java.nio.file.AccessDeniedException a && a.getReason() == null) {
       text = e.getMessage() + ": permission denied";
     } else if (text == null || text.isBlank()) {
       text = e.getClass().getSimpleName();
@@ -163,26 +153,6 @@ public final class Cli implements Runnable {
       text = "unexpected " + e.getClass().getSimpleName() + ": " + text;
     }
     return text.replace('\n', ' ');
-  }
-
-  private static boolean verbose(ParseResult result) {
-    for (ParseResult r = result; r != null; r = r.subcommand()) {
-      if (r.hasMatchedOption("--verbose")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Shows the library's log records on stderr; called for {@code --verbose}. */
-  static void enableVerboseLogging() {
-    Logger root = Logger.getLogger("");
-    root.setLevel(Level.FINE);
-    for (java.util.logging.Handler h : root.getHandlers()) {
-      if (h instanceof ConsoleHandler) {
-        h.setLevel(Level.FINE);
-      }
-    }
   }
 
   /** The version shown by {@code --version}. */

@@ -1,5 +1,6 @@
 package io.github.cfallowlist.cli;
 
+import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,13 +71,34 @@ final class PlanCommand implements Callable<Integer> {
     for (Target target : targets) {
       TargetOptions own = options.forTarget(target);
       Rendered desired = target.render(snapshot, own);
-      results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
+      try {
+        results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
+      } catch (ConfigParseException e) {
+        throw new ConfigParseException(inUserTerms(e.getMessage(), current, desired));
+      }
     }
     return Runs.print(
         spec,
         new RunResult(Optional.of(snapshot), List.of(), results),
         Runs.Style.PLAN,
         format.format);
+  }
+
+  /**
+   * {@code message} about the files of {@code desired} with each file's name (the one the target
+   * gives it, {@code cf_allowlist.nft}) replaced by the path the user gave.
+   */
+  static String inUserTerms(String message, Path current, Rendered desired) {
+    for (Rendered.File f : desired.files()) {
+      Path user = Files.isDirectory(current) ? current.resolve(f.name()) : current;
+      Matcher m =
+          Pattern.compile("^(?:[a-z]+: )?(" + Pattern.quote(f.name()) + ")(?=[ :])")
+              .matcher(message);
+      if (m.find()) {
+        return "--current " + user + message.substring(m.end(1));
+      }
+    }
+    return message;
   }
 
   /**

@@ -14,6 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs a {@link Run} for a command and prints its results; the exit code follows the outcomes. */
 final class Runs {
+  private static final System.Logger LOG = System.getLogger(Runs.class.getName());
+
   /** How results are shown. */
   enum Style {
     /**
@@ -44,7 +46,7 @@ final class Runs {
     PrintWriter err = spec.commandLine().getErr();
     int exitCode = exitCode(result.targets());
     for (String w : result.warnings()) {
-      err.println("cf-allowlist: warning: " + w);
+      LOG.log(System.Logger.Level.WARNING, w);
     }
     boolean applyLine = style == Style.APPLY;
     if (format == OutputFormat.json) {
@@ -58,15 +60,16 @@ final class Runs {
       json.put("targets", targets);
       Json.print(out, json);
     }
+    boolean quiet = Logging.current() == Logging.Verbosity.QUIET;
     for (TargetResult r : result.targets()) {
-      if (format == OutputFormat.text && style == Style.PLAN) {
+      if (format == OutputFormat.text && style == Style.PLAN && !quiet) {
         // A refused change is shown too, so the refusal can be judged.
         out.print(diff(r));
       }
       String line = r.target() + ": " + Words.line(r, applyLine);
       if (r.outcome().failed()) {
-        err.println("cf-allowlist: " + line);
-      } else if (format == OutputFormat.text) {
+        err.println(Logging.line(java.util.logging.Level.SEVERE, line, Logging.current()));
+      } else if (format == OutputFormat.text && !quiet) {
         out.println(line);
       }
       out.flush();

@@ -12,7 +12,7 @@ class HelpAndVersionTest {
     assertThat(run.out())
         .contains("fetch", "check", "render", "plan", "apply", "status")
         .contains("Exit codes: 0")
-        .doesNotContain("generate-completion");
+        .contains("generate-completion", "help");
   }
 
   @Test

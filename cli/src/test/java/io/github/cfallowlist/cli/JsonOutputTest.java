@@ -116,6 +116,7 @@ class JsonOutputTest {
     assertThat(map(addresses.get(0)))
         .containsExactly(
             Map.entry("address", "173.245.48.5"),
+            Map.entry("checked", true),
             Map.entry("in_ranges", true),
             Map.entry("range", "173.245.48.0/20"));
     assertThat(map(addresses.get(1)))

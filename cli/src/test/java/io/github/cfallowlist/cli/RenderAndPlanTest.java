@@ -146,7 +146,8 @@ class RenderAndPlanTest {
   void planWithAMissingCurrentFileExitsOne() {
     CliRun run = planNftables(dir.resolve("absent.nft").toString());
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("absent.nft: no such file");
+    assertThat(run.err())
+        .isEqualTo("cf-allowlist: --current " + dir.resolve("absent.nft") + " does not exist\n");
   }
 
   @Test

@@ -165,8 +165,7 @@ class SettingsAndGuardsTest {
     assertThat(current.exitCode()).isEqualTo(1);
     assertThat(current.err())
         .isEqualTo(
-            "cf-allowlist: --current /dev/zero is not a regular file (a directory, a FIFO or a"
-                + " device)\n");
+            "cf-allowlist: --current /dev/zero is not a regular file (a FIFO or a device)\n");
     Path fifo = dir.resolve("fifo");
     new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
     CliRun source = CliRun.of("fetch", "--source", "file:" + fifo);
