@@ -3,11 +3,23 @@ package io.github.cfallowlist;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.time.format.DateTimeFormatter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 
-/** The header every rendered file starts with, as plain lines for a target to comment out. */
+/**
+ * The header every rendered file starts with, as plain lines for a target to comment out.
+ *
+ * <p>It is a function of the list only: the tool's name, the source's stable name, the list's etag
+ * (or, when the source has none, a SHA-256 digest of the ranges) and the {@link #MARKER} line. The
+ * fetch time, a source file's path or modification time and this library's version stay out, so the
+ * same list always renders the same bytes; they belong in JSON output and logs. Files written with
+ * older headers (which held a version and a {@code fetched:} line) are still read: parsers look
+ * only for the marker.
+ */
 public final class Header {
   /** The text that ends every header; everything after it is the configuration proper. */
   public static final String MARKER = "managed by cf-allowlist, do not edit";
@@ -24,12 +36,14 @@ public final class Header {
   /** The header lines for {@code snapshot}, without comment markers. */
   public static List<String> lines(RangeSnapshot snapshot) {
     return List.of(
-        "cf-allowlist " + VERSION + ": Cloudflare IP ranges",
-        // Escaped: a source name comes from a path or URL, and a newline in it would end the
-        // comment and put the rest into the rules file.
-        "source: " + Printable.of(snapshot.source()),
-        "etag: " + Printable.of(snapshot.etag().orElse("none")),
-        "fetched: " + DateTimeFormatter.ISO_INSTANT.format(snapshot.fetchedAt()),
+        "cf-allowlist: Cloudflare IP ranges",
+        // Escaped: a source name may come from a URL, and a newline in it would end the comment
+        // and put the rest into the rules file.
+        "source: " + Printable.of(Sources.stableName(snapshot.source())),
+        snapshot
+            .etag()
+            .map(etag -> "etag: " + Printable.of(etag))
+            .orElseGet(() -> "sha256: " + digest(snapshot.ranges())),
         MARKER + ": changes are overwritten on the next run");
   }
 
@@ -40,6 +54,30 @@ public final class Header {
       out.append(commentPrefix).append(line).append('\n');
     }
     return out.toString();
+  }
+
+  /**
+   * Whether {@code content} carries a header cf-allowlist wrote (this one or an older one): a line
+   * holding {@link #MARKER}.
+   */
+  public static boolean isIn(String content) {
+    return content.lines().anyMatch(line -> line.contains(MARKER));
+  }
+
+  /** SHA-256 of the ranges, one per line, IPv4 then IPv6, in lower-case hex. */
+  static String digest(RangeSet ranges) {
+    StringBuilder text = new StringBuilder();
+    for (Cidr cidr : ranges.all()) {
+      text.append(cidr).append('\n');
+    }
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(text.toString().getBytes(StandardCharsets.US_ASCII)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime provides SHA-256", e);
+    }
   }
 
   private static String loadVersion() {

@@ -1,7 +1,5 @@
 package io.github.cfallowlist;
 
-import com.github.difflib.DiffUtils;
-import com.github.difflib.UnifiedDiffUtils;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -217,8 +215,11 @@ public final class Plan {
   }
 
   /**
-   * A unified diff from the current to the desired configuration (for a removal, to nothing), empty
-   * when they are equal; each leftover to remove is a line {@code # remove leftover: ...}.
+   * A unified diff ({@code diff -u}) from the current to the desired configuration (for a removal,
+   * to nothing), empty when they are equal; each leftover to remove is a line {@code # remove
+   * leftover: ...}. Only what follows each file's header is compared and shown: a header says where
+   * a list came from (for a live reading, the live system), not what the target holds, so a file
+   * whose configuration is unchanged shows no lines at all.
    */
   public String diff() {
     StringBuilder out = new StringBuilder();
@@ -226,19 +227,12 @@ public final class Plan {
     desiredConfig.ifPresent(d -> d.files().forEach(f -> names.add(f.name())));
     currentConfig.ifPresent(c -> c.files().forEach(f -> names.add(f.name())));
     for (String name : names) {
-      String have = content(currentConfig, name);
-      String want = content(desiredConfig, name);
-      if (have.equals(want)) {
-        continue;
-      }
-      List<String> a = have.lines().toList();
-      List<String> b = want.lines().toList();
-      List<String> diff =
-          UnifiedDiffUtils.generateUnifiedDiff(
-              "current/" + name, "desired/" + name, a, DiffUtils.diff(a, b), 3);
-      for (String line : diff) {
-        out.append(line).append('\n');
-      }
+      out.append(
+          UnifiedDiff.of(
+              "current/" + name,
+              "desired/" + name,
+              body(currentConfig, name),
+              body(desiredConfig, name)));
     }
     for (String leftover : leftovers) {
       out.append("# remove leftover: ").append(leftover).append('\n');
@@ -246,8 +240,8 @@ public final class Plan {
     return out.toString();
   }
 
-  private static String content(Optional<Rendered> config, String name) {
-    return config.flatMap(c -> c.file(name)).map(Rendered.File::content).orElse("");
+  private static String body(Optional<Rendered> config, String name) {
+    return config.flatMap(c -> c.file(name)).map(Rendered.File::body).orElse("");
   }
 
   /**

@@ -40,6 +40,8 @@ public record Rendered(List<File> files) {
    * @param content the full text
    */
   public record File(String name, String content) {
+    private static final String XML_COMMENT_END = "-->";
+
     /** Checks both are present. */
     public File {
       if (name == null || name.isBlank() || content == null) {
@@ -47,14 +49,25 @@ public record Rendered(List<File> files) {
       }
     }
 
-    /** The content after the generated header, used to tell a real change from a new header. */
+    /**
+     * The content after the generated header, used to tell a real change from a new header and
+     * shown in diffs: everything after the line holding {@link Header#MARKER}, and after the line
+     * that closes an XML comment ({@code -->}) right below it. A file without the header is all
+     * body.
+     */
     public String body() {
       int marker = content.indexOf(Header.MARKER);
       if (marker < 0) {
         return content;
       }
       int eol = content.indexOf('\n', marker);
-      return eol < 0 ? "" : content.substring(eol + 1);
+      if (eol < 0) {
+        return "";
+      }
+      String rest = content.substring(eol + 1);
+      return rest.startsWith(XML_COMMENT_END + "\n")
+          ? rest.substring(XML_COMMENT_END.length() + 1)
+          : rest;
     }
   }
 }

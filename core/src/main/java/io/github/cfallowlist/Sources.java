@@ -23,6 +23,9 @@ final class Sources {
   private static final System.Logger LOG = System.getLogger(Sources.class.getName());
   private static final String EMBEDDED = "/io/github/cfallowlist/cloudflare-ips-2026-10-02.json";
 
+  /** The name of every file source; the path follows it in the full name. */
+  private static final String FILE = "file";
+
   private Sources() {}
 
   /** The JSON API source. */
@@ -65,7 +68,7 @@ final class Sources {
     if (path == null) {
       throw new IllegalArgumentException("path == null");
     }
-    String name = "file " + path;
+    String name = FILE + " " + path;
     return new Named(
         name,
         () -> {
@@ -87,6 +90,15 @@ final class Sources {
               Optional.empty(),
               Files.getLastModifiedTime(path).toInstant());
         });
+  }
+
+  /**
+   * The part of a source's name that stays the same from run to run, for rendered headers: a file
+   * source is {@code file}, without the path (the same list copied elsewhere renders the same
+   * bytes); every other name is already stable (a URL, the embedded snapshot's recording date).
+   */
+  static String stableName(String source) {
+    return source.startsWith(FILE + " ") ? FILE : source;
   }
 
   /** The embedded snapshot. */

@@ -2,20 +2,104 @@ package io.github.cfallowlist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cfallowlist.testing.TestSnapshots;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeaderTest {
+  @TempDir Path dir;
+
+  private static final String LIST =
+      String.join(
+              "\n", TestSnapshots.embedded().ranges().all().stream().map(Cidr::toString).toList())
+          + "\n";
+
+  /** The list read from a file source at {@code path}, last modified at {@code mtime}. */
+  private static RangeSnapshot fromFile(Path path, Instant mtime) throws Exception {
+    Files.createDirectories(path.getParent());
+    Files.writeString(path, LIST);
+    Files.setLastModifiedTime(path, FileTime.from(mtime));
+    return Guards.defaults().validate(RangeSource.file(path).fetch());
+  }
+
+  @Test
+  void theSameListFromTwoFilesAtOtherPathsAndTimesHasTheSameHeader() throws Exception {
+    RangeSnapshot first =
+        fromFile(dir.resolve("a/ranges.txt"), Instant.parse("2026-01-01T00:00:00Z"));
+    RangeSnapshot second =
+        fromFile(dir.resolve("elsewhere/copy.txt"), Instant.parse("2026-01-01T00:00:07Z"));
+    assertThat(first.source()).isNotEqualTo(second.source());
+    assertThat(first.fetchedAt()).isNotEqualTo(second.fetchedAt());
+
+    String header = Header.commented(first, "# ");
+
+    assertThat(Header.commented(second, "# ")).isEqualTo(header);
+    assertThat(header)
+        .isEqualTo(
+            "# cf-allowlist: Cloudflare IP ranges\n"
+                + "# source: file\n"
+                + "# sha256: "
+                + Header.digest(first.ranges())
+                + "\n"
+                + "# managed by cf-allowlist, do not edit: changes are overwritten on the next run\n")
+        .doesNotContain(dir.toString(), "2026", Header.version());
+  }
+
+  @Test
+  void theSameFetchSecondsLaterHasTheSameHeaderNamingTheEtag() {
+    RangeSnapshot first = TestSnapshots.embedded();
+    RangeSnapshot later =
+        new RangeSnapshot(
+            first.ranges(), first.source(), first.etag(), first.fetchedAt().plusSeconds(5));
+
+    assertThat(Header.lines(later))
+        .isEqualTo(Header.lines(first))
+        .containsExactly(
+            "cf-allowlist: Cloudflare IP ranges",
+            "source: embedded snapshot recorded 2026-10-02T00:00:00Z",
+            "etag: 38f79d050aa027e3be3865e495dcc9bc",
+            Header.MARKER + ": changes are overwritten on the next run");
+  }
+
+  @Test
+  void aListWithoutEtagIsNamedByADigestThatChangesWithTheRanges() {
+    RangeSet one = RangeSet.parse("173.245.48.0/20", "2400:cb00::/32");
+    RangeSet other = RangeSet.parse("173.245.48.0/20", "2606:4700::/32");
+
+    assertThat(Header.digest(one))
+        .hasSize(64)
+        .isEqualTo(Header.digest(RangeSet.parse("2400:cb00::/32", "173.245.48.0/20")))
+        .isNotEqualTo(Header.digest(other));
+  }
+
   @Test
   void aSourceNameWithANewlineCannotEndTheCommentAndInjectARule() {
     RangeSnapshot snapshot =
         new RangeSnapshot(
-            RangeSet.empty(), "file /tmp/x\nflush ruleset\n", Optional.of("e\ntag"), Instant.EPOCH);
+            RangeSet.empty(),
+            "Cloudflare API https://x/\nflush ruleset\n",
+            Optional.of("e\ntag"),
+            Instant.EPOCH);
     String header = Header.commented(snapshot, "# ");
     assertThat(header.lines())
         .hasSize(Header.lines(snapshot).size())
         .allMatch(l -> l.startsWith("# "));
     assertThat(header).doesNotContain("\nflush ruleset").contains("\\x0aflush ruleset");
+  }
+
+  @Test
+  void aFileCarriesTheHeaderWhenALineHoldsTheMarkerOldOrNew() {
+    assertThat(Header.isIn(Header.commented(TestSnapshots.embedded(), "# ") + "body\n")).isTrue();
+    assertThat(
+            Header.isIn(
+                "<!--\n  cf-allowlist 0.1.0: Cloudflare IP ranges\n  fetched: 2026-10-02T00:00:00Z\n"
+                    + "  managed by cf-allowlist, do not edit: changes are overwritten\n-->\n"))
+        .isTrue();
+    assertThat(Header.isIn("set_real_ip_from 10.0.0.0/8;\n# managed by hand\n")).isFalse();
   }
 }

@@ -1,11 +1,15 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.AtomicFiles;
+import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Header;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +45,8 @@ final class RenderCommand implements Callable<Integer> {
       paramLabel = "PATH",
       description =
           "Write the configuration here (atomically) instead of printing it: a file, or a"
-              + " directory for a target made of several files.")
+              + " directory for a target made of several files. An existing file is replaced only"
+              + " if it carries cf-allowlist's header.")
   Path output;
 
   @Override
@@ -99,13 +104,49 @@ final class RenderCommand implements Callable<Integer> {
     return json;
   }
 
-  static void write(Rendered rendered, Path output) throws java.io.IOException {
+  /**
+   * Writes the files, after checking that every one that exists carries cf-allowlist's header: a
+   * file it did not write is never replaced, and nothing is written when one is refused.
+   */
+  static void write(Rendered rendered, Path output) throws IOException {
+    Map<Path, String> writes = new LinkedHashMap<>();
     if (rendered.files().size() == 1 && !Files.isDirectory(output)) {
-      AtomicFiles.write(output, rendered.text());
+      writes.put(output, rendered.text());
+    } else {
+      for (Rendered.File f : rendered.files()) {
+        writes.put(output.resolve(f.name()), f.content());
+      }
+    }
+    for (Path file : writes.keySet()) {
+      refuseForeign(file);
+    }
+    for (Map.Entry<Path, String> w : writes.entrySet()) {
+      AtomicFiles.write(w.getKey(), w.getValue());
+    }
+  }
+
+  private static void refuseForeign(Path file) throws IOException {
+    if (!Files.exists(file)) {
       return;
     }
-    for (Rendered.File f : rendered.files()) {
-      AtomicFiles.write(output.resolve(f.name()), f.content());
+    String content;
+    try {
+      content = SmallFiles.read(file, "--output");
+    } catch (IOException e) {
+      if (!Files.isRegularFile(file)) {
+        throw e;
+      }
+      // Too large or not UTF-8: not a file cf-allowlist wrote.
+      content = "";
+    }
+    if (!Header.isIn(content)) {
+      throw new CfAllowlistException(
+          "render will not overwrite "
+              + file
+              + ": it has no '"
+              + Header.MARKER
+              + "' header, so cf-allowlist did not write it (move it away or choose another"
+              + " --output)");
     }
   }
 

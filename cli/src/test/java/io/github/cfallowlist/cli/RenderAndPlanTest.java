@@ -32,7 +32,7 @@ class RenderAndPlanTest {
     CliRun run = CliRun.of("render", "--source", "embedded", "--target", "nftables");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out())
-        .startsWith("# cf-allowlist ")
+        .startsWith("# cf-allowlist: Cloudflare IP ranges\n")
         .contains("etag: 38f79d050aa027e3be3865e495dcc9bc")
         .contains("managed by cf-allowlist, do not edit")
         .contains("173.245.48.0/20")
@@ -109,6 +109,20 @@ class RenderAndPlanTest {
         .contains("+\t104.16.0.0/13,")
         .contains("+\t104.24.0.0/14,")
         .endsWith("nftables: would change (+2 -1)\n");
+  }
+
+  @Test
+  void theReadmeShowsExactlyWhatPlanPrintsAgainstTheOlderExample() throws Exception {
+    String command =
+        "$ cf-allowlist plan --target nftables --current docs/examples/cf_allowlist-2021-03.nft\n";
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int start = readme.indexOf(command) + command.length();
+    String shown = readme.substring(start, readme.indexOf("```", start));
+
+    CliRun run = planNftables(examples().resolve("cf_allowlist-2021-03.nft").toString());
+
+    assertThat(readme).contains(command);
+    assertThat(run.out()).isEqualTo(shown);
   }
 
   @Test

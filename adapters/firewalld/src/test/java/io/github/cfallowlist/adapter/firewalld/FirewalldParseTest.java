@@ -69,7 +69,7 @@ class FirewalldParseTest {
 
     assertThatThrownBy(() -> TARGET.parse(config, OPTIONS))
         .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 14: entry is not a CIDR prefix")
+        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 13: entry is not a CIDR prefix")
         .hasMessageEndingWith(": <entry>104.16.0.1/13</entry>");
   }
 
@@ -83,7 +83,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "zones/cloudflare.xml line 12: unexpected element <service>: <service name=\"ssh\"/>");
+        "zones/cloudflare.xml line 11: unexpected element <service>: <service name=\"ssh\"/>");
   }
 
   @Test
@@ -96,7 +96,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "zones/cloudflare.xml line 13: unexpected attribute address on <source>:"
+        "zones/cloudflare.xml line 12: unexpected attribute address on <source>:"
             + " <source address=\"0.0.0.0/0\"/>");
   }
 
@@ -110,7 +110,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "zones/cloudflare.xml line 11: only TCP ports are written: <port port=\"443\" protocol=\"udp\"/>");
+        "zones/cloudflare.xml line 10: only TCP ports are written: <port port=\"443\" protocol=\"udp\"/>");
   }
 
   @Test
@@ -119,7 +119,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "zones/cloudflare.xml line 9: unexpected attribute target on <zone>: <zone target=\"ACCEPT\">");
+        "zones/cloudflare.xml line 8: unexpected attribute target on <zone>: <zone target=\"ACCEPT\">");
   }
 
   @Test
@@ -132,7 +132,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "ipsets/cloudflare-v6.xml line 11: entry is not an IPv6 prefix: <entry>1.1.1.0/24</entry>");
+        "ipsets/cloudflare-v6.xml line 10: entry is not an IPv6 prefix: <entry>1.1.1.0/24</entry>");
   }
 
   @Test
@@ -141,7 +141,7 @@ class FirewalldParseTest {
 
     assertRefused(
         config,
-        "ipsets/cloudflare-v4.xml line 9: ipset type is not hash:net: <ipset type=\"hash:ip\">");
+        "ipsets/cloudflare-v4.xml line 8: ipset type is not hash:net: <ipset type=\"hash:ip\">");
   }
 
   @Test
@@ -154,7 +154,7 @@ class FirewalldParseTest {
 
     assertThatThrownBy(() -> TARGET.parse(config, OPTIONS))
         .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 10: unexpected option");
+        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 9: unexpected option");
   }
 
   @Test
@@ -163,7 +163,7 @@ class FirewalldParseTest {
         edited("zones/cloudflare.xml", "</zone>", "  <!-- added by hand -->\n</zone>");
 
     assertRefused(
-        config, "zones/cloudflare.xml line 14: unexpected comment: <!-- added by hand -->");
+        config, "zones/cloudflare.xml line 13: unexpected comment: <!-- added by hand -->");
   }
 
   @Test
@@ -186,7 +186,7 @@ class FirewalldParseTest {
 
     assertThatThrownBy(() -> TARGET.parse(config, OPTIONS))
         .isInstanceOf(ConfigParseException.class)
-        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 9: not well-formed XML")
+        .hasMessageStartingWith("ipsets/cloudflare-v4.xml line 8: not well-formed XML")
         .hasMessageContaining("DOCTYPE");
   }
 

@@ -104,7 +104,8 @@ class FirewalldRenderTest {
   void everyFileStartsWithTheDeclarationAndTheHeaderComment() {
     for (Rendered.File f : TARGET.render(SNAPSHOT, TargetOptions.defaults()).files()) {
       assertThat(f.content())
-          .startsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!--\n  cf-allowlist ")
+          .startsWith(
+              "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!--\n  cf-allowlist: Cloudflare IP ranges\n")
           .contains("  " + Header.MARKER + ": changes are overwritten on the next run\n-->\n");
     }
   }
@@ -133,7 +134,7 @@ class FirewalldRenderTest {
     String zone = TARGET.render(SNAPSHOT, o).file("zones/cloudflare.xml").orElseThrow().body();
     assertThat(zone)
         .isEqualTo(
-            "-->\n<zone>\n"
+            "<zone>\n"
                 + "  <port port=\"80\" protocol=\"tcp\"/>\n"
                 + "  <port port=\"443\" protocol=\"tcp\"/>\n"
                 + "  <port port=\"8443\" protocol=\"tcp\"/>\n"
@@ -158,7 +159,7 @@ class FirewalldRenderTest {
         .containsExactly("zones/cloudflare.xml");
     assertThat(rendered.files().get(0).body())
         .isEqualTo(
-            "-->\n<zone>\n  <!-- "
+            "<zone>\n  <!-- "
                 + FirewalldXml.DRIFT
                 + " -->\n"
                 + "  <port port=\"80\" protocol=\"tcp\"/>\n</zone>\n");

@@ -124,7 +124,7 @@ class NftablesParseTest {
 
     assertThatThrownBy(() -> target.parse(other, defaults))
         .isInstanceOf(ConfigParseException.class)
-        .hasMessageContaining("line 6: expected 'table inet cf_allowlist {'");
+        .hasMessageContaining("line 5: expected 'table inet cf_allowlist {'");
   }
 
   @Test
