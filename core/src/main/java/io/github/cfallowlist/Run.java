@@ -3,6 +3,7 @@ package io.github.cfallowlist;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import java.util.function.BooleanSupplier;
 public final class Run {
   private static final System.Logger LOG = System.getLogger(Run.class.getName());
 
+  /** An embedded list older than this is named as such when a run falls back to it. */
+  public static final Duration EMBEDDED_MAX_AGE = Duration.ofDays(90);
+
   /** What a run does. */
   public enum Action {
     /** Make every target hold the ranges. */
@@ -66,8 +70,10 @@ public final class Run {
   private final CommandRunner runner;
   private final Optional<Path> lockFile;
   private final BooleanSupplier stopRequested;
+  private final Clock clock;
 
   private Run(Builder b) {
+    this.clock = b.clock;
     this.lockFile = b.lockFile;
     this.stopRequested = b.stopRequested;
     this.source = b.source;
@@ -201,10 +207,27 @@ public final class Run {
       }
     }
     try {
-      return Optional.of(guards.validate(RangeSource.embedded().fetch()));
+      RangeSnapshot embedded = guards.validate(RangeSource.embedded().fetch());
+      warnIfOld(embedded, warnings);
+      return Optional.of(embedded);
     } catch (IOException | RuntimeException e) {
       warnings.add("the embedded list cannot be used either: " + Printable.message(e));
       return Optional.empty();
+    }
+  }
+
+  private void warnIfOld(RangeSnapshot embedded, List<String> warnings) {
+    Duration age = Duration.between(embedded.fetchedAt(), clock.instant());
+    if (age.compareTo(EMBEDDED_MAX_AGE) > 0) {
+      warnings.add(
+          "the embedded list was recorded "
+              + embedded.fetchedAt().atOffset(ZoneOffset.UTC).toLocalDate()
+              + ", "
+              + age.toDays()
+              + " days ago (more than "
+              + EMBEDDED_MAX_AGE.toDays()
+              + "): Cloudflare may have changed its ranges since; let a run reach the network"
+              + " or install a newer cf-allowlist");
     }
   }
 
@@ -249,8 +272,15 @@ public final class Run {
     private CommandRunner runner = CommandRunner.system();
     private Optional<Path> lockFile = Optional.empty();
     private BooleanSupplier stopRequested = () -> false;
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
+
+    /** The clock that dates the embedded list's age (default: the system clock). */
+    public Builder clock(Clock value) {
+      this.clock = require(value, "clock");
+      return this;
+    }
 
     /**
      * Asked before each target: once it answers true (a SIGTERM arrived), the target being changed

@@ -7,8 +7,10 @@ import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,34 @@ class RunTest {
     assertThat(result.targets().get(0).fallback())
         .hasValueSatisfying(f -> assertThat(f).startsWith("embedded list recorded 2026-10-02"));
     assertThat(target.live).isPresent();
+  }
+
+  @Test
+  void fallingBackToAnEmbeddedListOlderThan90DaysSaysSo() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    Clock day91 = Clock.fixed(Instant.parse("2027-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+    RunResult result = run(net).clock(day91).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(result.warnings())
+        .contains(
+            "the embedded list was recorded 2026-10-02, 91 days ago (more than 90): Cloudflare"
+                + " may have changed its ranges since; let a run reach the network or install a"
+                + " newer cf-allowlist");
+  }
+
+  @Test
+  void anEmbeddedListOf90DaysOrLessIsNotCalledOld() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    Clock day90 = Clock.fixed(Instant.parse("2026-12-31T00:00:00Z"), ZoneOffset.UTC);
+
+    RunResult result = run(net).clock(day90).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(result.warnings()).singleElement().asString().doesNotContain("days ago");
   }
 
   @Test

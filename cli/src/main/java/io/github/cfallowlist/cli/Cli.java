@@ -2,12 +2,17 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.Run;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -155,11 +160,37 @@ public final class Cli implements Runnable {
     return text.replace('\n', ' ');
   }
 
-  /** The version shown by {@code --version}. */
+  /**
+   * The version shown by {@code --version}: the tool's version, the commit it was built from, and
+   * the date and ETag of the list embedded in it.
+   */
   static final class Version implements IVersionProvider {
     @Override
-    public String[] getVersion() {
-      return new String[] {"cf-allowlist " + Header.version()};
+    public String[] getVersion() throws IOException {
+      return lines(Header.version(), buildCommit(), RangeSource.embedded().fetch());
+    }
+
+    static String[] lines(String version, String commit, RawRanges embedded) {
+      return new String[] {
+        "cf-allowlist " + version,
+        "commit: " + commit,
+        "embedded list: recorded "
+            + embedded.fetchedAt().atOffset(ZoneOffset.UTC).toLocalDate()
+            + ", etag "
+            + embedded.etag().orElse("none")
+      };
+    }
+
+    /** The commit recorded at build time, or {@code unknown} when the build had none. */
+    static String buildCommit() throws IOException {
+      try (InputStream in = Cli.class.getResourceAsStream("build.properties")) {
+        Properties p = new Properties();
+        if (in != null) {
+          p.load(in);
+        }
+        String commit = p.getProperty("commit", "").strip();
+        return commit.isEmpty() ? "unknown" : commit;
+      }
     }
   }
 }
