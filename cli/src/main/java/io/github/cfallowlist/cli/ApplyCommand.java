@@ -22,6 +22,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
   @Mixin FormatOption format;
@@ -47,6 +48,7 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, targetArgs);
     if (lockTimeoutSeconds < 0) {
       throw new IllegalArgumentException(
           "--lock-timeout " + lockTimeoutSeconds + " is negative; give the seconds to wait");
