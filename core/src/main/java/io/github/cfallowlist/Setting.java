@@ -218,6 +218,14 @@ public final class Setting<T> {
             + (meant.isPresent() || names.isEmpty() ? "" : "; known: " + String.join(", ", names)));
   }
 
+  /**
+   * The name among {@code names} that {@code key} was most likely meant to be, if one is close
+   * (case, {@code _} for {@code -}, or a few letters apart): for "did you mean" in messages.
+   */
+  public static Optional<String> didYouMean(String key, List<String> names) {
+    return closest(key, names);
+  }
+
   /** The declared name a typo most likely meant, if one is close. */
   static Optional<String> closest(String key, List<String> names) {
     String folded = fold(key);

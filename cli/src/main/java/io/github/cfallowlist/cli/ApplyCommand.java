@@ -1,7 +1,12 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.RunResult;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,9 +24,12 @@ import picocli.CommandLine.Spec;
       "Several targets are applied one after the other; each line says how a target ended."
     })
 final class ApplyCommand implements Callable<Integer> {
+  private static final System.Logger LOG = System.getLogger(ApplyCommand.class.getName());
+
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
   @Mixin FormatOption format;
@@ -45,8 +53,17 @@ final class ApplyCommand implements Callable<Integer> {
       description = "How long to wait for another run to finish (default: 30).")
   int lockTimeoutSeconds;
 
+  @Option(
+      names = "--metrics-file",
+      paramLabel = "PATH",
+      description =
+          "After the run, succeeded or not, write its metrics here in node_exporter's textfile"
+              + " format (for example /var/lib/prometheus/node-exporter/cf-allowlist.prom).")
+  Path metricsFile;
+
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, targetArgs);
     if (lockTimeoutSeconds < 0) {
       throw new IllegalArgumentException(
           "--lock-timeout " + lockTimeoutSeconds + " is negative; give the seconds to wait");
@@ -59,6 +76,28 @@ final class ApplyCommand implements Callable<Integer> {
         Cli.run(common, source, targetArgs, runOptions)
             .action(action)
             .lockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
-    return Runs.execute(spec, run, dryRun ? Runs.Style.PLAN : Runs.Style.APPLY, format.format);
+    RunResult result;
+    try {
+      result = run.build().execute();
+    } catch (Exception e) {
+      writeMetrics(Optional.empty());
+      throw e;
+    }
+    writeMetrics(Optional.of(result));
+    return Runs.print(spec, result, dryRun ? Runs.Style.PLAN : Runs.Style.APPLY, format.format);
+  }
+
+  private void writeMetrics(Optional<RunResult> result) {
+    if (metricsFile == null) {
+      return;
+    }
+    try {
+      MetricsFile.write(metricsFile, result, dryRun, Instant.now());
+    } catch (IOException | RuntimeException e) {
+      // The firewall matters more than its monitoring.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "the metrics could not be written to " + metricsFile + ": " + Cli.message(e));
+    }
   }
 }

@@ -39,6 +39,7 @@ final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin FormatOption format;
 
   @Parameters(arity = "1..*", paramLabel = "ADDRESS", description = "IPv4 or IPv6 addresses.")
@@ -46,6 +47,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, null);
     List<Cidr> parsed = new ArrayList<>();
     for (String a : addresses) {
       parsed.add(

@@ -18,11 +18,13 @@ final class FetchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
 
   @Mixin FormatOption format;
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, null);
     RangeSnapshot snapshot = source.load(common.stateDir());
     PrintWriter out = spec.commandLine().getOut();
     if (format.json()) {

@@ -40,6 +40,7 @@ final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
 
@@ -55,6 +56,7 @@ final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, targetArgs);
     if (current == null) {
       return Runs.execute(
           spec,

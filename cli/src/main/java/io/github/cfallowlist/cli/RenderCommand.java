@@ -37,6 +37,7 @@ final class RenderCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin FormatOption format;
 
@@ -51,6 +52,7 @@ final class RenderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, targetArgs);
     List<Target> targets = targetArgs.resolve();
     if (targets.size() != 1) {
       throw new IllegalArgumentException("render takes exactly one --target");

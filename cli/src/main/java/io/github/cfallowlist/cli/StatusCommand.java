@@ -18,12 +18,14 @@ final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
   @Mixin FormatOption format;
 
   @Override
   public Integer call() throws Exception {
+    config.applyTo(spec, targetArgs);
     return Runs.execute(
         spec,
         Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),

@@ -16,8 +16,9 @@ final class TargetArgs {
   @Option(
       names = "--target",
       paramLabel = "T",
-      required = true,
-      description = "nftables, iptables, firewalld or nginx; repeat for several.")
+      description =
+          "nftables, iptables, firewalld or nginx; repeat for several (default: the targets"
+              + " of the configuration file).")
   List<String> targets;
 
   @Option(
@@ -112,7 +113,19 @@ final class TargetArgs {
           "--nginx-test-command", "nginx-test-command",
           "--nginx-reload-command", "nginx-reload-command");
 
+  /**
+   * The settings of the configuration file's targets by target; those of the targets worked on
+   * apply, and flags and --set win over them.
+   */
+  Map<String, Map<String, String>> configSettings = Map.of();
+
+  /** Where the targets would come from, for the error when there are none. */
+  String noTargetHint = "give --target T";
+
   List<Target> resolve() {
+    if (targets == null || targets.isEmpty()) {
+      throw new IllegalArgumentException("no target to work on: " + noTargetHint);
+    }
     return targets.stream().distinct().map(Targets::byName).toList();
   }
 
@@ -140,6 +153,20 @@ final class TargetArgs {
             }
           });
     }
+    Map<String, String> fromFile = new TreeMap<>();
+    for (String name : targets == null ? List.<String>of() : targets) {
+      configSettings
+          .getOrDefault(name, Map.of())
+          .forEach(
+              (key, value) -> {
+                String was = fromFile.putIfAbsent(key, value);
+                if (was != null && !was.equals(value)) {
+                  throw new IllegalArgumentException(
+                      "setting " + key + " has different values in two targets' tables");
+                }
+              });
+    }
+    fromFile.forEach(settings::putIfAbsent);
     return new TargetOptions(ports, Mode.parse(mode), families, settings);
   }
 

@@ -49,7 +49,7 @@ class MessagesTest {
   void anUnknownCommandFarFromAnyListsTheCommands() {
     assertError(
         CliRun.of("sync"),
-        "unknown command 'sync'; the commands are fetch, check, render, plan, apply, status,"
+        "unknown command 'sync'; the commands are fetch, check, render, plan, apply, status, config,"
             + " generate-completion, help (see 'cf-allowlist --help')");
   }
 

@@ -1,0 +1,266 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.Printable;
+import io.github.cfallowlist.Setting;
+import io.github.cfallowlist.Target;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.Targets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+/**
+ * The configuration file: the options of a run as TOML keys named like the command-line options,
+ * and a {@code [targets.NAME]} table per target holding the settings that target declares. It is
+ * checked in full when read: an unknown key, a value of the wrong type or a setting the target does
+ * not declare is an error naming the file, the line and the key.
+ *
+ * @param file where it was read from
+ * @param values the run's options by key (without {@code --}): String, Long, Boolean or a list of
+ *     String or Long, as the key's kind says
+ * @param targets the target tables in file order, each with its settings as text
+ */
+record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String, String>> targets) {
+
+  /** Where the service's configuration lives; a run reads it when it exists. */
+  static final Path DEFAULT = Path.of("/etc/cf-allowlist/cf-allowlist.toml");
+
+  /** Largest file read, so a wrong path cannot fill the memory. */
+  private static final long MAX_BYTES = 1 << 20;
+
+  /** The kinds of value a key takes. */
+  enum Kind {
+    TEXT("a string"),
+    INTEGER("an integer"),
+    BOOLEAN("true or false"),
+    TEXTS("an array of strings"),
+    INTEGERS("an array of integers"),
+    TABLES("tables");
+
+    final String words;
+
+    Kind(String words) {
+      this.words = words;
+    }
+  }
+
+  /** Every key the file may hold at the top, and its kind. */
+  static final Map<String, Kind> KEYS = keys();
+
+  private static Map<String, Kind> keys() {
+    Map<String, Kind> k = new LinkedHashMap<>();
+    k.put("source", Kind.TEXT);
+    k.put("api-url", Kind.TEXT);
+    k.put("text-urls", Kind.TEXTS);
+    k.put("jdcloud", Kind.BOOLEAN);
+    k.put("family", Kind.TEXT);
+    k.put("min-ranges", Kind.INTEGER);
+    k.put("shortest-prefix-v4", Kind.INTEGER);
+    k.put("shortest-prefix-v6", Kind.INTEGER);
+    k.put("max-shrink", Kind.INTEGER);
+    k.put("allow-shrink", Kind.BOOLEAN);
+    k.put("fallback", Kind.TEXT);
+    k.put("state-dir", Kind.TEXT);
+    k.put("lock-timeout", Kind.INTEGER);
+    k.put("ports", Kind.INTEGERS);
+    k.put("mode", Kind.TEXT);
+    k.put("metrics-file", Kind.TEXT);
+    k.put("targets", Kind.TABLES);
+    return Map.copyOf(k);
+  }
+
+  /** Copies the maps, keeping the order of the targets. */
+  ConfigFile {
+    values = Map.copyOf(values);
+    targets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(targets));
+  }
+
+  /**
+   * The file {@code given} names, or the default file when {@code given} is null and it exists.
+   *
+   * @throws IllegalArgumentException when the file given is missing or the file is not valid
+   */
+  static Optional<ConfigFile> load(Path given) throws IOException {
+    if (given == null) {
+      return Files.exists(DEFAULT) ? Optional.of(read(DEFAULT)) : Optional.empty();
+    }
+    try {
+      return Optional.of(read(given));
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(
+          "configuration file " + given + " does not exist (--config)", e);
+    }
+  }
+
+  /** Reads and checks {@code file}. */
+  static ConfigFile read(Path file) throws IOException {
+    if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+      throw new IllegalArgumentException(
+          file + ": is larger than " + MAX_BYTES + " bytes; not a configuration file");
+    }
+    return parse(file, Files.readString(file));
+  }
+
+  /** Checks {@code text}, read from {@code file}. */
+  static ConfigFile parse(Path file, String text) {
+    TomlParseResult toml = Toml.parse(text);
+    if (toml.hasErrors()) {
+      TomlParseError e = toml.errors().get(0);
+      throw error(file, e.position(), "not valid TOML: " + stripPosition(e.getMessage()));
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    Map<String, Map<String, String>> targets = new LinkedHashMap<>();
+    for (String key : toml.keySet()) {
+      TomlPosition at = toml.inputPositionOf(List.of(key));
+      Kind kind = KEYS.get(key);
+      if (kind == null) {
+        throw error(file, at, unknown("key", key, new ArrayList<>(KEYS.keySet())));
+      }
+      Object value = toml.get(List.of(key));
+      if (kind == Kind.TABLES) {
+        readTargets(file, toml, value, at, targets);
+      } else {
+        values.put(key, typed(file, at, key, kind, value));
+      }
+    }
+    return new ConfigFile(file, values, targets);
+  }
+
+  private static void readTargets(
+      Path file,
+      TomlTable toml,
+      Object value,
+      TomlPosition at,
+      Map<String, Map<String, String>> targets) {
+    if (!(value instanceof TomlTable table)) {
+      throw error(file, at, "targets must be tables ([targets.NAME]), not " + type(value));
+    }
+    List<String> known = Targets.names();
+    for (String name : table.keySet()) {
+      List<String> path = List.of("targets", name);
+      TomlPosition tableAt = toml.inputPositionOf(path);
+      if (!known.contains(name)) {
+        throw error(file, tableAt, unknown("target", name, known));
+      }
+      if (!(table.get(List.of(name)) instanceof TomlTable settingsTable)) {
+        throw error(file, tableAt, "targets." + name + " must be a table ([targets." + name + "])");
+      }
+      Target target = Targets.byName(name);
+      Map<String, String> settings = new TreeMap<>();
+      for (String key : settingsTable.keySet()) {
+        TomlPosition keyAt = toml.inputPositionOf(List.of("targets", name, key));
+        Object raw = settingsTable.get(List.of(key));
+        if (!(raw instanceof String || raw instanceof Boolean || raw instanceof Long)) {
+          throw error(
+              file,
+              keyAt,
+              "setting "
+                  + key
+                  + " of target "
+                  + name
+                  + " must be a string, true or false, or an integer, not "
+                  + type(raw));
+        }
+        String text = raw.toString();
+        try {
+          Setting.check(name, target.settings(), TargetOptions.defaults().withSetting(key, text));
+        } catch (IllegalArgumentException e) {
+          throw error(file, keyAt, e.getMessage());
+        }
+        settings.put(key, text);
+      }
+      targets.put(name, settings);
+    }
+  }
+
+  private static Object typed(Path file, TomlPosition at, String key, Kind kind, Object value) {
+    if ((kind == Kind.TEXT && value instanceof String)
+        || (kind == Kind.BOOLEAN && value instanceof Boolean)) {
+      return value;
+    }
+    if (kind == Kind.INTEGER && value instanceof Long n) {
+      return checkInt(file, at, key, n);
+    }
+    if ((kind == Kind.TEXTS || kind == Kind.INTEGERS) && value instanceof TomlArray array) {
+      List<Object> items = new ArrayList<>();
+      for (Object item : array.toList()) {
+        if (kind == Kind.TEXTS && item instanceof String) {
+          items.add(item);
+        } else if (kind == Kind.INTEGERS && item instanceof Long n) {
+          items.add(checkInt(file, at, key, n));
+        } else {
+          throw error(file, at, key + " must be " + kind.words + ", not one with " + type(item));
+        }
+      }
+      return List.copyOf(items);
+    }
+    throw error(file, at, key + " must be " + kind.words + ", not " + type(value));
+  }
+
+  private static Integer checkInt(Path file, TomlPosition at, String key, long n) {
+    if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+      throw error(file, at, key + " value " + n + " is too large");
+    }
+    return (int) n;
+  }
+
+  /** The TOML type of {@code value}, in words. */
+  private static String type(Object value) {
+    if (value instanceof String) {
+      return "a string";
+    } else if (value instanceof Long) {
+      return "an integer";
+    } else if (value instanceof Double) {
+      return "a float";
+    } else if (value instanceof Boolean) {
+      return "a boolean";
+    } else if (value instanceof TomlArray) {
+      return "an array";
+    } else if (value instanceof TomlTable) {
+      return "a table";
+    }
+    return "a date or time";
+  }
+
+  private static String unknown(String what, String key, List<String> names) {
+    Optional<String> meant = Setting.didYouMean(key, names);
+    return "unknown "
+        + what
+        + " '"
+        + Printable.of(key)
+        + "'"
+        + meant
+            .map(m -> "; did you mean '" + m + "'?")
+            .orElse("; known: " + String.join(", ", names));
+  }
+
+  private static IllegalArgumentException error(Path file, TomlPosition at, String message) {
+    return new IllegalArgumentException(
+        file + (at == null ? "" : ":" + at.line()) + ": " + message);
+  }
+
+  /** tomlj's message without the position it appends, which the error gives as the line. */
+  private static String stripPosition(String message) {
+    return message == null
+        ? "syntax error"
+        : message.replaceFirst(" \\(line \\d+, column \\d+\\)$", "");
+  }
+
+  /** The number of targets the file configures. */
+  int targetCount() {
+    return targets.size();
+  }
+}

@@ -1,0 +1,236 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.AtomicFiles;
+import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.RunResult;
+import io.github.cfallowlist.TargetResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The metrics of the last {@code apply} in node_exporter's textfile format, written atomically so
+ * the exporter never reads half a file. Times that only some runs set (the last successful fetch,
+ * each target's last change) and the failure counter are carried over from the file already there.
+ */
+final class MetricsFile {
+  private static final String P = "cf_allowlist_";
+
+  private MetricsFile() {}
+
+  /**
+   * Writes the metrics of {@code result} (empty when the run stopped with an error) to {@code
+   * file}.
+   */
+  static void write(Path file, Optional<RunResult> result, boolean dryRun, Instant now)
+      throws IOException {
+    Map<String, String> previous = Map.of();
+    if (Files.isRegularFile(file)) {
+      previous = read(Files.readString(file));
+    }
+    AtomicFiles.write(file, render(result, dryRun, now, previous));
+  }
+
+  /** The series in an exposition text, by name and labels, with their values as written. */
+  static Map<String, String> read(String text) {
+    Map<String, String> series = new LinkedHashMap<>();
+    for (String line : text.split("\n", -1)) {
+      int space = line.lastIndexOf(' ');
+      if (!line.startsWith("#") && space > 0) {
+        series.put(line.substring(0, space), line.substring(space + 1));
+      }
+    }
+    return series;
+  }
+
+  /** The file's text for this run. */
+  static String render(
+      Optional<RunResult> result, boolean dryRun, Instant now, Map<String, String> previous) {
+    StringBuilder out = new StringBuilder();
+    String nowSeconds = Long.toString(now.getEpochSecond());
+    header(out, "last_run_timestamp_seconds", "gauge", "When the last apply ran (Unix time).");
+    out.append(P).append("last_run_timestamp_seconds ").append(nowSeconds).append('\n');
+
+    boolean fetched = result.map(MetricsFile::fetched).orElse(false);
+    String lastFetch = P + "last_success_fetch_timestamp_seconds";
+    header(
+        out,
+        "last_success_fetch_timestamp_seconds",
+        "gauge",
+        "When a run last fetched a valid list from its source (Unix time).");
+    String fetchValue = fetched ? nowSeconds : previous.get(lastFetch);
+    if (fetchValue != null) {
+      out.append(lastFetch).append(' ').append(fetchValue).append('\n');
+    }
+
+    boolean failed = result.map(r -> r.failed() || (!fetched && !isUninstall(r))).orElse(true);
+    long failures = parseLong(previous.get(P + "failures_total")) + (failed ? 1 : 0);
+    header(
+        out,
+        "failures_total",
+        "counter",
+        "Runs that failed: a target refused or failed, the source failed, or the run stopped.");
+    out.append(P).append("failures_total ").append(failures).append('\n');
+
+    if (result.isEmpty()) {
+      // The run stopped before any target: the last known state of each is kept.
+      carry(out, previous, "last_change_timestamp_seconds", "ranges", "in_sync");
+      carry(out, previous, "snapshot_age_seconds", "snapshot_source", "last_outcome");
+      return out.toString();
+    }
+    RunResult r = result.get();
+
+    header(
+        out,
+        "last_change_timestamp_seconds",
+        "gauge",
+        "When a run last changed the target (Unix time).");
+    for (TargetResult t : r.targets()) {
+      String name = P + "last_change_timestamp_seconds{target=\"" + t.target() + "\"}";
+      String value = t.outcome() == Outcome.APPLIED && !dryRun ? nowSeconds : previous.get(name);
+      if (value != null) {
+        out.append(name).append(' ').append(value).append('\n');
+      }
+    }
+
+    header(out, "ranges", "gauge", "Ranges the target holds, by address family.");
+    for (TargetResult t : r.targets()) {
+      Optional<RangeSet> held = held(t, dryRun);
+      for (IpFamily f : IpFamily.values()) {
+        if (held.isPresent()) {
+          out.append(P)
+              .append("ranges{target=\"")
+              .append(t.target())
+              .append("\",family=\"")
+              .append(f == IpFamily.IPV4 ? "ipv4" : "ipv6")
+              .append("\"} ")
+              .append(held.get().get(f).size())
+              .append('\n');
+        }
+      }
+    }
+
+    header(out, "in_sync", "gauge", "1 when the target holds the list of the last run, else 0.");
+    for (TargetResult t : r.targets()) {
+      boolean inSync =
+          t.outcome() == Outcome.IN_SYNC || (t.outcome() == Outcome.APPLIED && !dryRun);
+      out.append(P)
+          .append("in_sync{target=\"")
+          .append(t.target())
+          .append("\"} ")
+          .append(inSync ? 1 : 0)
+          .append('\n');
+    }
+
+    Optional<RangeSnapshot> snapshot = r.snapshot();
+    if (snapshot.isPresent()) {
+      header(
+          out,
+          "snapshot_age_seconds",
+          "gauge",
+          "Age of the list the last run used: since it was fetched, or recorded for the embedded"
+              + " one.");
+      long age = Math.max(0, Duration.between(snapshot.get().fetchedAt(), now).toSeconds());
+      out.append(P).append("snapshot_age_seconds ").append(age).append('\n');
+      header(
+          out,
+          "snapshot_source",
+          "gauge",
+          "1 for the kind of list the last run used: live (from the source), last_good or"
+              + " embedded.");
+      String kind = kind(r);
+      for (String k : new String[] {"live", "last_good", "embedded"}) {
+        out.append(P)
+            .append("snapshot_source{kind=\"")
+            .append(k)
+            .append("\"} ")
+            .append(k.equals(kind) ? 1 : 0)
+            .append('\n');
+      }
+    }
+
+    header(out, "last_outcome", "gauge", "1 for how the target ended the last run, else 0.");
+    for (TargetResult t : r.targets()) {
+      for (Outcome o : Outcome.values()) {
+        out.append(P)
+            .append("last_outcome{target=\"")
+            .append(t.target())
+            .append("\",outcome=\"")
+            .append(o.name().toLowerCase(Locale.ROOT))
+            .append("\"} ")
+            .append(o == t.outcome() ? 1 : 0)
+            .append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /** Whether the run's list came from its source rather than a fallback. */
+  private static boolean fetched(RunResult r) {
+    return r.snapshot().isPresent()
+        && r.targets().stream().noneMatch(t -> t.fallback().isPresent());
+  }
+
+  private static boolean isUninstall(RunResult r) {
+    return r.snapshot().isEmpty()
+        && r.targets().stream().allMatch(t -> t.plan().map(p -> p.isRemoval()).orElse(false));
+  }
+
+  private static String kind(RunResult r) {
+    String source = r.snapshot().orElseThrow().source();
+    if (source.startsWith("embedded")) {
+      return "embedded";
+    }
+    return source.startsWith("last good") ? "last_good" : "live";
+  }
+
+  /** The ranges the target holds after the run, when known. */
+  private static Optional<RangeSet> held(TargetResult t, boolean dryRun) {
+    return t.plan()
+        .map(
+            p ->
+                (t.outcome() == Outcome.APPLIED && !dryRun) || t.outcome() == Outcome.IN_SYNC
+                    ? p.desired()
+                    : p.current());
+  }
+
+  private static void carry(StringBuilder out, Map<String, String> previous, String... names) {
+    for (String name : names) {
+      boolean any = false;
+      for (Map.Entry<String, String> e : previous.entrySet()) {
+        String key = e.getKey();
+        if (key.equals(P + name) || key.startsWith(P + name + "{")) {
+          if (!any) {
+            header(out, name, "gauge", HELP_CARRIED);
+            any = true;
+          }
+          out.append(key).append(' ').append(e.getValue()).append('\n');
+        }
+      }
+    }
+  }
+
+  private static final String HELP_CARRIED = "Kept from the last run that reached the targets.";
+
+  private static long parseLong(String value) {
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static void header(StringBuilder out, String name, String type, String help) {
+    out.append("# HELP ").append(P).append(name).append(' ').append(help).append('\n');
+    out.append("# TYPE ").append(P).append(name).append(' ').append(type).append('\n');
+  }
+}

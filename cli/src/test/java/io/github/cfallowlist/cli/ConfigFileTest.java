@@ -1,0 +1,177 @@
+package io.github.cfallowlist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The configuration file: strict reading, flags over keys, and a run configured by it alone. */
+class ConfigFileTest {
+  @TempDir Path dir;
+
+  private Path write(String text) throws Exception {
+    Path file = dir.resolve("cf-allowlist.toml");
+    Files.writeString(file, text);
+    return file;
+  }
+
+  private Path nginxConfig(String extra) throws Exception {
+    return write(
+        "source = \"embedded\"\n"
+            + "state-dir = \""
+            + dir.resolve("state")
+            + "\"\n"
+            + extra
+            + "[targets.nginx]\n"
+            + "nginx-file = \""
+            + dir.resolve("real-ip.conf")
+            + "\"\n"
+            + "nginx-test-command = \"true\"\n"
+            + "nginx-reload-command = \"true\"\n");
+  }
+
+  @Test
+  void unknownKeyNamesTheFileTheLineAndTheKeyMeant() throws Exception {
+    Path file = write("source = \"embedded\"\n\nmin-range = 5\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
+    assertThat(run.err())
+        .contains(file + ":3: unknown key 'min-range'; did you mean 'min-ranges'?");
+  }
+
+  @Test
+  void unknownKeyFarFromAnyListsTheKnownOnes() throws Exception {
+    Path file = write("colour = \"blue\"\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.err()).contains(file + ":1: unknown key 'colour'; known: ");
+  }
+
+  @Test
+  void wrongTypeNamesTheKindExpected() throws Exception {
+    Path file = write("# guards\nmin-ranges = \"5\"\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains(file + ":2: min-ranges must be an integer, not a string");
+  }
+
+  @Test
+  void settingTheTargetDoesNotDeclareIsRefusedWithTheOneMeant() throws Exception {
+    Path file = write("[targets.nginx]\n\nnginx-fil = \"/tmp/x.conf\"\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(file + ":3: unknown setting 'nginx-fil' for nginx; did you mean 'nginx-file'?");
+  }
+
+  @Test
+  void malformedSettingValueAndUnknownTargetAreRefusedWithTheirLines() throws Exception {
+    Path flag = write("[targets.iptables]\nipset = \"yes\"\n");
+    assertThat(CliRun.of("config", "check", "--config", flag.toString()).err())
+        .contains(flag + ":2: setting ipset value 'yes' is not true or false");
+    Path target = write("\n[targets.nftable]\n");
+    assertThat(CliRun.of("config", "check", "--config", target.toString()).err())
+        .contains(target + ":2: unknown target 'nftable'; did you mean 'nftables'?");
+  }
+
+  @Test
+  void brokenTomlIsRefusedWithItsLine() throws Exception {
+    Path file = write("source = \"embedded\"\nfamily = \n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains(file + ":2: not valid TOML: ");
+  }
+
+  @Test
+  void badValueOfAKnownKeyIsRefusedByCheck() throws Exception {
+    Path file = nginxConfig("max-shrink = 150\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains(file + ": --max-shrink 150 is not between 0 and 100");
+  }
+
+  @Test
+  void checkSaysOkWithTheNumberOfTargets() throws Exception {
+    Path file = nginxConfig("family = \"ipv4\"\nports = [443]\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo(file + ": ok, 1 target\n");
+  }
+
+  @Test
+  void shippedExampleIsValidWithNoTarget() throws Exception {
+    Path shipped = Path.of("src/deb/data/cf-allowlist.toml");
+    CliRun run = CliRun.of("config", "check", "--config", shipped.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo(shipped + ": ok, 0 targets\n");
+  }
+
+  @Test
+  void shippedExampleUncommentedIsValid() throws Exception {
+    String text =
+        Files.readString(Path.of("src/deb/data/cf-allowlist.toml"))
+            .replaceAll("(?m)^#(\\[|[a-z-]+ = )", "$1");
+    Path file = write(text);
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo(file + ": ok, 4 targets\n");
+  }
+
+  @Test
+  void missingConfigGivenIsAnError() {
+    Path missing = dir.resolve("nope.toml");
+    CliRun run = CliRun.of("apply", "--config", missing.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("configuration file " + missing + " does not exist");
+  }
+
+  @Test
+  void applyWithNoFlagsDoesTheConfiguredJob() throws Exception {
+    Path file = nginxConfig("family = \"ipv4\"\n");
+    CliRun run = CliRun.of("apply", "--config", file.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("nginx: applied (+");
+    String written = Files.readString(dir.resolve("real-ip.conf"));
+    assertThat(written).contains("set_real_ip_from 103.21.244.0/22;").doesNotContain("2400:");
+    assertThat(Files.exists(dir.resolve("state"))).isTrue();
+  }
+
+  @Test
+  void flagsOverrideTheFile() throws Exception {
+    Path file = nginxConfig("family = \"ipv4\"\n");
+    Path other = dir.resolve("other.conf");
+    CliRun run =
+        CliRun.of(
+            "apply",
+            "--config",
+            file.toString(),
+            "--family",
+            "both",
+            "--nginx-file",
+            other.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(Files.exists(dir.resolve("real-ip.conf"))).isFalse();
+    assertThat(Files.readString(other)).contains("set_real_ip_from 2400:cb00::/32;");
+  }
+
+  @Test
+  void targetFlagReplacesTheFilesTargets() throws Exception {
+    Path file = nginxConfig("");
+    CliRun run = CliRun.of("plan", "--config", file.toString(), "--target", "broken");
+    assertThat(run.out()).doesNotContain("nginx:");
+    assertThat(run.out() + run.err()).contains("broken:");
+  }
+
+  @Test
+  void noTargetAnywhereSaysWhereToGiveOne() throws Exception {
+    Path file = write("source = \"embedded\"\n");
+    CliRun run = CliRun.of("apply", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(
+            "no target to work on: give --target T, or uncomment a [targets.NAME] table in "
+                + file);
+  }
+}
