@@ -7,6 +7,7 @@ package io.github.cfallowlist;
 public final class ApplyFailedException extends CfAllowlistException {
   private static final long serialVersionUID = 1L;
 
+  /** What the failed apply left behind. */
   private final Outcome outcome;
 
   /**

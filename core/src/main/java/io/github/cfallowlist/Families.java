@@ -6,8 +6,11 @@ import java.util.Set;
 
 /** Which families a run manages: {@code ipv4}, {@code ipv6} or {@code both} (the default). */
 public enum Families {
+  /** IPv4 only. */
   IPV4(true, false),
+  /** IPv6 only. */
   IPV6(false, true),
+  /** IPv4 and IPv6. */
   BOTH(true, true);
 
   private final boolean ipv4;

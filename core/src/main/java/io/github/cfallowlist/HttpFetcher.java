@@ -3,9 +3,19 @@ package io.github.cfallowlist;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import okhttp3.Call;
+import okhttp3.Credentials;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -16,10 +26,11 @@ import okio.BufferedSource;
 
 /**
  * GETs a body with the transport guards: timeouts, a size cap, retries with backoff on 5xx and
- * timeouts only, and no redirect away from https. Every request asks the server to close the
- * connection after answering: a list is fetched once or twice a run, and a kept-alive connection
- * that a server (an HTTP/1.0 mirror) has already closed would fail the next request with
- * "unexpected end of stream".
+ * timeouts only, and no redirect away from https; through the proxy {@link HttpOptions#proxy()}
+ * names, answering its request for Basic authentication with the credentials of its URL. Every
+ * request asks the server to close the connection after answering: a list is fetched once or twice
+ * a run, and a kept-alive connection that a server (an HTTP/1.0 mirror) has already closed would
+ * fail the next request with "unexpected end of stream".
  */
 final class HttpFetcher {
   /**
@@ -60,10 +71,51 @@ final class HttpFetcher {
 
   /** With {@code dns} resolving host names: tests point a name at a loopback server. */
   HttpFetcher(HttpOptions options, Dns dns) {
+    this(options, dns, UnaryOperator.identity());
+  }
+
+  /** With {@code tweak} applied last: tests make the client trust their own certificate. */
+  HttpFetcher(HttpOptions options, Dns dns, UnaryOperator<OkHttpClient.Builder> tweak) {
     this.options = options;
-    this.client =
+    ProxySettings proxies = options.proxy();
+    OkHttpClient.Builder builder =
         new OkHttpClient.Builder()
             .dns(dns)
+            .proxySelector(new Selector(proxies))
+            .proxyAuthenticator(
+                (route, response) -> {
+                  HttpUrl url = response.request().url();
+                  Optional<ProxySettings.Proxy> proxy = proxies.forUrl(url);
+                  if (proxy.isEmpty()) {
+                    return null;
+                  }
+                  ProxySettings.Proxy p = proxy.get();
+                  boolean preemptive =
+                      "OkHttp-Preemptive".equals(response.header("Proxy-Authenticate"));
+                  if (!p.hasCredentials()) {
+                    if (preemptive) {
+                      return null;
+                    }
+                    throw new IOException(
+                        "the proxy "
+                            + p
+                            + " asks for a user name and password (HTTP 407); give them in the"
+                            + " proxy URL as http://USER:PASSWORD@host:port");
+                  }
+                  if (!preemptive && response.request().header("Proxy-Authorization") != null) {
+                    throw new IOException(
+                        "the proxy "
+                            + p
+                            + " refused the user name and password of its URL (HTTP 407)");
+                  }
+                  return response
+                      .request()
+                      .newBuilder()
+                      .header(
+                          "Proxy-Authorization",
+                          Credentials.basic(p.user(), p.password(), StandardCharsets.UTF_8))
+                      .build();
+                })
             // Checked on every hop before its request is sent, so nothing is ever asked of a
             // plain-http host a redirect points at.
             .addNetworkInterceptor(
@@ -80,13 +132,40 @@ final class HttpFetcher {
             .callTimeout(options.callTimeout())
             .followRedirects(true)
             .followSslRedirects(false)
-            .retryOnConnectionFailure(false)
-            .build();
+            .retryOnConnectionFailure(false);
+    this.client = tweak.apply(builder).build();
+  }
+
+  /** Picks the proxy for each URL; {@code no_proxy} hosts and unproxied schemes go direct. */
+  private static final class Selector extends ProxySelector {
+    private final ProxySettings proxies;
+
+    Selector(ProxySettings proxies) {
+      this.proxies = proxies;
+    }
+
+    @Override
+    public List<Proxy> select(URI uri) {
+      HttpUrl url = HttpUrl.get(uri.toString());
+      return List.of(
+          proxies
+              .forUrl(url)
+              .map(
+                  p ->
+                      new Proxy(
+                          Proxy.Type.HTTP, InetSocketAddress.createUnresolved(p.host(), p.port())))
+              .orElse(Proxy.NO_PROXY));
+    }
+
+    @Override
+    public void connectFailed(URI uri, SocketAddress address, IOException e) {}
   }
 
   Body get(HttpUrl target) throws IOException {
     String url = Sources.display(target);
     long start = System.nanoTime();
+    Optional<ProxySettings.Proxy> proxy = options.proxy().forUrl(target);
+    proxy.ifPresent(p -> LOG.log(Level.DEBUG, "fetching {0} through the proxy {1}", url, p));
     long backoff = options.initialBackoff().toMillis();
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= options.maxAttempts();
@@ -124,6 +203,18 @@ final class HttpFetcher {
               url + " did not answer in time (" + attempts(attempt) + "): " + e.getMessage(), e);
         }
         LOG.log(Level.INFO, () -> url + " did not answer in time, retrying");
+      } catch (ConnectException | UnknownHostException e) {
+        if (proxy.isPresent()) {
+          throw new IOException(
+              "could not reach the proxy "
+                  + proxy.get()
+                  + " to fetch "
+                  + url
+                  + ": "
+                  + e.getMessage(),
+              e);
+        }
+        throw e;
       }
       try {
         Thread.sleep(backoff);

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param maxAttempts attempts in all; only 5xx answers and timeouts are retried
  * @param initialBackoff pause before the second attempt, doubled before each later one
  * @param maxBytes largest body accepted
+ * @param proxy the proxy fetches go through ({@link ProxySettings#direct()} for none)
  */
 public record HttpOptions(
     Duration connectTimeout,
@@ -18,7 +19,8 @@ public record HttpOptions(
     Duration callTimeout,
     int maxAttempts,
     Duration initialBackoff,
-    long maxBytes) {
+    long maxBytes,
+    ProxySettings proxy) {
 
   /** The largest body accepted by default: 1 MiB. */
   public static final long ONE_MIB = 1024 * 1024;
@@ -37,9 +39,44 @@ public record HttpOptions(
     if (maxBytes < 1) {
       throw new IllegalArgumentException("maxBytes (" + maxBytes + ") must be positive");
     }
+    if (proxy == null) {
+      throw new IllegalArgumentException("proxy must not be null; ProxySettings.direct() is none");
+    }
   }
 
-  /** 10 s to connect, 20 s between bytes, 60 s per attempt, 3 attempts from 1 s apart, 1 MiB. */
+  /**
+   * These limits with no proxy.
+   *
+   * @param connectTimeout time to open a connection
+   * @param readTimeout longest pause between bytes
+   * @param callTimeout time for a whole attempt
+   * @param maxAttempts attempts in all; only 5xx answers and timeouts are retried
+   * @param initialBackoff pause before the second attempt, doubled before each later one
+   * @param maxBytes largest body accepted
+   */
+  public HttpOptions(
+      Duration connectTimeout,
+      Duration readTimeout,
+      Duration callTimeout,
+      int maxAttempts,
+      Duration initialBackoff,
+      long maxBytes) {
+    this(
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxAttempts,
+        initialBackoff,
+        maxBytes,
+        ProxySettings.direct());
+  }
+
+  /**
+   * 10 s to connect, 20 s between bytes, 60 s per attempt, 3 attempts from 1 s apart, 1 MiB, no
+   * proxy.
+   *
+   * @return the default options
+   */
   public static HttpOptions defaults() {
     return new HttpOptions(
         Duration.ofSeconds(10),
@@ -50,19 +87,49 @@ public record HttpOptions(
         ONE_MIB);
   }
 
-  /** These options with other timeouts. */
+  /**
+   * These options with other timeouts.
+   *
+   * @param connect time to open a connection
+   * @param read longest pause between bytes
+   * @param call time for a whole attempt
+   * @return the new options
+   */
   public HttpOptions withTimeouts(Duration connect, Duration read, Duration call) {
-    return new HttpOptions(connect, read, call, maxAttempts, initialBackoff, maxBytes);
+    return new HttpOptions(connect, read, call, maxAttempts, initialBackoff, maxBytes, proxy);
   }
 
-  /** These options with another retry policy. */
+  /**
+   * These options with another retry policy.
+   *
+   * @param attempts attempts in all
+   * @param backoff pause before the second attempt
+   * @return the new options
+   */
   public HttpOptions withRetries(int attempts, Duration backoff) {
-    return new HttpOptions(connectTimeout, readTimeout, callTimeout, attempts, backoff, maxBytes);
+    return new HttpOptions(
+        connectTimeout, readTimeout, callTimeout, attempts, backoff, maxBytes, proxy);
   }
 
-  /** These options with another body cap. */
+  /**
+   * These options with another body cap.
+   *
+   * @param value largest body accepted, in bytes
+   * @return the new options
+   */
   public HttpOptions withMaxBytes(long value) {
     return new HttpOptions(
-        connectTimeout, readTimeout, callTimeout, maxAttempts, initialBackoff, value);
+        connectTimeout, readTimeout, callTimeout, maxAttempts, initialBackoff, value, proxy);
+  }
+
+  /**
+   * These options with another proxy.
+   *
+   * @param value the proxy, such as {@code ProxySettings.fromEnvironment(System.getenv())}
+   * @return the new options
+   */
+  public HttpOptions withProxy(ProxySettings value) {
+    return new HttpOptions(
+        connectTimeout, readTimeout, callTimeout, maxAttempts, initialBackoff, maxBytes, value);
   }
 }

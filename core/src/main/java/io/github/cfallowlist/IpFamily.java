@@ -2,7 +2,9 @@ package io.github.cfallowlist;
 
 /** An IP address family: the firewall and nginx keep one list per family. */
 public enum IpFamily {
+  /** IPv4. */
   IPV4("IPv4"),
+  /** IPv6. */
   IPV6("IPv6");
 
   private final String label;

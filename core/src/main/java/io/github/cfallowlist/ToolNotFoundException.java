@@ -6,6 +6,7 @@ import java.io.IOException;
 public final class ToolNotFoundException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The program that was not found. */
   private final String program;
 
   /** {@code program} was not found in {@code searchPath}. */

@@ -78,6 +78,7 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
     k.put("ports", Kind.INTEGERS);
     k.put("mode", Kind.TEXT);
     k.put("metrics-file", Kind.TEXT);
+    k.put("proxy", Kind.TEXT);
     k.put("targets", Kind.TABLES);
     return Map.copyOf(k);
   }

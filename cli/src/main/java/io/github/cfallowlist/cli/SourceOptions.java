@@ -3,6 +3,7 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.HttpOptions;
+import io.github.cfallowlist.ProxySettings;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
@@ -43,6 +44,15 @@ final class SourceOptions {
       names = "--jdcloud",
       description = "Also use the JD Cloud China network's ranges (JSON API only).")
   boolean jdcloud;
+
+  @Option(
+      names = "--proxy",
+      paramLabel = "URL",
+      description =
+          "HTTP proxy for the fetch, http://[USER:PASSWORD@]HOST[:PORT] (port 1080 by default);"
+              + " \"\" for none. Without it, https_proxy/HTTPS_PROXY and http_proxy are used, as"
+              + " curl does; no_proxy/NO_PROXY applies to both.")
+  String proxy;
 
   @Option(
       names = "--family",
@@ -89,21 +99,31 @@ final class SourceOptions {
       throw new IllegalArgumentException("--jdcloud works only with --source cloudflare");
     }
     return switch (source) {
-      case "cloudflare" -> RangeSource.cloudflare(apiUrl, jdcloud, HttpOptions.defaults());
+      case "cloudflare" -> RangeSource.cloudflare(apiUrl, jdcloud, httpOptions());
       case "cloudflare-text" -> textSource();
       default -> RangeSource.parse(source, state);
     };
   }
 
+  /** The transport limits with the proxy from {@code --proxy} or the environment. */
+  private HttpOptions httpOptions() {
+    ProxySettings proxies =
+        proxy != null
+            ? ProxySettings.of(proxy, System.getenv())
+            : ProxySettings.fromEnvironment(System.getenv());
+    return HttpOptions.defaults().withProxy(proxies);
+  }
+
   private RangeSource textSource() {
     if (textUrls == null) {
-      return RangeSource.cloudflareText();
+      return RangeSource.cloudflareText(
+          RangeSource.DEFAULT_TEXT_V4_URL, RangeSource.DEFAULT_TEXT_V6_URL, httpOptions());
     }
     if (textUrls.size() != 2) {
       throw new IllegalArgumentException(
           "--text-urls takes two URLs, the IPv4 list then the IPv6 list, separated by a comma");
     }
-    return RangeSource.cloudflareText(textUrls.get(0), textUrls.get(1), HttpOptions.defaults());
+    return RangeSource.cloudflareText(textUrls.get(0), textUrls.get(1), httpOptions());
   }
 
   /**
