@@ -2,7 +2,6 @@ package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,25 +59,7 @@ class LibraryDocTest {
       Files.writeString(file, block);
       files.add(file.toFile());
     }
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter errors = new StringWriter();
-    boolean ok =
-        javac
-            .getTask(
-                errors,
-                null,
-                null,
-                List.of(
-                    "-d",
-                    out.toString(),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "-Xlint:all",
-                    "-Werror"),
-                null,
-                javac.getStandardFileManager(null, null, null).getJavaFileObjectsFromFiles(files))
-            .call();
-    assertThat(ok).as(errors.toString()).isTrue();
+    JavaSources.compile(files, out, "-Werror");
   }
 
   /** The blocks with the host's paths and the network replaced; each replacement must apply. */

@@ -2,14 +2,11 @@ package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,24 +31,7 @@ class LibraryExampleTest {
     Path src = out.resolve("KeepInStep.java");
     Files.createDirectories(out);
     Files.writeString(src, source);
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter errors = new StringWriter();
-    boolean ok =
-        javac
-            .getTask(
-                errors,
-                null,
-                null,
-                List.of(
-                    "-d",
-                    out.toString(),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "-Xlint:all"),
-                null,
-                javac.getStandardFileManager(null, null, null).getJavaFileObjects(src.toFile()))
-            .call();
-    assertThat(ok).as(errors.toString()).isTrue();
+    JavaSources.compile(List.of(src.toFile()), out);
   }
 
   @Test

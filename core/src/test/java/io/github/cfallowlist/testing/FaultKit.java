@@ -313,6 +313,36 @@ public final class FaultKit {
     }
   }
 
+  /**
+   * Kills a child JVM running one apply with SIGKILL, or with {@code tree} its commands too (as
+   * systemd stops a unit's whole control group), then waits until every command it had started has
+   * ended, so nothing changes the live state after this returns.
+   *
+   * @return whether the child was still running when it was killed
+   */
+  public static boolean kill(Process process, boolean tree)
+      throws IOException, InterruptedException {
+    // Stopped first, so no command can start between listing its children and the kill.
+    new ProcessBuilder("kill", "-STOP", String.valueOf(process.pid())).start().waitFor();
+    boolean running = process.isAlive();
+    List<ProcessHandle> commands = process.toHandle().descendants().toList();
+    process.destroyForcibly();
+    if (tree) {
+      commands.forEach(ProcessHandle::destroyForcibly);
+    }
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the child JVM did not die");
+    }
+    for (ProcessHandle c : commands) {
+      try {
+        c.onExit().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new AssertionError("a command of the killed run did not end: " + c.pid(), e);
+      }
+    }
+    return running;
+  }
+
   /** The real program the wrapper runs: the first in the search path after ours. */
   static String realPath(String program) {
     return REAL_DIRS.stream()
@@ -429,27 +459,7 @@ public final class FaultKit {
      * @return whether the child was still running when it was killed
      */
     public boolean kill(boolean tree) throws IOException, InterruptedException {
-      long pid = process.pid();
-      // Stopped first, so no command can start between listing its children and the kill.
-      new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).start().waitFor();
-      boolean running = process.isAlive();
-      List<ProcessHandle> commands = process.toHandle().descendants().toList();
-      process.destroyForcibly();
-      if (tree) {
-        commands.forEach(ProcessHandle::destroyForcibly);
-      }
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        throw new AssertionError("the child JVM did not die");
-      }
-      for (ProcessHandle c : commands) {
-        try {
-          c.onExit().get(20, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException
-            | java.util.concurrent.TimeoutException e) {
-          throw new AssertionError("a command of the killed run did not end: " + c.pid(), e);
-        }
-      }
-      return running;
+      return FaultKit.kill(process, tree);
     }
 
     /** Stops a child that was never used. */

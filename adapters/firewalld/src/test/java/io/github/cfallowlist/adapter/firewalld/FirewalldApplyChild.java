@@ -16,9 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A child JVM started inside a {@link KillableFirewalld}'s namespaces (so its {@code firewall-cmd}
@@ -99,25 +96,7 @@ final class FirewalldApplyChild {
    * @return whether the child was still running when it was killed
    */
   boolean kill(boolean tree) throws IOException, InterruptedException {
-    long pid = process.pid();
-    new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).start().waitFor();
-    boolean running = process.isAlive();
-    List<ProcessHandle> commands = process.toHandle().descendants().toList();
-    process.destroyForcibly();
-    if (tree) {
-      commands.forEach(ProcessHandle::destroyForcibly);
-    }
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      throw new AssertionError("the child JVM did not die");
-    }
-    for (ProcessHandle c : commands) {
-      try {
-        c.onExit().get(30, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new AssertionError("a command of the killed run did not end: " + c.pid(), e);
-      }
-    }
-    return running;
+    return FaultKit.kill(process, tree);
   }
 
   /** Stops a child that was never used. */

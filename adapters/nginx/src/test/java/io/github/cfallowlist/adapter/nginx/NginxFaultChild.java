@@ -17,9 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A child JVM for the SIGKILL trials of {@link NginxFaultTest}: it loads everything, says {@code
@@ -95,25 +92,7 @@ final class NginxFaultChild {
    * @return whether the child was still running when it was killed
    */
   boolean kill(boolean tree) throws IOException, InterruptedException {
-    // Stopped first, so no command can start between listing its children and the kill.
-    new ProcessBuilder("kill", "-STOP", String.valueOf(process.pid())).start().waitFor();
-    boolean running = process.isAlive();
-    List<ProcessHandle> commands = process.toHandle().descendants().toList();
-    process.destroyForcibly();
-    if (tree) {
-      commands.forEach(ProcessHandle::destroyForcibly);
-    }
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      throw new AssertionError("the child JVM did not die");
-    }
-    for (ProcessHandle c : commands) {
-      try {
-        c.onExit().get(20, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new AssertionError("a command of the killed run did not end: " + c.pid(), e);
-      }
-    }
-    return running;
+    return FaultKit.kill(process, tree);
   }
 
   /**
