@@ -117,6 +117,19 @@ public interface Target {
   }
 
   /**
+   * What this target can tell {@code cf-allowlist doctor} beyond whether it is in sync (the engine
+   * checks that itself with the same plan {@code status} makes): objects outside its own that
+   * refuse Cloudflare before its rules do, a configuration that does not use its file, and the
+   * like. Each finding names this target in its {@link Finding#check() check}. Runs only reads;
+   * none by default.
+   *
+   * @throws IOException when the system cannot be read (doctor reports the check as not judged)
+   */
+  default List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return List.of();
+  }
+
+  /**
    * Removes every object this target owns, leftovers included, and nothing else. Does nothing when
    * none exists.
    *

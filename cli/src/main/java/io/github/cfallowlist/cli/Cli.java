@@ -60,6 +60,7 @@ public final class Cli implements Runnable {
     SUBCOMMANDS.put("plan", PlanCommand::new);
     SUBCOMMANDS.put("apply", ApplyCommand::new);
     SUBCOMMANDS.put("status", StatusCommand::new);
+    SUBCOMMANDS.put("doctor", DoctorCommand::new);
     SUBCOMMANDS.put("config", ConfigCommand::new);
     SUBCOMMANDS.put("generate-completion", AutoComplete.GenerateCompletion::new);
     SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
