@@ -16,7 +16,7 @@ class HelpAndVersionTest {
     CliRun run = CliRun.of("--help");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out())
-        .contains("fetch", "check", "render", "plan", "apply", "status")
+        .contains("fetch", "check", "render", "plan", "apply", "status", "doctor")
         .contains("Exit codes: 0")
         .contains("generate-completion", "help");
   }

@@ -49,8 +49,8 @@ class MessagesTest {
   void anUnknownCommandFarFromAnyListsTheCommands() {
     assertError(
         CliRun.of("sync"),
-        "unknown command 'sync'; the commands are fetch, check, render, plan, apply, status, config,"
-            + " generate-completion, help (see 'cf-allowlist --help')");
+        "unknown command 'sync'; the commands are fetch, check, render, plan, apply, status, doctor,"
+            + " config, generate-completion, help (see 'cf-allowlist --help')");
   }
 
   @Test
@@ -169,7 +169,16 @@ class MessagesTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"fetch", "check", "render", "plan", "apply", "status", "generate-completion"})
+      strings = {
+        "fetch",
+        "check",
+        "render",
+        "plan",
+        "apply",
+        "status",
+        "doctor",
+        "generate-completion"
+      })
   void versionWorksOnEveryCommand(String command) {
     CliRun run = CliRun.of(command, "--version");
     assertThat(run.exitCode()).isZero();

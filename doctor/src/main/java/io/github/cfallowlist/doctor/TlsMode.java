@@ -1,5 +1,6 @@
 package io.github.cfallowlist.doctor;
 
+import io.github.cfallowlist.Printable;
 import java.util.Locale;
 
 /** Cloudflare's SSL/TLS encryption mode for the zone: how the edge connects to this origin. */
@@ -41,7 +42,7 @@ public enum TlsMode {
       }
     }
     throw new IllegalArgumentException(
-        "--tls-mode '" + name + "' is not one of flexible, full, strict");
+        "--tls-mode '" + Printable.of(name) + "' is not one of flexible, full, strict");
   }
 
   @Override
