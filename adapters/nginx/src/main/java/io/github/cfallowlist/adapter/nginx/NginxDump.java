@@ -68,7 +68,10 @@ final class NginxDump {
     return new Dump(files, directives);
   }
 
-  /** The directives in one file's text: words up to {@code ;} or {@code {}, comments dropped. */
+  /**
+   * The directives in one file's text: words up to a semicolon or an opening brace, comments
+   * dropped.
+   */
   static List<Directive> directives(String file, String text) {
     List<Directive> out = new ArrayList<>();
     List<String> words = new ArrayList<>();
