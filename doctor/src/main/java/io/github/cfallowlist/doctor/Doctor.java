@@ -45,7 +45,7 @@ public final class Doctor {
 
   /** Every check, in the order doctor runs them. */
   public static List<Check> defaultChecks() {
-    return List.of(new TargetsCheck());
+    return List.of(new ListCheck(), new TargetsCheck(), new TlsCheck(), new DnsCheck());
   }
 
   /**

@@ -2,6 +2,8 @@ package io.github.cfallowlist.adapter.nginx;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
@@ -237,6 +239,20 @@ public final class NginxTarget implements Target {
     }
     pending.ifPresent(p -> out.add(UNFINISHED + p.file()));
     return out;
+  }
+
+  /**
+   * Doctor's {@code nginx} findings, from the configuration nginx would load ({@code nginx -T}: the
+   * test command with {@code -T} in place of {@code -t}): the real-IP file, and the allow file when
+   * configured, is included ({@code fail} when not); {@code real_ip_header} is {@code
+   * CF-Connecting-IP} ({@code fail} when set to another header); no {@code set_real_ip_from}
+   * outside the real-IP file trusts an address outside Cloudflare's ranges ({@code fail}: any
+   * client there could forge its address). A test command without {@code -t}, or nginx missing, is
+   * a warning.
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return NginxDiagnosis.diagnose(NginxSettings.of(diagnosis.context().options()), diagnosis);
   }
 
   /**
