@@ -23,6 +23,12 @@ import java.util.Optional;
  * set_real_ip_from} elsewhere trusts an address outside Cloudflare's ranges.
  */
 final class NginxDiagnosis {
+  /** Local proxies: trusting them is the user's own business, not a hole. */
+  private static final System.Logger LOG = System.getLogger(NginxDiagnosis.class.getName());
+
+  private static final List<Cidr> LOOPBACK =
+      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+
   static final String NAME = "nginx";
 
   private NginxDiagnosis() {}
@@ -155,19 +161,32 @@ final class NginxDiagnosis {
                 NAME,
                 where + " names no address range this check understands",
                 "check it trusts only Cloudflare's addresses, or remove it"));
-      } else if (diagnosis.ranges().ranges().find(range.get()).isEmpty()) {
+      } else if (trusted(diagnosis, range.get())) {
+        // Inside Cloudflare's ranges or a local proxy: nothing to say.
+        LOG.log(System.Logger.Level.DEBUG, "{0}: trusted", where);
+      } else if (diagnosis.ranges().ranges().all().stream().anyMatch(range.get()::overlaps)) {
         findings.add(
             Finding.fail(
                 NAME,
                 where
                     + " trusts CF-Connecting-IP from "
                     + range.get()
-                    + ", outside Cloudflare's"
-                    + " ranges: any client there can forge its address",
+                    + ", broader than Cloudflare's ranges: any client there can forge its"
+                    + " address",
                 "remove that line from "
                     + d.file()
                     + " (cf-allowlist's file trusts Cloudflare's"
                     + " ranges), then run 'nginx -t && nginx -s reload'"));
+      } else {
+        findings.add(
+            Finding.warn(
+                NAME,
+                where
+                    + " trusts CF-Connecting-IP from "
+                    + range.get()
+                    + ", outside Cloudflare's ranges: a client there can set its own address",
+                "keep it only if that is a proxy you run; otherwise remove that line from "
+                    + d.file()));
       }
     }
     if (findings.isEmpty()) {
@@ -180,6 +199,11 @@ final class NginxDiagnosis {
                   + " and trusts CF-Connecting-IP from Cloudflare's ranges only"));
     }
     return findings;
+  }
+
+  private static boolean trusted(Diagnosis diagnosis, Cidr range) {
+    return diagnosis.ranges().ranges().find(range).isPresent()
+        || LOOPBACK.stream().anyMatch(l -> l.contains(range));
   }
 
   private static Optional<Cidr> parse(String value) {

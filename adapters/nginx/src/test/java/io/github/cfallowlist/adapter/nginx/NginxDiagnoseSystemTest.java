@@ -101,6 +101,29 @@ class NginxDiagnoseSystemTest {
   }
 
   @Test
+  void aLocalProxyIsTrustedQuietlyAndAnotherPublicRangeIsAWarning() throws IOException {
+    SystemTests.requireTools("nginx");
+    try (NginxPrefix prefix = NginxPrefix.create()) {
+      writeFiles(prefix);
+      prefix.writeConf("127.0.0.1", 8080, prefix.realIpGlob(), false);
+      Path other = prefix.dir().resolve("real-ip.d/local.conf");
+      Files.writeString(other, "set_real_ip_from 127.0.0.1;\nset_real_ip_from ::1;\n");
+
+      assertThat(diagnose(prefix)).extracting(Finding::status).containsExactly(Status.OK);
+
+      Files.writeString(other, "set_real_ip_from 198.51.100.0/24;\n");
+
+      assertThat(diagnose(prefix))
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.status()).isEqualTo(Status.WARN);
+                assertThat(f.found()).contains("198.51.100.0/24, outside Cloudflare's ranges");
+              });
+    }
+  }
+
+  @Test
   void aConfigurationNginxRefusesFailsNamingNginxsError() throws IOException {
     SystemTests.requireTools("nginx");
     try (NginxPrefix prefix = NginxPrefix.create()) {
