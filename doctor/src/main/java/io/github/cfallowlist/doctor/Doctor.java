@@ -45,7 +45,12 @@ public final class Doctor {
 
   /** Every check, in the order doctor runs them. */
   public static List<Check> defaultChecks() {
-    return List.of(new TargetsCheck());
+    return List.of(
+        new ListenCheck(),
+        new TargetsCheck(),
+        new BanCheck(),
+        new RouteCheck(),
+        new ConntrackCheck());
   }
 
   /**
