@@ -3,6 +3,7 @@ package io.github.cfallowlist.doctor;
 import io.github.cfallowlist.Cidr;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,7 +29,7 @@ record Listener(
 
   private static final Pattern PROCESS = Pattern.compile("users:\\(\\(\"([^\"]*)\"");
   private static final List<Cidr> LOOPBACK =
-      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"), Cidr.parse("::ffff:127.0.0.0/104"));
+      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
 
   /** The address as people write it with its port: {@code [::1]:443}. */
   String endpoint() {
@@ -82,9 +83,14 @@ record Listener(
     Matcher m = PROCESS.matcher(rest);
     Optional<String> process = m.find() ? Optional.of(m.group(1)) : Optional.empty();
     String address = host;
+    // An IPv4-mapped address (::ffff:127.0.0.1) is loopback when its IPv4 part is.
+    String plain =
+        address.toLowerCase(Locale.ROOT).startsWith("::ffff:") && address.indexOf('.') > 0
+            ? address.substring("::ffff:".length())
+            : address;
     boolean loopback =
         iface.equals("lo")
-            || Cidr.host(address)
+            || Cidr.host(plain)
                 .map(a -> LOOPBACK.stream().anyMatch(l -> l.contains(a)))
                 .orElse(false);
     return new Listener(
