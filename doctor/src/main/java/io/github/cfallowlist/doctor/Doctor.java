@@ -45,7 +45,15 @@ public final class Doctor {
 
   /** Every check, in the order doctor runs them. */
   public static List<Check> defaultChecks() {
-    return List.of(new ListCheck(), new TargetsCheck(), new TlsCheck(), new DnsCheck());
+    return List.of(
+        new ListCheck(),
+        new ListenCheck(),
+        new TargetsCheck(),
+        new BanCheck(),
+        new RouteCheck(),
+        new ConntrackCheck(),
+        new TlsCheck(),
+        new DnsCheck());
   }
 
   /**
