@@ -160,7 +160,9 @@ final class BanCheck implements Check {
 
   private static boolean notRunning(CommandResult r) {
     String all = r.stderr() + r.stdout();
-    return all.contains("Is fail2ban running") || all.contains("Failed to access socket");
+    return all.contains("Is fail2ban running")
+        || all.contains("Failed to access socket")
+        || all.contains("Unable to contact server");
   }
 
   private String client() {
