@@ -71,9 +71,11 @@ public final class Run {
   private final Optional<Path> lockFile;
   private final BooleanSupplier stopRequested;
   private final Clock clock;
+  private final Optional<OriginCheck> originCheck;
 
   private Run(Builder b) {
     this.clock = b.clock;
+    this.originCheck = b.originCheck;
     this.lockFile = b.lockFile;
     this.stopRequested = b.stopRequested;
     this.source = b.source;
@@ -125,6 +127,23 @@ public final class Run {
       snapshot = guards.validate(source.fetch());
     } catch (IOException | RuntimeException e) {
       return withoutSource(Printable.message(e), warnings);
+    }
+    if (originCheck.isPresent()) {
+      try {
+        warnings.addAll(
+            originCheck.get().verify(snapshot.ranges(), state, clock, action == Action.APPLY));
+      } catch (RuntimeException e) {
+        // The list itself is in doubt: no target gets it, and no fallback list either.
+        Outcome outcome =
+            e instanceof RejectedRangesException ? Outcome.REFUSED : Outcome.FAILED_UNCHANGED;
+        String message =
+            Printable.message(e) + "; nothing was applied and the current rules stay in place";
+        for (Target t : targets) {
+          results.add(
+              new TargetResult(t.name(), outcome, Optional.empty(), message, Optional.empty()));
+        }
+        return new RunResult(Optional.of(snapshot), warnings, results);
+      }
     }
     if (action == Action.APPLY && source.isRemote()) {
       try {
@@ -273,8 +292,18 @@ public final class Run {
     private Optional<Path> lockFile = Optional.empty();
     private BooleanSupplier stopRequested = () -> false;
     private Clock clock = Clock.systemUTC();
+    private Optional<OriginCheck> originCheck = Optional.empty();
 
     private Builder() {}
+
+    /**
+     * Checks the fetched list against the route objects of an AS before anything is planned
+     * (default: no check). A list the check refuses reaches no target; see {@link OriginCheck}.
+     */
+    public Builder originCheck(OriginCheck value) {
+      this.originCheck = Optional.of(require(value, "originCheck"));
+      return this;
+    }
 
     /** The clock that dates the embedded list's age (default: the system clock). */
     public Builder clock(Clock value) {

@@ -25,6 +25,11 @@ import java.util.Set;
 public final class StateDir {
   static final String LAST_GOOD = "last-good.json";
 
+  /** The saved whois answer for an AS: {@code whois-AS13335.json}. */
+  static String whoisFile(String as) {
+    return "whois-" + as + ".json";
+  }
+
   private final Path dir;
 
   private StateDir(Path dir) {
@@ -119,6 +124,62 @@ public final class StateDir {
     map.put("ipv6", snapshot.ranges().ipv6().stream().map(Cidr::toString).toList());
     AtomicFiles.write(dir.resolve(LAST_GOOD), JSON.std.asString(map) + "\n");
     return true;
+  }
+
+  /**
+   * The route objects saved with {@link #saveRouteObjects} for {@code as}, if any.
+   *
+   * @throws IOException when the file is a symbolic link, too large, or not an answer saved by
+   *     cf-allowlist
+   */
+  Optional<RouteObjects> loadRouteObjects(String as) throws IOException {
+    Path file = dir.resolve(whoisFile(as));
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    ensureSafe();
+    String text;
+    try {
+      text = SmallFiles.read(file, "the saved whois answer", false);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    try {
+      Map<String, Object> map = JSON.std.mapFrom(text);
+      List<Cidr> routes = new ArrayList<>();
+      for (Object o : (List<?>) map.get("routes")) {
+        routes.add(Cidr.parse((String) o));
+      }
+      if (routes.isEmpty() || !as.equals(map.get("as"))) {
+        throw new IOException("no route of " + as);
+      }
+      return Optional.of(
+          new RouteObjects(
+              as,
+              (String) map.get("server"),
+              Instant.parse((String) map.get("fetched_at")),
+              routes));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(file + " is not a whois answer saved by cf-allowlist", e);
+    }
+  }
+
+  /**
+   * Saves {@code routes} atomically ({@code rw-------}); a symbolic link in its place is refused.
+   */
+  void saveRouteObjects(RouteObjects routes) throws IOException {
+    ensureSafe();
+    Path file = dir.resolve(whoisFile(routes.as()));
+    if (Files.isSymbolicLink(file)) {
+      throw new IOException(file + " is a symbolic link, which is not accepted here");
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("as", routes.as());
+    map.put("server", routes.server());
+    map.put("fetched_at", routes.fetchedAt().toString());
+    map.put("routes", routes.routes().stream().map(Cidr::toString).toList());
+    AtomicFiles.write(
+        file, JSON.std.asString(map) + "\n", PosixFilePermissions.fromString("rw-------"));
   }
 
   /**

@@ -32,6 +32,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
+  @Mixin OriginOptions origin;
   @Mixin FormatOption format;
 
   @Option(
@@ -73,7 +74,8 @@ final class ApplyCommand implements Callable<Integer> {
             ? (dryRun ? Run.Action.UNINSTALL_DRY_RUN : Run.Action.UNINSTALL)
             : (dryRun ? Run.Action.DRY_RUN : Run.Action.APPLY);
     Run.Builder run =
-        Cli.run(common, source, targetArgs, runOptions)
+        origin
+            .applyTo(Cli.run(common, source, targetArgs, runOptions))
             .action(action)
             .lockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
     RunResult result;

@@ -49,6 +49,7 @@ final class ConfigCommand implements Runnable {
         apply.source.rangeSource(apply.common.stateDir());
         apply.runOptions.guards(apply.source.guards());
         apply.runOptions.fallback();
+        apply.origin.check();
         apply.targetArgs.options(apply.source.families());
         if (read.targetCount() > 0) {
           Cli.run(apply.common, apply.source, apply.targetArgs, apply.runOptions).build();

@@ -44,6 +44,7 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
   /** The kinds of value a key takes. */
   enum Kind {
     TEXT("a string"),
+    AS_NUMBER("a string or an integer"),
     INTEGER("an integer"),
     BOOLEAN("true or false"),
     TEXTS("an array of strings"),
@@ -79,6 +80,9 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
     k.put("mode", Kind.TEXT);
     k.put("metrics-file", Kind.TEXT);
     k.put("proxy", Kind.TEXT);
+    k.put("verify-origin-as", Kind.AS_NUMBER);
+    k.put("whois-server", Kind.TEXT);
+    k.put("verify-origin-as-optional", Kind.BOOLEAN);
     k.put("targets", Kind.TABLES);
     return Map.copyOf(k);
   }
@@ -194,6 +198,9 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
     }
     if (kind == Kind.INTEGER && value instanceof Long n) {
       return checkInt(file, at, key, n);
+    }
+    if (kind == Kind.AS_NUMBER && (value instanceof String || value instanceof Long)) {
+      return value.toString();
     }
     if ((kind == Kind.TEXTS || kind == Kind.INTEGERS) && value instanceof TomlArray array) {
       List<Object> items = new ArrayList<>();

@@ -18,6 +18,7 @@ final class FetchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
   @Mixin SourceOptions source;
+  @Mixin OriginOptions origin;
   @Mixin ConfigOption config;
 
   @Mixin FormatOption format;
@@ -25,7 +26,9 @@ final class FetchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     config.applyTo(spec, null);
+    origin.check(); // a mistake in the options is said before anything is fetched
     RangeSnapshot snapshot = source.load(common.stateDir());
+    origin.verify(snapshot, common.stateDir(), true);
     PrintWriter out = spec.commandLine().getOut();
     if (format.json()) {
       Json.print(out, toJson(snapshot));

@@ -43,6 +43,7 @@ final class PlanCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
+  @Mixin OriginOptions origin;
 
   @Option(
       names = "--current",
@@ -60,14 +61,18 @@ final class PlanCommand implements Callable<Integer> {
     if (current == null) {
       return Runs.execute(
           spec,
-          Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
+          origin
+              .applyTo(Cli.run(common, source, targetArgs, runOptions))
+              .action(Run.Action.DRY_RUN),
           Runs.Style.PLAN,
           format.format);
     }
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
     Run.checkSettings(targets, options);
+    origin.check(); // a mistake in the options is said before anything is fetched
     RangeSnapshot snapshot = source.load(common.stateDir());
+    origin.verify(snapshot, common.stateDir(), false);
     Guards guards = runOptions.guards(source.guards());
     List<TargetResult> results = new ArrayList<>();
     for (Target target : targets) {

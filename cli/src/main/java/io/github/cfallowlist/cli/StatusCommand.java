@@ -21,6 +21,7 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
   @Mixin TargetArgs targetArgs;
   @Mixin RunOptions runOptions;
+  @Mixin OriginOptions origin;
   @Mixin FormatOption format;
 
   @Override
@@ -28,7 +29,7 @@ final class StatusCommand implements Callable<Integer> {
     config.applyTo(spec, targetArgs);
     return Runs.execute(
         spec,
-        Cli.run(common, source, targetArgs, runOptions).action(Run.Action.DRY_RUN),
+        origin.applyTo(Cli.run(common, source, targetArgs, runOptions)).action(Run.Action.DRY_RUN),
         Runs.Style.STATUS,
         format.format);
   }
