@@ -17,7 +17,7 @@ final class TargetArgs {
       names = "--target",
       paramLabel = "T",
       description =
-          "nftables, iptables, firewalld or nginx; repeat for several (default: the targets"
+          "nftables, iptables, firewalld, nginx or haproxy; repeat for several (default: the targets"
               + " of the configuration file).")
   List<String> targets;
 
@@ -94,6 +94,21 @@ final class TargetArgs {
   String nginxReloadCommand;
 
   @Option(
+      names = "--haproxy-file",
+      paramLabel = "PATH",
+      description =
+          "haproxy: the ACL file, loaded with 'acl from_cloudflare src -f PATH' (default"
+              + " /etc/haproxy/cloudflare.acl).")
+  Path haproxyFile;
+
+  @Option(
+      names = "--haproxy-socket",
+      paramLabel = "PATH",
+      description =
+          "haproxy: the runtime API socket with level admin (default /run/haproxy/admin.sock).")
+  Path haproxySocket;
+
+  @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
       description =
@@ -111,7 +126,9 @@ final class TargetArgs {
           "--nginx-file", "nginx-file",
           "--nginx-allow-file", "nginx-allow-file",
           "--nginx-test-command", "nginx-test-command",
-          "--nginx-reload-command", "nginx-reload-command");
+          "--nginx-reload-command", "nginx-reload-command",
+          "--haproxy-file", "haproxy-file",
+          "--haproxy-socket", "haproxy-socket");
 
   /**
    * The settings of the configuration file's targets by target; those of the targets worked on
@@ -143,6 +160,8 @@ final class TargetArgs {
     put(settings, "nginx-allow-file", nginxAllowFile == null ? null : nginxAllowFile.toString());
     put(settings, "nginx-test-command", nginxTestCommand);
     put(settings, "nginx-reload-command", nginxReloadCommand);
+    put(settings, "haproxy-file", haproxyFile == null ? null : haproxyFile.toString());
+    put(settings, "haproxy-socket", haproxySocket == null ? null : haproxySocket.toString());
     if (set != null) {
       set.forEach(
           (key, value) -> {

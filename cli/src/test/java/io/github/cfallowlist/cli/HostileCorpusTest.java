@@ -2,6 +2,7 @@ package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.Run;
@@ -66,6 +67,38 @@ class HostileCorpusTest {
     return firewalld;
   }
 
+  /**
+   * Debian's haproxy in the namespace, loading an ACL file in the temporary directory (which must
+   * exist for it to start: a header alone) and answering on an admin socket there.
+   */
+  private void startHaproxy() throws Exception {
+    SystemTests.requireTools("haproxy");
+    Files.writeString(dir.resolve("cloudflare.acl"), "# " + Header.MARKER + "\n");
+    Path config = dir.resolve("haproxy.cfg");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "global",
+            "  stats socket " + dir.resolve("admin.sock") + " level admin",
+            "defaults",
+            "  mode http",
+            "  timeout client 5s",
+            "  timeout server 5s",
+            "  timeout connect 5s",
+            "frontend www",
+            "  bind 127.0.0.1:8080",
+            "  acl from_cloudflare src -f " + dir.resolve("cloudflare.acl"),
+            "  http-request set-src req.hdr(CF-Connecting-IP) if from_cloudflare",
+            "  http-request return status 200",
+            ""));
+    Process p = ns.start(List.of("haproxy", "-db", "-f", config.toString()), null);
+    for (int i = 0; !Files.exists(dir.resolve("admin.sock")); i++) {
+      assertThat(p.isAlive() && i < 500).as("haproxy started").isTrue();
+      Thread.sleep(20);
+    }
+  }
+
   private TargetOptions options(String variant) {
     TargetOptions o = TargetOptions.defaults();
     return switch (variant) {
@@ -75,6 +108,11 @@ class HostileCorpusTest {
               .withSetting("nginx-allow-file", dir.resolve("cloudflare-allow.conf").toString())
               .withSetting("nginx-test-command", "true")
               .withSetting("nginx-reload-command", "true");
+      case "haproxy" ->
+          o.withSetting("haproxy-file", dir.resolve("cloudflare.acl").toString())
+              .withSetting("haproxy-socket", dir.resolve("admin.sock").toString())
+              // The file may go: the configuration is this test's own.
+              .withSetting("haproxy-check-command", "true");
       default -> o;
     };
   }
@@ -128,6 +166,29 @@ class HostileCorpusTest {
               throw new java.io.UncheckedIOException(e);
             }
           };
+      case "haproxy" ->
+          () -> {
+            Path acl = dir.resolve("cloudflare.acl");
+            try {
+              String file = Files.exists(acl) ? Files.readString(acl) : "(no file)\n";
+              // The running ACL's patterns, without each entry's address in memory.
+              String running =
+                  ns.execChecked(
+                          "python3",
+                          "-c",
+                          "import socket,sys; s=socket.socket(socket.AF_UNIX);"
+                              + " s.connect(sys.argv[1]); s.sendall(b'show acl '"
+                              + " + sys.argv[2].encode() + b'\\n');"
+                              + " print(s.makefile().read())",
+                          dir.resolve("admin.sock").toString(),
+                          acl.toString())
+                      .stdout()
+                      .replaceAll("(?m)^0x[0-9a-f]+ ", "");
+              return file + running;
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
       default ->
           () ->
               ns.execChecked("iptables-save").stdout().replaceAll("(?m)^#.*\n", "")
@@ -147,8 +208,12 @@ class HostileCorpusTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx"})
+  @ValueSource(
+      strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx", "haproxy"})
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
+    if (variant.equals("haproxy")) {
+      startHaproxy();
+    }
     serve(Bodies.api());
     assertThat(run(variant, Run.Action.APPLY).targets().get(0).outcome())
         .isEqualTo(Outcome.APPLIED);
