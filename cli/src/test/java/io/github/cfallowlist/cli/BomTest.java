@@ -39,7 +39,7 @@ class BomTest {
   }
 
   @Test
-  void bomListsCoreAndEveryAdapterAtTheParentsVersion() throws Exception {
+  void bomListsCoreDoctorAndEveryAdapterAtTheParentsVersion() throws Exception {
     Document parent = pom("pom.xml");
     Document bom = pom("bom", "pom.xml");
     Element bomRoot = bom.getDocumentElement();
@@ -48,7 +48,7 @@ class BomTest {
     assertThat(child(bomRoot, "version")).isEqualTo(child(parent.getDocumentElement(), "version"));
     assertThat(child(bomRoot, "packaging")).isEqualTo("pom");
 
-    List<String> published = new ArrayList<>(List.of("cf-allowlist-core"));
+    List<String> published = new ArrayList<>(List.of("cf-allowlist-core", "cf-allowlist-doctor"));
     for (String adapter : texts(pom("adapters", "pom.xml"), "module")) {
       published.add(child(pom("adapters", adapter, "pom.xml").getDocumentElement(), "artifactId"));
     }

@@ -147,6 +147,12 @@ class DoctorSystemTest {
     assertThat(checks(json)).extracting(c -> (String) c.get("name")).isEqualTo(names(healthy));
     assertThat(checks(json)).allSatisfy(c -> assertThat(c).containsEntry("status", "ok"));
 
+    startServer("127.0.0.1");
+    Netns.Result loopback = doctor(source);
+    assertThat(loopback.exitCode()).isEqualTo(2);
+    assertThat(loopback.stdout()).containsOnlyOnce("fail ").contains("fail listen: ");
+    startServer("0.0.0.0");
+
     ns.execChecked("nft", "delete", "table", "inet", "cf_allowlist");
     Netns.Result broken = doctor(source);
     assertThat(broken.exitCode()).isEqualTo(2);
