@@ -8,6 +8,7 @@ import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.kit.FoundFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -169,13 +170,7 @@ final class NginxConfig {
 
   /** Whether {@code content} carries the header cf-allowlist writes. */
   static boolean hasMarker(String content) {
-    for (String line : content.split("\n", -1)) {
-      String s = line.strip();
-      if (s.startsWith("#") && s.contains(Header.MARKER)) {
-        return true;
-      }
-    }
-    return false;
+    return FoundFile.hasHeader(content);
   }
 
   /**
