@@ -8,7 +8,6 @@ import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.kit.FoundFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -166,11 +165,6 @@ final class NginxConfig {
     throw new ConfigParseException(
         Printable.of(name)
             + " is neither a real-IP file nor an allow file written by cf-allowlist");
-  }
-
-  /** Whether {@code content} carries the header cf-allowlist writes. */
-  static boolean hasMarker(String content) {
-    return FoundFile.hasHeader(content);
   }
 
   /**
