@@ -146,7 +146,7 @@ final class ApacheConfig {
 
   /**
    * Apache's error: {@code apachectl -t} says where ({@code AH00526: Syntax error on line 3 of
-   * FILE:}) on one line and what on the next; both are shown, joined.
+   * FILE:}) on one line and what on the next; both are shown, joined, each cut to a printable line.
    */
   static String apacheError(CommandResult result) {
     List<String> lines =
@@ -157,8 +157,9 @@ final class ApacheConfig {
             .toList();
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).contains("Syntax error")) {
-        return Printable.of(
-            i + 1 < lines.size() ? lines.get(i) + " " + lines.get(i + 1) : lines.get(i));
+        // Each part on its own: the where alone may take most of one printable line.
+        return Printable.of(lines.get(i))
+            + (i + 1 < lines.size() ? " " + Printable.of(lines.get(i + 1)) : "");
       }
     }
     return Printable.of(result.firstErrorLine());
