@@ -17,8 +17,8 @@ final class TargetArgs {
       names = "--target",
       paramLabel = "T",
       description =
-          "nftables, iptables, firewalld or nginx; repeat for several (default: the targets"
-              + " of the configuration file).")
+          "nftables, iptables, firewalld, nginx or apache; repeat for several (default: the"
+              + " targets of the configuration file).")
   List<String> targets;
 
   @Option(

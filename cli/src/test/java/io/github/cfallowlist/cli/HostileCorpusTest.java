@@ -75,6 +75,10 @@ class HostileCorpusTest {
               .withSetting("nginx-allow-file", dir.resolve("cloudflare-allow.conf").toString())
               .withSetting("nginx-test-command", "true")
               .withSetting("nginx-reload-command", "true");
+      case "apache" ->
+          o.withSetting("apache-file", dir.resolve("cloudflare-remoteip.conf").toString())
+              .withSetting("apache-test-command", "true")
+              .withSetting("apache-reload-command", "true");
       default -> o;
     };
   }
@@ -112,7 +116,7 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx" ->
+      case "nginx", "apache" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
@@ -147,7 +151,7 @@ class HostileCorpusTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx"})
+  @ValueSource(strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx", "apache"})
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     serve(Bodies.api());
     assertThat(run(variant, Run.Action.APPLY).targets().get(0).outcome())
