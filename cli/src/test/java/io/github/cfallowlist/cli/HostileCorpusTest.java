@@ -113,6 +113,10 @@ class HostileCorpusTest {
               .withSetting("haproxy-socket", dir.resolve("admin.sock").toString())
               // The file may go: the configuration is this test's own.
               .withSetting("haproxy-check-command", "true");
+      case "apache" ->
+          o.withSetting("apache-file", dir.resolve("cloudflare-remoteip.conf").toString())
+              .withSetting("apache-test-command", "true")
+              .withSetting("apache-reload-command", "true");
       default -> o;
     };
   }
@@ -150,7 +154,7 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx" ->
+      case "nginx", "apache" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
@@ -209,7 +213,15 @@ class HostileCorpusTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(
-      strings = {"nftables", "iptables", "iptables-ipset", "firewalld", "nginx", "haproxy"})
+      strings = {
+        "nftables",
+        "iptables",
+        "iptables-ipset",
+        "firewalld",
+        "nginx",
+        "apache",
+        "haproxy"
+      })
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     if (variant.equals("haproxy")) {
       startHaproxy();

@@ -167,17 +167,6 @@ final class NginxConfig {
             + " is neither a real-IP file nor an allow file written by cf-allowlist");
   }
 
-  /** Whether {@code content} carries the header cf-allowlist writes. */
-  static boolean hasMarker(String content) {
-    for (String line : content.split("\n", -1)) {
-      String s = line.strip();
-      if (s.startsWith("#") && s.contains(Header.MARKER)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * What a file of {@code kind} holds.
    *

@@ -13,6 +13,7 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.adapter.nginx.NginxConfig.Kind;
+import io.github.cfallowlist.kit.Intent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -232,7 +233,7 @@ public final class NginxTarget implements Target {
   @Override
   public List<String> leftovers(TargetContext context) throws IOException {
     NginxSettings settings = NginxSettings.of(context.options());
-    Optional<NginxIntent> pending = NginxIntent.read(settings);
+    Optional<Intent> pending = NginxIntent.read(settings);
     List<String> out = new ArrayList<>();
     for (Path p : NginxLive.leftovers(settings, pending)) {
       out.add("file " + p);

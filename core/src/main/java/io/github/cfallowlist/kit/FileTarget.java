@@ -1,0 +1,79 @@
+package io.github.cfallowlist.kit;
+
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.Printable;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A daemon configured by files a target owns: how it is named in messages, where the {@linkplain
+ * Intent record of a change in progress} lives, and the commands that test its configuration and
+ * make it load the configuration. Every file-based target (a web server's include, a snippet, an
+ * ACL file) describes itself with one of these and hands it to {@link FileApplier}.
+ *
+ * <p>The test command must check the whole configuration as it is on disk, including the files the
+ * target just wrote; the reload command must, when it fails, leave the daemon running what it ran
+ * before (as {@code nginx -s reload} and {@code apachectl graceful} do: they test first and signal
+ * only a configuration that passes). Both are run without a shell.
+ *
+ * @param daemon the daemon's name as messages show it, e.g. {@code nginx}
+ * @param primaryFile the main file the target owns; the record of a change lives beside it as
+ *     {@code .NAME.cf-allowlist-intent}
+ * @param testCommand checks the daemon's whole configuration
+ * @param reloadCommand makes the daemon load its configuration
+ * @param installHint said after "cannot run COMMAND: ..." when the command is not installed, e.g.
+ *     {@code install the Debian package nginx}
+ * @param errorLine the one line of a failed command's output that says what is wrong
+ */
+public record FileTarget(
+    String daemon,
+    Path primaryFile,
+    List<String> testCommand,
+    List<String> reloadCommand,
+    String installHint,
+    Function<CommandResult, String> errorLine) {
+
+  /** Checks that every part is there and copies the commands. */
+  public FileTarget {
+    Objects.requireNonNull(daemon, "daemon");
+    Objects.requireNonNull(primaryFile, "primaryFile");
+    testCommand = List.copyOf(testCommand);
+    reloadCommand = List.copyOf(reloadCommand);
+    Objects.requireNonNull(installHint, "installHint");
+    Objects.requireNonNull(errorLine, "errorLine");
+    if (testCommand.isEmpty() || reloadCommand.isEmpty()) {
+      throw new IllegalArgumentException("the " + daemon + " test and reload commands are empty");
+    }
+  }
+
+  /**
+   * A daemon whose failed commands are shown by their first non-blank error line, with the hint
+   * {@code install the Debian package PACKAGE} when a command is missing.
+   */
+  public static FileTarget of(
+      String daemon,
+      String debianPackage,
+      Path primaryFile,
+      List<String> testCommand,
+      List<String> reloadCommand) {
+    return new FileTarget(
+        daemon,
+        primaryFile,
+        testCommand,
+        reloadCommand,
+        "install the Debian package " + debianPackage,
+        r -> Printable.of(r.firstErrorLine()));
+  }
+
+  /** The same daemon with another way of picking a failed command's error line. */
+  public FileTarget withErrorLine(Function<CommandResult, String> value) {
+    return new FileTarget(daemon, primaryFile, testCommand, reloadCommand, installHint, value);
+  }
+
+  /** The same daemon with another hint for a command that is not installed. */
+  public FileTarget withInstallHint(String value) {
+    return new FileTarget(daemon, primaryFile, testCommand, reloadCommand, value, errorLine);
+  }
+}
