@@ -99,11 +99,13 @@ final class ForeignRules {
     enum Kind {
       CONTINUE,
       ACCEPTED,
-      REFUSED
+      REFUSED,
+      UNJUDGED
     }
 
     static final End CONTINUE = new End(Kind.CONTINUE, null, null);
     static final End ACCEPTED = new End(Kind.ACCEPTED, null, null);
+    static final End UNJUDGED = new End(Kind.UNJUDGED, null, null);
 
     boolean goesOn() {
       return kind == Kind.CONTINUE;
@@ -207,7 +209,13 @@ final class ForeignRules {
         }
         for (int port : ports) {
           Probe probe = new Probe(range, port);
-          End end = walk(chain, probe, Truth.YES, new String[1], report, 0);
+          String[] passed = new String[1];
+          End end = walk(chain, probe, Truth.YES, passed, report, 0);
+          if (end.goesOn() && "drop".equals(chain.policy()) && passed[0] != null) {
+            report.unjudged.put(
+                "the drop policy of chain " + chain.ref(), "reached past " + passed[0]);
+            continue;
+          }
           if (end.goesOn()) {
             end =
                 "drop".equals(chain.policy())
@@ -407,7 +415,7 @@ final class ForeignRules {
             report.unjudged.put(rule.ref(), why == null ? "queues to user space" : why);
           } else if (passed[0] != null) {
             report.unjudged.put(rule.ref(), "a " + verdictName + " reached past " + passed[0]);
-            return End.CONTINUE;
+            return End.UNJUDGED;
           } else {
             return new End(End.Kind.REFUSED, rule, null);
           }
