@@ -195,7 +195,7 @@ final class ForeignRules {
         continue;
       }
       if (target.equals("ACCEPT")) {
-        if (t == Truth.YES && passed[0] == null) {
+        if (t == Truth.YES) {
           return new End(Kind.ACCEPTED, null);
         }
         if (t == Truth.UNKNOWN && passed[0] == null) {

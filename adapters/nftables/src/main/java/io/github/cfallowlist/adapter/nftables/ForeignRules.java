@@ -403,7 +403,7 @@ final class ForeignRules {
       }
       switch (verdictName) {
         case "accept" -> {
-          if (t == Truth.YES && passed[0] == null) {
+          if (t == Truth.YES) {
             return End.ACCEPTED;
           }
           if (t == Truth.UNKNOWN && passed[0] == null) {
