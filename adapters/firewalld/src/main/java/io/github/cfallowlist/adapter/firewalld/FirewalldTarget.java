@@ -1,5 +1,7 @@
 package io.github.cfallowlist.adapter.firewalld;
 
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
@@ -156,5 +158,19 @@ public final class FirewalldTarget implements Target {
   @Override
   public void uninstall(TargetContext context) {
     FirewalldApplier.of(context).uninstall();
+  }
+
+  /**
+   * One finding, {@code firewalld rules}: whether the {@code cloudflare} zone holds Cloudflare's
+   * ipsets and whether a rich rule that Cloudflare's traffic meets before the zone admits it (in
+   * that zone, or in a policy ahead of zones) drops or rejects a Cloudflare range on the ports.
+   * Reads {@code --list-all-zones} and {@code --list-all-policies}; see the doctor documentation
+   * for what it does not judge.
+   *
+   * @throws IOException when firewall-cmd cannot be run or fails
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return List.of(FirewalldDiagnosis.finding(diagnosis));
   }
 }

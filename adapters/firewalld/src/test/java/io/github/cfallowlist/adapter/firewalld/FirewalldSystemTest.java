@@ -17,7 +17,9 @@ import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Outcome;
@@ -490,5 +492,40 @@ class FirewalldSystemTest {
       after.entrySet().removeIf(e -> !before.containsKey(e.getKey()) && isStockCopy(e));
       assertThat(after).isEqualTo(before);
     }
+  }
+
+  private static final String REJECT_CLOUDFLARE =
+      "rule family=\"ipv4\" source address=\"173.245.48.0/20\" reject";
+
+  @Test
+  @Order(21)
+  void diagnoseFailsOnARichRuleRejectingACloudflareRangeInOurZoneButNotInAnotherZone()
+      throws Exception {
+    TargetContext context = firewalld.context(OPTIONS.withPorts(List.of(443)));
+    Sync.apply(TARGET, SNAPSHOT, context, Guards.defaults());
+    assertThat(diagnose(context).status()).isEqualTo(Finding.Status.OK);
+
+    firewalld.firewallCmd("--zone=cloudflare", "--add-rich-rule=" + REJECT_CLOUDFLARE);
+    Finding f = diagnose(context);
+    assertThat(f.status()).isEqualTo(Finding.Status.FAIL);
+    assertThat(f.found())
+        .contains(
+            "the rich rule '"
+                + REJECT_CLOUDFLARE
+                + "' in zone cloudflare refuses port 443 for 173.245.48.0/20");
+    assertThat(f.remedy()).contains("firewall-cmd --zone=cloudflare --remove-rich-rule=");
+
+    firewalld.firewallCmd("--zone=cloudflare", "--remove-rich-rule=" + REJECT_CLOUDFLARE);
+    // The public zone never sees Cloudflare's traffic: our zone's sources dispatch it first.
+    firewalld.firewallCmd("--zone=public", "--add-rich-rule=" + REJECT_CLOUDFLARE);
+    assertThat(diagnose(context).status()).isEqualTo(Finding.Status.OK);
+    firewalld.firewallCmd("--zone=public", "--remove-rich-rule=" + REJECT_CLOUDFLARE);
+    Sync.uninstall(TARGET, context);
+  }
+
+  private static Finding diagnose(TargetContext context) throws Exception {
+    List<Finding> findings = TARGET.diagnose(new Diagnosis(SNAPSHOT, List.of(443), context));
+    assertThat(findings).singleElement().extracting(Finding::check).isEqualTo("firewalld rules");
+    return findings.get(0);
   }
 }

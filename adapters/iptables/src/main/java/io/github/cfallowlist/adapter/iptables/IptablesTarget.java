@@ -1,5 +1,7 @@
 package io.github.cfallowlist.adapter.iptables;
 
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
@@ -141,6 +143,21 @@ public final class IptablesTarget implements Target {
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
     IptablesApplier.apply(plan.desired(), context);
+  }
+
+  /**
+   * One finding, {@code iptables rules}: whether a rule in the parent chain (default {@code INPUT})
+   * ahead of the jump to {@code CF-ALLOWLIST} (all of it, and its policy, when the jump is missing)
+   * drops or rejects Cloudflare's ranges on the diagnosis' ports; jumps into user chains are
+   * followed. Reads {@code iptables-save -t filter} and {@code ip6tables-save -t filter} once each
+   * for the families in use: fail naming the rule, warn listing the rules it could not judge
+   * (matches it does not evaluate, such as marks, ipsets or interfaces), ok otherwise.
+   *
+   * @throws IOException when a save command cannot be run or fails
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return List.of(IptablesDiagnosis.finding(diagnosis));
   }
 
   /**

@@ -2,7 +2,11 @@ package io.github.cfallowlist.adapter.nftables;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Mode;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
@@ -146,6 +150,31 @@ public final class NftablesTarget implements Target {
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
     applier(context).apply(plan);
+  }
+
+  /**
+   * One finding, {@code nftables rules}: whether a rule outside cf-allowlist's own table refuses
+   * Cloudflare's ranges on the diagnosis' ports. Reads the whole ruleset once ({@code nft -j list
+   * ruleset}) and walks every filter base chain on the {@code input}, {@code prerouting} and {@code
+   * ingress} hooks as the kernel would for a new connection from each range (a drop or reject in
+   * any base chain is final, an accept only ends its chain, jumps and gotos are followed): fail
+   * naming the rule (by handle) or drop policy that refuses, warn listing the rules it could not
+   * judge (matches it does not evaluate, such as marks or interface names), ok otherwise.
+   *
+   * @throws IOException when {@code nft} cannot list the ruleset
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    Command list = Command.read("nft", "-j", "list", "ruleset");
+    CommandResult result = diagnosis.context().runner().run(list);
+    if (!result.ok()) {
+      throw result.failure(list);
+    }
+    return List.of(
+        ForeignRules.judge(
+            result.stdout(),
+            diagnosis.ranges().ranges().restrictTo(diagnosis.context().options().families()),
+            diagnosis.ports()));
   }
 
   /**
