@@ -53,4 +53,23 @@ class DoctorCommandTest {
     assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
     assertThat(run.err()).contains("nftabels");
   }
+
+  @Test
+  void aHostnameThatIsNotADnsNameIsOneSentenceAndExitOne() {
+    CliRun run =
+        CliRun.of(
+            "doctor",
+            "--source",
+            "embedded",
+            "--hostname",
+            "-x",
+            "--origin-ip",
+            "203.0.113.10",
+            "--state-dir",
+            dir.resolve("state").toString());
+    assertThat(run.exitCode()).isEqualTo(Cli.ERROR);
+    assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
+    assertThat(run.err()).contains("--hostname '-x' is not a DNS name");
+    assertThat(run.out()).isEmpty();
+  }
 }

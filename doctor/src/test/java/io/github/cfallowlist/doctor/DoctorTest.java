@@ -9,6 +9,7 @@ import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,5 +114,26 @@ class DoctorTest {
     assertThat(Origin.of(TlsMode.STRICT).ports()).containsExactly(443);
     assertThatThrownBy(() -> TlsMode.parse("strikt"))
         .hasMessage("--tls-mode 'strikt' is not one of flexible, full, strict");
+  }
+
+  @Test
+  void aHostnameOrOriginAddressThatIsNotOneIsRefusedBeforeAnythingRuns() {
+    assertThatThrownBy(
+            () -> new Origin(List.of(), TlsMode.FULL, Optional.of("-bad"), Optional.empty()))
+        .hasMessageStartingWith("--hostname '-bad' is not a DNS name");
+    assertThatThrownBy(
+            () -> new Origin(List.of(), TlsMode.FULL, Optional.empty(), Optional.of("bogus")))
+        .hasMessageStartingWith("--origin-ip 'bogus' is not an IP address");
+    assertThatThrownBy(
+            () -> new Origin(List.of(0), TlsMode.FULL, Optional.empty(), Optional.empty()))
+        .hasMessage("--ports 0 is not a TCP port (1-65535)");
+    assertThat(
+            new Origin(
+                    List.of(8443),
+                    TlsMode.STRICT,
+                    Optional.of("www.example.com"),
+                    Optional.of("2001:db8::10"))
+                .ports())
+        .containsExactly(8443);
   }
 }
