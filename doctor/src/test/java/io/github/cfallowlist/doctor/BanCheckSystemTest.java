@@ -66,7 +66,7 @@ class BanCheckSystemTest {
 
   private static List<Finding> bans(BanCheck check) {
     return check.run(
-        TestContexts.context(NetnsCommandRunner.inside(ns.name()), Origin.of(TlsMode.FULL)));
+        Contexts.context(NetnsCommandRunner.inside(ns.name()), Origin.of(TlsMode.FULL)));
   }
 
   private static List<Finding> bans() {

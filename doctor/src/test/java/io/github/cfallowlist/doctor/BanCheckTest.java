@@ -1,7 +1,7 @@
 package io.github.cfallowlist.doctor;
 
-import static io.github.cfallowlist.doctor.TestContexts.context;
-import static io.github.cfallowlist.doctor.TestContexts.scripted;
+import static io.github.cfallowlist.doctor.Contexts.context;
+import static io.github.cfallowlist.doctor.Contexts.scripted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -82,7 +82,7 @@ class BanCheckTest {
   }
 
   private static CloudflareRanges ranges() {
-    return CloudflareRanges.of(TestContexts.embedded().ranges());
+    return CloudflareRanges.of(Contexts.embedded().ranges());
   }
 
   @Test

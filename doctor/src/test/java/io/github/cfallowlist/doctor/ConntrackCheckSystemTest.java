@@ -41,9 +41,7 @@ class ConntrackCheckSystemTest {
       String max = ns.execChecked("cat", ConntrackCheck.MAX).stdout().strip();
       List<Finding> f =
           new ConntrackCheck()
-              .run(
-                  TestContexts.context(
-                      NetnsCommandRunner.inside(ns.name()), Origin.of(TlsMode.FULL)));
+              .run(Contexts.context(NetnsCommandRunner.inside(ns.name()), Origin.of(TlsMode.FULL)));
       assertThat(f)
           .singleElement()
           .satisfies(

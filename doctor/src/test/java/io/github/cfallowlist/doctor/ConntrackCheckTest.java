@@ -1,7 +1,7 @@
 package io.github.cfallowlist.doctor;
 
-import static io.github.cfallowlist.doctor.TestContexts.context;
-import static io.github.cfallowlist.doctor.TestContexts.scripted;
+import static io.github.cfallowlist.doctor.Contexts.context;
+import static io.github.cfallowlist.doctor.Contexts.scripted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

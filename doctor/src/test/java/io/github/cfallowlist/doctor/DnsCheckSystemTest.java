@@ -25,7 +25,7 @@ class DnsCheckSystemTest {
   private static List<Finding> check(Netns ns, Optional<String> hostname, Optional<String> ip)
       throws IOException {
     Origin origin = new Origin(List.of(), TlsMode.FULL, hostname, ip);
-    return new DnsCheck().run(Contexts.of(origin, NetnsCommandRunner.inside(ns.name())));
+    return new DnsCheck().run(Contexts.context(NetnsCommandRunner.inside(ns.name()), origin));
   }
 
   @Test

@@ -62,8 +62,7 @@ class ListenCheckSystemTest {
   }
 
   private static List<Finding> listen(Netns ns, Origin origin) throws IOException {
-    return new ListenCheck()
-        .run(TestContexts.context(NetnsCommandRunner.inside(ns.name()), origin));
+    return new ListenCheck().run(Contexts.context(NetnsCommandRunner.inside(ns.name()), origin));
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {

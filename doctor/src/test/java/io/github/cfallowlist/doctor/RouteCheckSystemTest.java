@@ -40,7 +40,7 @@ class RouteCheckSystemTest {
   }
 
   private static List<Finding> routes(RecordingCommandRunner runner) throws IOException {
-    return new RouteCheck().run(TestContexts.context(runner, Origin.of(TlsMode.FULL)));
+    return new RouteCheck().run(Contexts.context(runner, Origin.of(TlsMode.FULL)));
   }
 
   @Test
@@ -68,7 +68,7 @@ class RouteCheckSystemTest {
       assertThat(runner.modifyingCommands()).isEmpty();
 
       ns.execChecked("ip", "route", "del", "172.0.0.0/8", "dev", "vpc0");
-      int ranges = TestContexts.embedded().ranges().size();
+      int ranges = Contexts.embedded().ranges().size();
       assertThat(routes(runner))
           .containsExactly(
               Finding.ok(
