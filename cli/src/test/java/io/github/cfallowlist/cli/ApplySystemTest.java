@@ -44,15 +44,8 @@ class ApplySystemTest {
 
   /** Runs the CLI as cron would: an empty environment with {@code PATH=/usr/bin:/bin}. */
   private Netns.Result cli(String... args) {
-    List<String> argv = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
-    argv.add(ProcessHandle.current().info().command().orElseThrow());
-    argv.add("-cp");
-    argv.add(System.getProperty("java.class.path"));
-    argv.add(Main.class.getName());
-    argv.addAll(List.of(args));
-    argv.add("--state-dir");
-    argv.add(dir.resolve("state").toString());
-    return ns.exec(null, argv, Duration.ofSeconds(90));
+    return ns.exec(
+        null, CronCli.argv(List.of(), dir.resolve("state"), args), Duration.ofSeconds(90));
   }
 
   private String ruleset() {

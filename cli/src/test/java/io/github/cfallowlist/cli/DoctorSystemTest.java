@@ -89,15 +89,8 @@ class DoctorSystemTest {
 
   /** Runs the CLI as cron would: an empty environment with {@code PATH=/usr/bin:/bin}. */
   private Netns.Result cli(String... args) {
-    List<String> argv = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
-    argv.add(ProcessHandle.current().info().command().orElseThrow());
-    argv.add("-cp");
-    argv.add(System.getProperty("java.class.path"));
-    argv.add(Main.class.getName());
-    argv.addAll(List.of(args));
-    argv.add("--state-dir");
-    argv.add(dir.resolve("state").toString());
-    return ns.exec(null, argv, Duration.ofMinutes(2));
+    return ns.exec(
+        null, CronCli.argv(List.of(), dir.resolve("state"), args), Duration.ofMinutes(2));
   }
 
   /** The embedded list as a file source recorded now, so the list's age is not what is judged. */

@@ -50,16 +50,7 @@ class FirewalldSigtermTest {
   /** The CLI inside the sandbox, as cron runs it: an empty environment, PATH=/usr/bin:/bin. */
   private Process cli(Path log, Path tmp, String... args) throws Exception {
     List<String> argv = new ArrayList<>(firewalld.prefix());
-    argv.addAll(List.of("env", "-i", "PATH=/usr/bin:/bin"));
-    argv.add(ProcessHandle.current().info().command().orElseThrow());
-    argv.addAll(
-        List.of(
-            "-Djava.io.tmpdir=" + tmp,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName()));
-    argv.addAll(List.of(args));
-    argv.addAll(List.of("--state-dir", dir.resolve("state").toString()));
+    argv.addAll(CronCli.argv(List.of("-Djava.io.tmpdir=" + tmp), dir.resolve("state"), args));
     return new ProcessBuilder(argv)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
