@@ -9,6 +9,8 @@ import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -157,7 +159,7 @@ final class CaddyConfig {
 
   /**
    * Caddy's error: {@code caddy validate} logs JSON lines and then says what is wrong on a line
-   * that starts {@code Error:}; that line is shown without its prefixes, cut to a printable line.
+   * that starts {@code Error:}; that line is shown without its prefixes, what is wrong first.
    */
   static String caddyError(CommandResult result) {
     String adapting = "adapting config using caddyfile: ";
@@ -169,9 +171,22 @@ final class CaddyConfig {
         // The prefixes say nothing the message around it does not; the file and line matter.
         .map(l -> l.substring("Error:".length()).strip())
         .map(l -> l.startsWith(adapting) ? l.substring(adapting.length()) : l)
-        .map(Printable::of)
+        .map(CaddyConfig::whatThenWhere)
         .orElseGet(() -> Printable.of(result.firstErrorLine()));
   }
+
+  /**
+   * {@code FILE:LINE: WHAT} as {@code WHAT (FILE:LINE)}, each part cut on its own: a long path must
+   * not hide what is wrong.
+   */
+  private static String whatThenWhere(String line) {
+    Matcher m = WHERE.matcher(line);
+    return m.matches()
+        ? Printable.of(m.group(2)) + " (" + Printable.of(m.group(1)) + ")"
+        : Printable.of(line);
+  }
+
+  private static final Pattern WHERE = Pattern.compile("(\\S+:\\d+):? (.+)");
 
   /** Where a pass over a file is: the parts come in this order, each once. */
   private enum Part {

@@ -177,6 +177,6 @@ class CaddyConfigTest {
                 "{\"level\":\"info\",\"msg\":\"using provided configuration\"}\n"
                     + "Error: adapting config using caddyfile: /etc/caddy/x.caddy:7: unrecognized"
                     + " directive: bogus\n"));
-    assertThat(error).isEqualTo("/etc/caddy/x.caddy:7: unrecognized directive: bogus");
+    assertThat(error).isEqualTo("unrecognized directive: bogus (/etc/caddy/x.caddy:7)");
   }
 }
