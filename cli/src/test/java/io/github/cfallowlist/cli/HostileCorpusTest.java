@@ -117,6 +117,10 @@ class HostileCorpusTest {
           o.withSetting("apache-file", dir.resolve("cloudflare-remoteip.conf").toString())
               .withSetting("apache-test-command", "true")
               .withSetting("apache-reload-command", "true");
+      case "caddy" ->
+          o.withSetting("caddy-file", dir.resolve("cloudflare-trusted-proxies.caddy").toString())
+              .withSetting("caddy-test-command", "true")
+              .withSetting("caddy-reload-command", "true");
       default -> o;
     };
   }
@@ -154,13 +158,16 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx", "apache" ->
+      case "nginx", "apache", "caddy" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
               for (Path p :
                   files
-                      .filter(f -> f.getFileName().toString().endsWith(".conf"))
+                      .filter(
+                          f ->
+                              f.getFileName().toString().endsWith(".conf")
+                                  || f.getFileName().toString().endsWith(".caddy"))
                       .sorted()
                       .toList()) {
                 out.append(p).append('\n').append(Files.readString(p));
@@ -220,6 +227,7 @@ class HostileCorpusTest {
         "firewalld",
         "nginx",
         "apache",
+        "caddy",
         "haproxy"
       })
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
