@@ -1,0 +1,180 @@
+package io.github.cfallowlist.adapter.nftables;
+
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_CF_V4;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_CF_V6;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V4;
+import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V6;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.testing.EdgeAndOrigin;
+import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.NetnsCommandRunner;
+import io.github.cfallowlist.testing.SystemTests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The restrict layout beside an enabled ufw (Debian's, driving iptables-nft): ufw runs in the
+ * origin's namespace against a private copy of its configuration ({@code --rootdir} and {@code
+ * --datadir}), so the host's {@code /etc/ufw} is never read or written.
+ */
+class BesideUfwSystemTest {
+  private static final int PORT = 443;
+
+  private final NftablesTarget target = new NftablesTarget();
+  private final RangeSnapshot embedded = Fixtures.embedded();
+  private final TargetOptions options = TargetOptions.defaults().withPorts(List.of(PORT));
+
+  @BeforeEach
+  void requireTools() {
+    SystemTests.requireTools("ip", "nft", "curl", "ss", "ufw", "iptables");
+  }
+
+  @Test
+  void ufwAllowingThePortLetsRestrictAdmitOnlyCloudflareThroughReloadRestartAndRuleChanges(
+      @TempDir Path dir) throws Exception {
+    try (EdgeAndOrigin net = EdgeAndOrigin.create()) {
+      Ufw ufw = Ufw.privateCopy(net.origin(), dir.resolve("ufw"));
+      net.startHttpServer(PORT);
+      TargetContext context =
+          new TargetContext(options, NetnsCommandRunner.inside(net.origin().name()));
+      ufw.run("default", "deny", "incoming");
+      ufw.run("--force", "enable");
+      assertThat(net.origin().execChecked("nft", "list", "tables").stdout())
+          .contains("table ip filter", "table ip6 filter");
+
+      Sync.apply(target, embedded, context, Guards.defaults());
+
+      // A drop in ufw's base chain is final whatever ours accepted: ufw must pass the port.
+      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
+          .as("ufw denying the port refuses Cloudflare too")
+          .containsExactly(0, 0, 0, 0);
+
+      ufw.run("allow", PORT + "/tcp");
+
+      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
+          .containsExactly(200, 200, 0, 0);
+      String table = ownTable(net.origin());
+
+      AtomicBoolean churning = new AtomicBoolean(true);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        Map<String, Future<List<Integer>>> probing = new LinkedHashMap<>();
+        for (String from : List.of(EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6)) {
+          probing.put(from, pool.submit(() -> probeWhile(net, from, churning)));
+        }
+        List<List<String>> changes =
+            List.of(
+                List.of("reload"),
+                List.of("disable"),
+                List.of("--force", "enable"),
+                List.of("allow", "22/tcp"),
+                List.of("delete", "allow", "22/tcp"));
+        for (int round = 0; round < 2; round++) {
+          for (List<String> change : changes) {
+            ufw.run(change.toArray(String[]::new));
+            assertThat(Sync.plan(target, embedded, context).hasChanges())
+                .as("in sync after ufw %s", change)
+                .isFalse();
+            assertThat(ownTable(net.origin())).as("after ufw %s", change).isEqualTo(table);
+          }
+        }
+        churning.set(false);
+
+        for (Map.Entry<String, Future<List<Integer>>> e : probing.entrySet()) {
+          List<Integer> codes = e.getValue().get();
+          boolean cloudflare = e.getKey().equals(EDGE_CF_V4) || e.getKey().equals(EDGE_CF_V6);
+          assertThat(codes).as("probes from %s", e.getKey()).hasSizeGreaterThanOrEqualTo(5);
+          assertThat(codes)
+              .as("probes from %s during the ufw changes", e.getKey())
+              .containsOnly(cloudflare ? 200 : 0);
+        }
+      } finally {
+        churning.set(false);
+        pool.shutdownNow();
+      }
+      assertThat(ufw.run("status").stdout()).contains("Status: active", PORT + "/tcp");
+    }
+  }
+
+  /** Probes from one address until the changes are done, at least five times. */
+  private static List<Integer> probeWhile(EdgeAndOrigin net, String from, AtomicBoolean churning) {
+    List<Integer> codes = new ArrayList<>();
+    while (churning.get() || codes.size() < 5) {
+      codes.add(net.probe(from, PORT));
+    }
+    return codes;
+  }
+
+  private static String ownTable(Netns ns) {
+    return ns.execChecked("nft", "list", "table", "inet", "cf_allowlist").stdout();
+  }
+
+  /** Probes from every address at once (a refused probe waits for curl's timeout). */
+  private static List<Integer> probes(EdgeAndOrigin net, String... from) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(from.length);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (String address : from) {
+        results.add(pool.submit(() -> net.probe(address, PORT)));
+      }
+      List<Integer> out = new ArrayList<>();
+      for (Future<Integer> f : results) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Debian's ufw in one namespace, reading and writing only a private copy of its files. */
+  private record Ufw(Netns ns, Path root) {
+    static Ufw privateCopy(Netns ns, Path root) throws Exception {
+      for (String d : List.of("etc/default", "lib", "usr/share")) {
+        Files.createDirectories(root.resolve(d));
+      }
+      copy("/etc/ufw", root.resolve("etc"));
+      copy("/lib/ufw", root.resolve("lib"));
+      copy("/usr/share/ufw", root.resolve("usr/share"));
+      copy("/etc/default/ufw", root.resolve("etc/default"));
+      // ufw-init applies this sysctl file by absolute path: point it at the copy.
+      Path defaults = root.resolve("etc/default/ufw");
+      Files.writeString(
+          defaults,
+          Files.readString(defaults)
+              .replaceAll(
+                  "(?m)^IPT_SYSCTL=.*$", "IPT_SYSCTL=" + root.resolve("etc/ufw/sysctl.conf")));
+      return new Ufw(ns, root);
+    }
+
+    private static void copy(String from, Path into) {
+      List<String> cp = List.of("cp", "-a", from, into.toString());
+      Netns.Result r = Netns.run(cp, null, Duration.ofSeconds(30));
+      assertThat(r.ok()).as("%s: %s", cp, r.stderr()).isTrue();
+    }
+
+    Netns.Result run(String... args) {
+      List<String> argv = new ArrayList<>(List.of("ufw", "--rootdir=" + root, "--datadir=" + root));
+      argv.addAll(List.of(args));
+      return ns.execChecked(null, argv);
+    }
+  }
+}
