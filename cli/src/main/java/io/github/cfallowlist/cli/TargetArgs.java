@@ -17,7 +17,8 @@ final class TargetArgs {
       names = "--target",
       paramLabel = "T",
       description =
-          "nftables, iptables, firewalld, nginx, apache or haproxy; repeat for several (default:"
+          "nftables, iptables, firewalld, nginx, apache, haproxy or fail2ban; repeat for several"
+              + " (default:"
               + " the targets of the configuration file).")
   List<String> targets;
 

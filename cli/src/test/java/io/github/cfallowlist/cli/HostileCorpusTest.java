@@ -117,6 +117,12 @@ class HostileCorpusTest {
           o.withSetting("apache-file", dir.resolve("cloudflare-remoteip.conf").toString())
               .withSetting("apache-test-command", "true")
               .withSetting("apache-reload-command", "true");
+      case "fail2ban" ->
+          // A .conf name, so the live state below lists it; no server runs at the socket.
+          o.withSetting("fail2ban-file", dir.resolve("cloudflare-ignoreip.conf").toString())
+              .withSetting("fail2ban-socket", dir.resolve("fail2ban.sock").toString())
+              .withSetting("fail2ban-test-command", "true")
+              .withSetting("fail2ban-reload-command", "true");
       default -> o;
     };
   }
@@ -154,7 +160,7 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx", "apache" ->
+      case "nginx", "apache", "fail2ban" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
@@ -220,7 +226,8 @@ class HostileCorpusTest {
         "firewalld",
         "nginx",
         "apache",
-        "haproxy"
+        "haproxy",
+        "fail2ban"
       })
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     if (variant.equals("haproxy")) {
