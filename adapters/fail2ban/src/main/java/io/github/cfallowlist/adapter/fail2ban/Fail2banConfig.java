@@ -140,8 +140,20 @@ final class Fail2banConfig {
         || line.startsWith(BANNED.strip());
   }
 
-  /** fail2ban's error: the line that says {@code ERROR}, other than the closing summary. */
+  /**
+   * fail2ban's error: the line that says {@code ERROR}, other than the closing summary; when it is
+   * about {@code ignoreip} having no earlier value, with what to add.
+   */
   static String fail2banError(CommandResult result) {
+    String error = firstError(result);
+    return error.contains("'ignoreip'") && error.contains("substitution")
+        ? error
+            + "; %(known/ignoreip)s needs an ignoreip in [DEFAULT]: add 'ignoreip = 127.0.0.1/8"
+            + " ::1' under [DEFAULT] in jail.local"
+        : error;
+  }
+
+  private static String firstError(CommandResult result) {
     return Stream.of(result.stderr(), result.stdout())
         .flatMap(String::lines)
         .map(String::strip)

@@ -262,6 +262,28 @@ class Fail2banSystemTest {
   }
 
   @Test
+  void withoutAnIgnoreipInDefaultTheTestRejectsTheFileSayingWhatToAdd() throws Exception {
+    // Debian's jail.conf leaves [DEFAULT] ignoreip commented out: the same jails without it.
+    Path stock = dir.resolve("stock");
+    Files.createDirectories(stock);
+    for (String name : List.of("fail2ban.conf", "filter.d", "action.d", "jail.d")) {
+      Files.createSymbolicLink(stock.resolve(name), dir.resolve(name));
+    }
+    Files.writeString(
+        stock.resolve("jail.conf"),
+        Files.readString(dir.resolve("jail.conf")).replace("ignoreip = 127.0.0.1/8\n", ""));
+
+    TargetResult failed =
+        Sync.sync(
+            target, full, context("fail2ban-client -c " + stock + " -t"), Guards.defaults(), false);
+
+    assertThat(failed.outcome()).as(failed.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(failed.message())
+        .contains("add 'ignoreip = 127.0.0.1/8 ::1' under [DEFAULT] in jail.local");
+    assertThat(file()).doesNotExist();
+  }
+
+  @Test
   void uninstallRemovesOnlyItsFileAndReloads() throws Exception {
     Sync.apply(target, full, context(), Guards.defaults());
     Path mine = dir.resolve("jail.d/users.local");
