@@ -121,6 +121,12 @@ class HostileCorpusTest {
           o.withSetting("caddy-file", dir.resolve("cloudflare-trusted-proxies.caddy").toString())
               .withSetting("caddy-test-command", "true")
               .withSetting("caddy-reload-command", "true");
+      case "fail2ban" ->
+          // A .conf name, so the live state below lists it; no server runs at the socket.
+          o.withSetting("fail2ban-file", dir.resolve("cloudflare-ignoreip.conf").toString())
+              .withSetting("fail2ban-socket", dir.resolve("fail2ban.sock").toString())
+              .withSetting("fail2ban-test-command", "true")
+              .withSetting("fail2ban-reload-command", "true");
       default -> o;
     };
   }
@@ -158,7 +164,7 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx", "apache", "caddy" ->
+      case "nginx", "apache", "caddy", "fail2ban" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
@@ -228,7 +234,8 @@ class HostileCorpusTest {
         "nginx",
         "apache",
         "caddy",
-        "haproxy"
+        "haproxy",
+        "fail2ban"
       })
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     if (variant.equals("haproxy")) {

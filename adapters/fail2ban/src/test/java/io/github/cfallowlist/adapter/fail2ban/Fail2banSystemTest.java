@@ -1,0 +1,303 @@
+package io.github.cfallowlist.adapter.fail2ban;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.Plan;
+import io.github.cfallowlist.RangeSet;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.Sync;
+import io.github.cfallowlist.TargetContext;
+import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.SystemTests;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The target against a real fail2ban server started once for the class with its own configuration
+ * directory, socket, pid file, in-memory database and watched log file in a temporary directory.
+ * Its jails ban on one failure line and their only action does nothing, so no firewall is touched.
+ * Jail {@code web} has no ignoreip of its own (it inherits {@code [DEFAULT]}'s); jail {@code own}
+ * sets its own.
+ */
+class Fail2banSystemTest {
+  static final String EDGE = "173.245.48.5";
+  static final String OUTSIDER = "192.0.2.9";
+  static final String USERS = "198.51.100.7";
+
+  @TempDir static Path dir;
+  static Path socket;
+  static Path watched;
+
+  private final Fail2banTarget target = new Fail2banTarget();
+  private final RangeSnapshot full = Fail2banConfigTest.embedded(Families.BOTH);
+
+  @BeforeAll
+  static void startFail2ban() throws IOException {
+    SystemTests.requireTools("fail2ban-server", "fail2ban-client");
+    socket = dir.resolve("f2b.sock");
+    watched = dir.resolve("auth.log");
+    Files.writeString(watched, "");
+    Files.createDirectories(dir.resolve("jail.d"));
+    Files.createDirectories(dir.resolve("filter.d"));
+    Files.createDirectories(dir.resolve("action.d"));
+    Files.writeString(
+        dir.resolve("fail2ban.conf"),
+        "[Definition]\nloglevel = INFO\nlogtarget = "
+            + dir.resolve("fail2ban.log")
+            + "\nsyslogsocket = auto\nsocket = "
+            + socket
+            + "\npidfile = "
+            + dir.resolve("f2b.pid")
+            + "\ndbfile = :memory:\ndbpurgeage = 1d\nallowipv6 = auto\n");
+    Files.writeString(
+        dir.resolve("filter.d/probe.conf"), "[Definition]\nfailregex = ^fail from <HOST>$\n");
+    Files.writeString(
+        dir.resolve("action.d/noop.conf"), "[Definition]\nactionban =\nactionunban =\n");
+    String jail =
+        "enabled = true\nbackend = polling\nfilter = probe\naction = noop\nmaxretry = 1\n"
+            + "findtime = 1h\nbantime = 1h\nlogpath = "
+            + watched
+            + "\n";
+    Files.writeString(
+        dir.resolve("jail.conf"),
+        "[DEFAULT]\nignoreip = 127.0.0.1/8\n\n[web]\n"
+            + jail
+            + "\n[own]\n"
+            + jail
+            + "ignoreip = "
+            + USERS
+            + "\n");
+    client("-c", dir.toString(), "-x", "start");
+  }
+
+  @AfterAll
+  static void stopFail2ban() {
+    if (socket != null) {
+      Netns.run(
+          List.of("fail2ban-client", "-s", socket.toString(), "stop"), null, Netns.DEFAULT_TIMEOUT);
+    }
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    Files.deleteIfExists(file());
+    client("-c", dir.toString(), "-s", socket.toString(), "reload");
+    client("-s", socket.toString(), "unban", "--all");
+  }
+
+  private static String client(String... args) {
+    List<String> argv = new ArrayList<>(List.of("fail2ban-client"));
+    argv.addAll(List.of(args));
+    Netns.Result r = Netns.run(argv, null, Netns.DEFAULT_TIMEOUT);
+    assertThat(r.ok()).as(String.join(" ", argv) + ": " + r.stderr()).isTrue();
+    return r.stdout();
+  }
+
+  private static Path file() {
+    return dir.resolve("jail.d/cloudflare-ignoreip.local");
+  }
+
+  private TargetContext context(String testCommand) {
+    TargetOptions options =
+        TargetOptions.defaults()
+            .withSetting("fail2ban-file", file().toString())
+            .withSetting("fail2ban-jails", "web,own")
+            .withSetting("fail2ban-socket", socket.toString())
+            .withSetting("fail2ban-test-command", testCommand)
+            .withSetting(
+                "fail2ban-reload-command",
+                "fail2ban-client -c " + dir + " -s " + socket + " reload");
+    return new TargetContext(options, CommandRunner.system());
+  }
+
+  private TargetContext context() {
+    return context("fail2ban-client -c " + dir + " -t");
+  }
+
+  private static String banned() {
+    return client("-s", socket.toString(), "banned");
+  }
+
+  /** Writes one failure line per address and waits until the last one is banned. */
+  private static void failures(String... addresses) throws Exception {
+    StringBuilder lines = new StringBuilder();
+    for (String a : addresses) {
+      lines.append("fail from ").append(a).append('\n');
+    }
+    String last = addresses[addresses.length - 1];
+    // Written again until the last one is banned: a polling jail that has just (re)started may
+    // miss lines appended in its first second.
+    for (int round = 0; round < 10 && !banned().contains("'" + last + "'"); round++) {
+      Files.writeString(watched, lines, StandardOpenOption.APPEND);
+      for (int i = 0; i < 20 && !banned().contains("'" + last + "'"); i++) {
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  @Test
+  void afterApplyACloudflareAddressTriggersNoBanWhileAnOutsiderIsBanned() throws Exception {
+    TargetResult applied = Sync.sync(target, full, context(), Guards.defaults(), false);
+    assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
+
+    failures(EDGE, OUTSIDER);
+
+    String banned = banned();
+    assertThat(banned).contains("{'web': ['" + OUTSIDER + "']}");
+    assertThat(banned).contains("{'own': ['" + OUTSIDER + "']}");
+    assertThat(banned).doesNotContain(EDGE);
+  }
+
+  @Test
+  void eachJailKeepsItsOwnIgnoreipAndGetsCloudflaresRanges() throws Exception {
+    Sync.apply(target, full, context(), Guards.defaults());
+
+    String own = client("-s", socket.toString(), "get", "own", "ignoreip");
+    String web = client("-s", socket.toString(), "get", "web", "ignoreip");
+    assertThat(own).contains(USERS).contains("173.245.48.0/20").contains("2400:cb00::/32");
+    assertThat(web).contains("127.0.0.0/8").contains("173.245.48.0/20");
+
+    failures(USERS, "192.0.2.10");
+    assertThat(banned()).contains("{'own': ['192.0.2.10']}");
+    assertThat(banned()).doesNotContain("'own': ['" + USERS);
+  }
+
+  @Test
+  void anExistingBanOfACloudflareAddressIsLiftedByApplyAndNamedByAddressAndJail() throws Exception {
+    Sync.apply(target, full, context(), Guards.defaults());
+    client("-s", socket.toString(), "set", "own", "banip", EDGE, OUTSIDER);
+
+    Plan plan = Sync.plan(target, full, context());
+    assertThat(plan.hasChanges()).isTrue();
+    assertThat(target.readLive(context()).orElseThrow().text())
+        .contains(Fail2banConfig.BANNED + EDGE + " in jail own");
+
+    List<String> logged = new ArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(Fail2banTarget.class.getName());
+    logger.addHandler(handler);
+    TargetResult applied;
+    try {
+      applied = Sync.sync(target, full, context(), Guards.defaults(), false);
+    } finally {
+      logger.removeHandler(handler);
+    }
+
+    assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(logged)
+        .contains(
+            "fail2ban: lifted the ban of "
+                + EDGE
+                + " in jail own: it is inside Cloudflare's ranges");
+    assertThat(banned()).contains("{'own': ['" + OUTSIDER + "']}").doesNotContain(EDGE);
+    assertThat(Sync.plan(target, full, context()).hasChanges()).isFalse();
+  }
+
+  @Test
+  void inSyncRunsNoReload() throws Exception {
+    Sync.apply(target, full, context(), Guards.defaults());
+    TargetOptions noReload = context().options().withSetting("fail2ban-reload-command", "false");
+
+    TargetResult again =
+        Sync.sync(
+            target,
+            full,
+            new TargetContext(noReload, CommandRunner.system()),
+            Guards.defaults(),
+            false);
+
+    assertThat(again.outcome()).as(again.message()).isEqualTo(Outcome.IN_SYNC);
+  }
+
+  @Test
+  void aFailingTestCommandLeavesTheOldFile() throws Exception {
+    RangeSnapshot fewer =
+        full.withRanges(
+            RangeSet.of(
+                full.ranges().all().stream()
+                    .filter(c -> !c.toString().equals("173.245.48.0/20"))
+                    .toList()));
+    Sync.apply(target, fewer, context(), Guards.defaults());
+    byte[] old = Files.readAllBytes(file());
+    // The test command reads a configuration that fail2ban refuses.
+    Files.writeString(dir.resolve("jail.d/broken.local"), "[web]\nmaxretry = %(nosuch)s\n");
+    try {
+      TargetResult failed = Sync.sync(target, full, context(), Guards.defaults(), false);
+      assertThat(failed.outcome()).as(failed.message()).isEqualTo(Outcome.FAILED_RESTORED);
+      assertThat(failed.message()).contains("rejected");
+    } finally {
+      Files.delete(dir.resolve("jail.d/broken.local"));
+    }
+    assertThat(Files.readAllBytes(file())).isEqualTo(old);
+  }
+
+  @Test
+  void withoutAnIgnoreipInDefaultTheTestRejectsTheFileSayingWhatToAdd() throws Exception {
+    // Debian's jail.conf leaves [DEFAULT] ignoreip commented out: the same jails without it.
+    Path stock = dir.resolve("stock");
+    Files.createDirectories(stock);
+    for (String name : List.of("fail2ban.conf", "filter.d", "action.d", "jail.d")) {
+      Files.createSymbolicLink(stock.resolve(name), dir.resolve(name));
+    }
+    Files.writeString(
+        stock.resolve("jail.conf"),
+        Files.readString(dir.resolve("jail.conf")).replace("ignoreip = 127.0.0.1/8\n", ""));
+
+    TargetResult failed =
+        Sync.sync(
+            target, full, context("fail2ban-client -c " + stock + " -t"), Guards.defaults(), false);
+
+    assertThat(failed.outcome()).as(failed.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(failed.message())
+        .contains("add 'ignoreip = 127.0.0.1/8 ::1' under [DEFAULT] in jail.local");
+    assertThat(file()).doesNotExist();
+  }
+
+  @Test
+  void uninstallRemovesOnlyItsFileAndReloads() throws Exception {
+    Sync.apply(target, full, context(), Guards.defaults());
+    Path mine = dir.resolve("jail.d/users.local");
+    Files.writeString(mine, "[web]\nmaxretry = 1\n");
+    try {
+      TargetResult removed = Sync.remove(target, context(), false);
+      assertThat(removed.outcome()).as(removed.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(file()).doesNotExist();
+      assertThat(mine).exists();
+      assertThat(client("-s", socket.toString(), "get", "own", "ignoreip"))
+          .contains(USERS)
+          .doesNotContain("173.245.48.0/20");
+    } finally {
+      Files.delete(mine);
+    }
+  }
+}
