@@ -55,11 +55,6 @@ record ApacheSettings(Path file, List<String> testCommand, List<String> reloadCo
         options.get(FILE), options.get(TEST_COMMAND), options.get(RELOAD_COMMAND));
   }
 
-  /** The snippet's name in a {@code Rendered}: its file name. */
-  String name() {
-    return file.getFileName().toString();
-  }
-
   /** Apache as the kit sees it: its commands, and the snippet beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "apache2", file, testCommand, reloadCommand)

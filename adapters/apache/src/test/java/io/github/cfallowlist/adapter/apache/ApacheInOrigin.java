@@ -5,18 +5,13 @@ import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
+import io.github.cfallowlist.testing.OriginDaemon;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -31,65 +26,63 @@ final class ApacheInOrigin implements AutoCloseable {
   static final String VISITOR = "198.51.100.7";
   static final String SNIPPET = "cloudflare-remoteip.conf";
   private static final String MODULES = "/usr/lib/apache2/modules/";
-  private static final Duration WAIT = Duration.ofSeconds(15);
 
-  private final EdgeAndOrigin net;
-  private final Path dir;
-  private final Process parent;
+  private final OriginDaemon apache;
   private final RecordingCommandRunner runner;
   private final AtomicInteger requests = new AtomicInteger();
 
-  private ApacheInOrigin(EdgeAndOrigin net, Path dir, Process parent) {
-    this.net = net;
-    this.dir = dir;
-    this.parent = parent;
-    this.runner = RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(net.origin().name()));
+  private ApacheInOrigin(OriginDaemon apache) {
+    this.apache = apache;
+    this.runner =
+        RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(apache.origin().name()));
   }
 
   /** Creates the namespaces and a ServerRoot, starts Apache in the foreground, waits for it. */
   static ApacheInOrigin start() {
-    EdgeAndOrigin net = EdgeAndOrigin.create();
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("cf-allowlist-apache");
-      Files.createDirectories(dir.resolve("www"));
-      Files.createDirectories(dir.resolve("conf.d"));
-      Files.writeString(dir.resolve("www/index.html"), "ok\n");
-      Files.writeString(dir.resolve("httpd.conf"), conf(dir));
-      try (Stream<Path> all = Files.walk(dir)) {
-        for (Path p : all.toList()) {
-          // Children run as www-data and must reach the document root.
-          Files.setPosixFilePermissions(
-              p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-        }
-      }
-      Process parent =
-          net.origin()
-              .start(
-                  List.of(
-                      "apache2",
-                      "-d",
-                      dir.toString(),
-                      "-f",
-                      dir.resolve("httpd.conf").toString(),
-                      "-DFOREGROUND"),
-                  dir.resolve("apache.out"));
-      ApacheInOrigin apache = new ApacheInOrigin(net, dir, parent);
-      apache.awaitGeneration(1);
-      return apache;
-    } catch (IOException e) {
-      net.close();
-      throw new UncheckedIOException(e);
-    } catch (RuntimeException | Error e) {
-      if (dir != null) {
-        delete(dir);
-      }
-      net.close();
-      throw e;
-    }
+    return start("");
   }
 
-  private static String conf(Path dir) {
+  /**
+   * As {@link #start()}, with {@code extra} (directives, one a line) added to {@code httpd.conf}
+   * before the include of {@code conf.d}.
+   */
+  static ApacheInOrigin start(String extra) {
+    OriginDaemon.Spec spec =
+        OriginDaemon.Spec.of("apache2", "apache.out", "error.log")
+            .stoppedBy(dir -> apache2(dir, "-k", "stop"));
+    OriginDaemon daemon =
+        OriginDaemon.start(
+            spec,
+            dir -> {
+              Files.createDirectories(dir.resolve("www"));
+              Files.createDirectories(dir.resolve("conf.d"));
+              Files.writeString(dir.resolve("www/index.html"), "ok\n");
+              Files.writeString(dir.resolve("httpd.conf"), conf(dir, extra));
+              try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.toList()) {
+                  // Children run as www-data and must reach the document root.
+                  Files.setPosixFilePermissions(
+                      p,
+                      PosixFilePermissions.fromString(
+                          Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+              }
+              return apache2(dir, "-DFOREGROUND");
+            },
+            d -> started(d) >= 1 && d.listens(PORT));
+    return new ApacheInOrigin(daemon);
+  }
+
+  /** {@code apache2} with this ServerRoot and configuration, then {@code args}. */
+  private static List<String> apache2(Path dir, String... args) {
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of("apache2", "-d", dir.toString(), "-f", dir.resolve("httpd.conf").toString()));
+    argv.addAll(List.of(args));
+    return argv;
+  }
+
+  private static String conf(Path dir, String extra) {
     String d = dir.toString();
     return String.join(
         "\n",
@@ -108,32 +101,27 @@ final class ApacheInOrigin implements AutoCloseable {
         "CustomLog " + d + "/access.log cfa",
         "Listen " + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT,
         "DocumentRoot " + d + "/www",
+        extra,
         "IncludeOptional " + d + "/conf.d/*.conf",
         "");
   }
 
   Path dir() {
-    return dir;
+    return apache.dir();
   }
 
   Path snippet() {
-    return dir.resolve("conf.d").resolve(SNIPPET);
+    return dir().resolve("conf.d").resolve(SNIPPET);
   }
 
   List<String> testCommand() {
-    return List.of(
-        "apache2", "-t", "-d", dir.toString(), "-f", dir.resolve("httpd.conf").toString());
+    List<String> argv = apache2(dir());
+    argv.add(1, "-t");
+    return argv;
   }
 
   List<String> reloadCommand() {
-    return List.of(
-        "apache2",
-        "-d",
-        dir.toString(),
-        "-f",
-        dir.resolve("httpd.conf").toString(),
-        "-k",
-        "graceful");
+    return apache2(dir(), "-k", "graceful");
   }
 
   /** Options pointing the target at this ServerRoot's snippet and commands. */
@@ -150,20 +138,29 @@ final class ApacheInOrigin implements AutoCloseable {
   }
 
   Netns origin() {
-    return net.origin();
+    return apache.origin();
   }
 
   boolean parentAlive() {
-    return parent.isAlive();
+    return apache.alive();
   }
 
   long parentPid() {
-    return parent.pid();
+    return apache.pid();
   }
 
   /** How many graceful restarts Apache began: it logs AH00493 for each. */
   long gracefulRestarts() {
-    return errorLog().lines().filter(l -> l.contains("AH00493")).count();
+    return apache.read("error.log").lines().filter(l -> l.contains("AH00493")).count();
+  }
+
+  /** How many times Apache started serving a configuration: "resuming normal operations". */
+  private static long started(OriginDaemon apache) {
+    return apache
+        .read("error.log")
+        .lines()
+        .filter(l -> l.contains("resuming normal operations"))
+        .count();
   }
 
   /**
@@ -171,22 +168,8 @@ final class ApacheInOrigin implements AutoCloseable {
    * operations" once it serves with a configuration.
    */
   void awaitGeneration(long n) {
-    await(
-        "Apache configuration number " + n,
-        () -> {
-          if (!parent.isAlive()) {
-            throw new AssertionError(
-                "apache2 exited with "
-                    + parent.exitValue()
-                    + ": "
-                    + read(dir.resolve("apache.out"))
-                    + errorLog());
-          }
-          long started =
-              errorLog().lines().filter(l -> l.contains("resuming normal operations")).count();
-          return started >= n
-              && net.origin().execChecked("ss", "-Hltn").stdout().contains(":" + PORT + " ");
-        });
+    apache.await(
+        "Apache configuration number " + n, () -> started(apache) >= n && apache.listens(PORT));
   }
 
   /**
@@ -195,32 +178,40 @@ final class ApacheInOrigin implements AutoCloseable {
    * @return the client address Apache logged ({@code %a}) for that request
    */
   String clientAddressLogged(String from) {
+    return clientAddressLogged(apache.net().edge(), from);
+  }
+
+  /**
+   * As {@link #clientAddressLogged(String)}, from {@code from} in the namespace {@code client} (the
+   * origin's own, for an address added to its loopback).
+   */
+  String clientAddressLogged(Netns client, String from) {
     String path = "/r" + requests.incrementAndGet();
     Netns.Result r =
-        net.edge()
-            .exec(
-                "curl",
-                "-s",
-                "-o",
-                "/dev/null",
-                "--interface",
-                from,
-                "--connect-timeout",
-                "2",
-                "-m",
-                "3",
-                "-H",
-                "CF-Connecting-IP: " + VISITOR,
-                "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + path);
+        client.exec(
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "--interface",
+            from,
+            "--connect-timeout",
+            "2",
+            "-m",
+            "3",
+            "-H",
+            "CF-Connecting-IP: " + VISITOR,
+            "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + path);
     if (!r.ok()) {
       throw new AssertionError("request from " + from + " failed: " + r.stderr());
     }
     String[] line = new String[1];
-    await(
+    apache.await(
         "the access log line for " + path,
         () -> {
           line[0] =
-              read(dir.resolve("access.log"))
+              apache
+                  .read("access.log")
                   .lines()
                   .filter(l -> l.startsWith(path + " "))
                   .findFirst()
@@ -230,75 +221,40 @@ final class ApacheInOrigin implements AutoCloseable {
     return line[0].split(" ", -1)[1];
   }
 
-  private String errorLog() {
-    return read(dir.resolve("error.log"));
+  /** How many times Apache started serving a configuration since it started. */
+  long generations() {
+    return started(apache);
+  }
+
+  /**
+   * Waits until a graceful restart Apache was told to do has finished: no new generation for a
+   * moment, and Apache listens.
+   */
+  void settle() {
+    long[] seen = {-1};
+    apache.await(
+        "Apache to settle",
+        () -> {
+          pause(300);
+          long now = started(apache);
+          boolean stable = now == seen[0] && apache.listens(PORT);
+          seen[0] = now;
+          return stable;
+        });
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 
   /** Stops Apache ({@code -k stop}, then by force), makes sure it is dead, deletes everything. */
   @Override
   public void close() {
-    try {
-      net.origin()
-          .exec(
-              null,
-              List.of(
-                  "apache2",
-                  "-d",
-                  dir.toString(),
-                  "-f",
-                  dir.resolve("httpd.conf").toString(),
-                  "-k",
-                  "stop"),
-              WAIT);
-      if (!parent.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        parent.descendants().forEach(ProcessHandle::destroyForcibly);
-        parent.destroyForcibly().waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      if (parent.isAlive()) {
-        throw new AssertionError("apache2 (pid " + parent.pid() + ") is still running");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while stopping apache2", e);
-    } finally {
-      try {
-        net.close();
-      } finally {
-        delete(dir);
-      }
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted while waiting for " + what, e);
-      }
-    }
-  }
-
-  static String read(Path file) {
-    try {
-      return Files.exists(file) ? Files.readString(file) : "";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    apache.close();
   }
 }

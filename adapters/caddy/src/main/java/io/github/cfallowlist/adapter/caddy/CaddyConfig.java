@@ -7,6 +7,7 @@ import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.kit.LineFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -48,10 +49,7 @@ final class CaddyConfig {
       "request_header " + MATCHER + " " + HEADER_NAME + " {http.request.remote.host}";
 
   /** How a live reading shows a line cf-allowlist did not write; never written to a file. */
-  static final String DRIFT = "# not written by cf-allowlist, apply replaces it: ";
-
-  /** How a live reading shows a file that lacks a line cf-allowlist writes; never written. */
-  static final String INCOMPLETE = "# not as cf-allowlist writes it, apply replaces it: ";
+  static final String DRIFT = LineFile.DRIFT;
 
   private CaddyConfig() {}
 
@@ -88,73 +86,23 @@ final class CaddyConfig {
 
   /**
    * The ranges a {@linkplain #live live reading} holds: as {@link #parse}, but {@value #DRIFT} and
-   * {@value #INCOMPLETE} lines are passed over and the file may end early.
+   * {@value LineFile#INCOMPLETE} lines are passed over and the file may end early.
    */
   static RangeSet parseLive(String name, String content) {
     return parse(name, content, true);
   }
 
   private static RangeSet parse(String name, String content, boolean live) {
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
-      if (live && isNote(line)) {
-        continue;
-      }
-      parser.line(i + 1, line);
-    }
-    return parser.end(lines.length, live);
+    return LineFile.parse(content, new Parser(name), live, LineFile::isNote);
   }
 
   /**
-   * {@code content}, a file that carries cf-allowlist's header, as the live state shows it: each
-   * line the strict parser accepts as it is, each other line as a {@value #DRIFT} comment in its
-   * place; a file that lacks a line cf-allowlist writes but holds none it does not gets a last
-   * {@value #INCOMPLETE} line. The result equals {@code content} exactly when {@link #parse}
-   * accepts {@code content}.
+   * {@code content}, a file that carries cf-allowlist's header, as the live state shows it (see
+   * {@link LineFile#live}): each line the strict parser refuses as a {@value #DRIFT} comment in its
+   * place. The result equals {@code content} exactly when {@link #parse} accepts {@code content}.
    */
   static String live(String name, String content) {
-    ConfigParseException refused;
-    try {
-      parse(name, content);
-      return content;
-    } catch (ConfigParseException e) {
-      refused = e;
-    }
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
-      boolean recognised = !isNote(line);
-      if (recognised) {
-        try {
-          parser.line(i + 1, line);
-        } catch (ConfigParseException e) {
-          recognised = false;
-        }
-      }
-      out.add(recognised ? lines[i] : drift(line));
-    }
-    String text = String.join("\n", out);
-    if (!text.equals(content)) {
-      return text;
-    }
-    return (text.isEmpty() || text.endsWith("\n") ? text : text + "\n")
-        + INCOMPLETE
-        + refused.getMessage()
-        + "\n";
-  }
-
-  private static boolean isNote(String line) {
-    return line.startsWith(DRIFT.strip()) || line.startsWith(INCOMPLETE.strip());
-  }
-
-  /** {@code line} as a drift comment, escaped unless it is printable ASCII. */
-  private static String drift(String line) {
-    boolean plain = line.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-    return DRIFT + (plain ? line : Printable.of(line));
+    return LineFile.live(content, () -> new Parser(name), LineFile::isNote, LineFile::drift);
   }
 
   /**
@@ -197,38 +145,16 @@ final class CaddyConfig {
   }
 
   /** One pass over a file: comments up to the header, then the matcher, then the header line. */
-  private static final class Parser {
-    private final String name;
+  private static final class Parser extends LineFile.HeaderedParser {
     private final List<Cidr> cidrs = new ArrayList<>();
-    private boolean marker;
     private Part part = Part.HEADER;
 
     Parser(String name) {
-      this.name = name;
+      super(name);
     }
 
-    // Every check comes before any change of state, so a refused line leaves the parser as it was
-    // and a live reading can go on past it.
-
-    void line(int number, String line) {
-      if (line.isEmpty()) {
-        return;
-      }
-      if (line.startsWith("#")) {
-        if (marker) {
-          throw error(number, line, "is a comment cf-allowlist does not write below its header");
-        }
-        marker = line.contains(Header.MARKER);
-        return;
-      }
-      if (!marker) {
-        throw error(
-            number,
-            line,
-            "comes before any cf-allowlist header ('"
-                + Header.MARKER
-                + "'), so this file was not written by cf-allowlist");
-      }
+    @Override
+    protected void directive(int number, String line) {
       switch (part) {
         case HEADER -> {
           expect(number, line, OPEN);
@@ -277,32 +203,20 @@ final class CaddyConfig {
       }
     }
 
-    RangeSet end(int lines, boolean live) {
-      if (!marker) {
-        throw new ConfigParseException(
-            Printable.of(name)
-                + " has no cf-allowlist header ('"
-                + Header.MARKER
-                + "'), so it was not written by cf-allowlist");
-      }
+    @Override
+    public RangeSet end(int lines, boolean live) {
+      requireHeader();
       if (!live && part != Part.DONE) {
-        throw new ConfigParseException(
-            Printable.of(name) + " ends at line " + lines + " without '" + SET_HEADER + "'");
+        throw refused("ends at line " + lines + " without '" + SET_HEADER + "'");
       }
       if (!live && cidrs.isEmpty()) {
-        throw new ConfigParseException(
-            Printable.of(name)
-                + " has no '"
+        throw refused(
+            "has no '"
                 + RANGE
                 + "' line, which cf-allowlist never writes (no Cloudflare address would be"
                 + " trusted)");
       }
       return RangeSet.of(cidrs);
-    }
-
-    private ConfigParseException error(int number, String line, String why) {
-      return new ConfigParseException(
-          Printable.of(name) + " line " + number + ": '" + Printable.of(line) + "' " + why);
     }
   }
 }

@@ -57,11 +57,6 @@ record CaddySettings(Path file, List<String> testCommand, List<String> reloadCom
         options.get(FILE), options.get(TEST_COMMAND), options.get(RELOAD_COMMAND));
   }
 
-  /** The snippet's name in a {@code Rendered}: its file name. */
-  String name() {
-    return file.getFileName().toString();
-  }
-
   /** Caddy as the kit sees it: its commands, and the snippet beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "caddy", file, testCommand, reloadCommand)

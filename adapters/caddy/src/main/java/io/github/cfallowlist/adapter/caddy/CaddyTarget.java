@@ -1,23 +1,14 @@
 package io.github.cfallowlist.adapter.caddy;
 
-import io.github.cfallowlist.ApplyFailedException;
-import io.github.cfallowlist.ConfigParseException;
-import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Setting;
-import io.github.cfallowlist.Target;
-import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
-import io.github.cfallowlist.kit.FileApplier;
-import io.github.cfallowlist.kit.FoundFile;
-import io.github.cfallowlist.kit.Intent;
-import java.io.IOException;
-import java.util.ArrayList;
+import io.github.cfallowlist.kit.FileTarget;
+import io.github.cfallowlist.kit.SnippetTarget;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The {@code caddy} target: a Caddyfile snippet that makes {@code CF-Connecting-IP} the visitor's
@@ -48,21 +39,15 @@ import java.util.Optional;
  * apply and are ignored. An unknown or misspelled setting, or a malformed value, is refused by
  * every method, {@link #render} included.
  *
- * <p>Live state is read from the file itself (no command runs). Apply goes through the kit's {@link
- * FileApplier}: a record of the change first, the file written atomically, the test command, and
- * the reload only when it passes; on any failure the old file is put back byte for byte, and {@link
- * ApplyFailedException#outcome()} says what was left behind. A run killed midway is finished or
- * undone by the next one; while its record is there {@link #readLive} shows the file as it was
- * before and {@link #leftovers} lists {@code unfinished change PATH}. The target never overwrites
- * or removes a file that lacks its header. A hand-edited file shows in {@link #readLive} with each
- * line cf-allowlist did not write turned into a comment saying apply replaces it.
+ * <p>Reading, apply and uninstall are the kit's {@link SnippetTarget}: the file is read in place,
+ * written atomically, {@code caddy validate} runs before {@code caddy reload}, and the old file is
+ * put back byte for byte on any failure.
  */
-public final class CaddyTarget implements Target {
-  /** How {@link #leftovers} names the record of a change an interrupted run left unfinished. */
-  static final String UNFINISHED = "unfinished change ";
-
+public final class CaddyTarget extends SnippetTarget {
   /** The target, configured by the options passed to each call. */
-  public CaddyTarget() {}
+  public CaddyTarget() {
+    super("Caddy");
+  }
 
   /** {@return {@code caddy}} */
   @Override
@@ -82,135 +67,31 @@ public final class CaddyTarget implements Target {
     return Map.of("caddy", "caddy");
   }
 
-  /**
-   * The snippet for the families in {@code options}, named after the file name of {@code
-   * caddy-file}.
-   *
-   * @throws IllegalArgumentException for an unknown setting or a malformed value, or when no range
-   *     is left to trust
-   */
   @Override
-  public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
-    CaddySettings settings = CaddySettings.of(options);
-    RangeSet ranges = snapshot.ranges().restrictTo(options.families());
-    return Rendered.single(settings.name(), CaddyConfig.render(snapshot, ranges));
+  protected FileTarget daemon(TargetOptions options) {
+    return CaddySettings.of(options).daemon();
   }
 
-  /**
-   * The ranges the snippet holds, parsed strictly: any line cf-allowlist does not write is refused.
-   *
-   * @throws ConfigParseException naming the file, line number and line it does not recognise
-   */
   @Override
-  public RangeSet parse(Rendered config, TargetOptions options) {
-    CaddySettings.of(options);
-    return CaddyConfig.parse(only(config).name(), only(config).content());
+  protected String renderFile(RangeSnapshot snapshot, RangeSet ranges) {
+    return CaddyConfig.render(snapshot, ranges);
   }
 
-  /**
-   * As {@link #parse}, but the drift notes {@link #readLive} writes are accepted.
-   *
-   * @throws ConfigParseException naming the file, line number and line it does not recognise
-   */
   @Override
-  public RangeSet parseLive(Rendered live, TargetOptions options) {
-    CaddySettings.of(options);
-    return CaddyConfig.parseLive(only(live).name(), only(live).content());
+  protected RangeSet parseFile(String name, String content, boolean live) {
+    return live ? CaddyConfig.parseLive(name, content) : CaddyConfig.parse(name, content);
   }
 
-  private static Rendered.File only(Rendered config) {
-    if (config.files().size() != 1) {
-      throw new ConfigParseException(
-          "an Caddy configuration is one file, not " + config.files().size());
-    }
-    return config.files().get(0);
+  @Override
+  protected String liveFile(String name, String content) {
+    return CaddyConfig.live(name, content);
   }
 
-  /** {@return {@code true}: the file can be read and written in place} */
+  /** A site block may import the file by name. */
   @Override
-  public boolean supportsLive() {
-    return true;
-  }
-
-  /**
-   * The file at {@code caddy-file}, or empty when there is none; while an interrupted change is
-   * pending, as it was before it. A file with the header shows each line cf-allowlist did not write
-   * as a drift comment; one without is returned as it is, which {@link #parse} refuses. Runs no
-   * command.
-   *
-   * @throws IOException also when the record of an interrupted change cannot be read
-   */
-  @Override
-  public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    CaddySettings settings = CaddySettings.of(context.options());
-    Optional<FoundFile> found =
-        FoundFile.effective(settings.file(), Intent.read(settings.daemon()));
-    return found.map(
-        f ->
-            Rendered.single(
-                settings.name(),
-                f.ours() ? CaddyConfig.live(f.path().toString(), f.text()) : f.text()));
-  }
-
-  /**
-   * {@code unfinished change PATH} when an interrupted run left its record of a change, which the
-   * next apply finishes. Runs no command.
-   */
-  @Override
-  public List<String> leftovers(TargetContext context) throws IOException {
-    CaddySettings settings = CaddySettings.of(context.options());
-    List<String> out = new ArrayList<>();
-    Intent.read(settings.daemon()).ifPresent(p -> out.add(UNFINISHED + p.file()));
-    return out;
-  }
-
-  /**
-   * Writes {@code plan}'s snippet atomically, runs the test command and reloads Caddy only when it
-   * passes; when no byte changes (and no interrupted change is pending) nothing runs. On failure
-   * the old file is put back byte for byte and read again; the outcomes are {@link FileApplier}'s:
-   * {@code FAILED_RESTORED} when the test rejected the file or the reload failed, {@code
-   * FAILED_UNCHANGED} when nothing was changed, {@code STATE_UNKNOWN} when putting back failed.
-   *
-   * @throws ApplyFailedException saying what was left behind, with Caddy's own error; {@code
-   *     FAILED_UNCHANGED} also when {@code caddy-file} holds a file cf-allowlist did not write
-   */
-  @Override
-  public void apply(Plan plan, TargetContext context) throws IOException {
-    CaddySettings settings = CaddySettings.of(context.options());
-    Rendered desired = plan.desiredConfig();
-    // Never write what this target could not read back as its own.
-    parse(desired, context.options());
-    String content =
-        desired
-            .file(settings.name())
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "the plan has no " + settings.name() + ", which caddy-file names"))
-            .content();
-    new FileApplier(settings.daemon(), context.runner())
-        .apply(
-            List.of(FileApplier.Desired.of(settings.file(), content)), FileApplier.Leftovers.NONE);
-  }
-
-  /**
-   * Removes the snippet, runs the test command and reloads Caddy; when the test fails (a site block
-   * still imports the file by name, not through a glob) the file is put back and Caddy is not
-   * reloaded.
-   *
-   * @throws ApplyFailedException saying what was left behind; {@code FAILED_UNCHANGED} when {@code
-   *     caddy-file} holds a file cf-allowlist did not write (nothing is removed)
-   */
-  @Override
-  public void uninstall(TargetContext context) throws IOException {
-    CaddySettings settings = CaddySettings.of(context.options());
-    new FileApplier(settings.daemon(), context.runner())
-        .uninstall(
-            List.of(settings.file()),
-            FileApplier.Leftovers.NONE,
-            (removed, leftovers) ->
-                "; if a site block imports "
-                    + settings.file()
-                    + " by name (not through a glob), remove that import line first");
+  protected String uninstallAdvice(Path file) {
+    return "; if a site block imports "
+        + file
+        + " by name (not through a glob), remove that import line first";
   }
 }

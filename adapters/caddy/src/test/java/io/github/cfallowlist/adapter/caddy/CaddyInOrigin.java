@@ -3,18 +3,13 @@ package io.github.cfallowlist.adapter.caddy;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
+import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
+import io.github.cfallowlist.testing.OriginDaemon;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * A real Caddy (Debian's caddy) in the origin namespace of an {@link EdgeAndOrigin} pair, run with
@@ -28,65 +23,47 @@ final class CaddyInOrigin implements AutoCloseable {
   static final int PORT = 8080;
   static final String VISITOR = "198.51.100.7";
   static final String SNIPPET = "cloudflare-trusted-proxies.caddy";
-  private static final Duration WAIT = Duration.ofSeconds(15);
 
-  private final EdgeAndOrigin net;
-  private final Path dir;
-  private final Process caddy;
+  private final OriginDaemon caddy;
   private final RecordingCommandRunner runner;
 
-  private CaddyInOrigin(EdgeAndOrigin net, Path dir, Process caddy) {
-    this.net = net;
-    this.dir = dir;
+  private CaddyInOrigin(OriginDaemon caddy) {
     this.caddy = caddy;
-    this.runner = RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(net.origin().name()));
+    this.runner = RecordingCommandRunner.wrapping(NetnsCommandRunner.inside(caddy.origin().name()));
   }
 
   /** Creates the namespaces and the Caddyfile, starts {@code caddy run}, waits until it serves. */
   static CaddyInOrigin start() {
-    EdgeAndOrigin net = EdgeAndOrigin.create();
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("cf-allowlist-caddy");
-      Files.createDirectories(dir.resolve("sites"));
-      Files.writeString(dir.resolve("Caddyfile"), caddyfile(dir));
-      Process caddy =
-          net.origin()
-              .start(
-                  List.of(
-                      "env",
-                      "XDG_CONFIG_HOME=" + dir.resolve("config"),
-                      "XDG_DATA_HOME=" + dir.resolve("data"),
-                      "caddy",
-                      "run",
-                      "--config",
-                      dir.resolve("Caddyfile").toString(),
-                      "--adapter",
-                      "caddyfile"),
-                  dir.resolve("caddy.log"));
-      CaddyInOrigin started = new CaddyInOrigin(net, dir, caddy);
-      started.await(
-          "caddy listening on port " + PORT,
-          () ->
-              Files.exists(started.dir.resolve("admin.sock"))
-                  && net.origin().execChecked("ss", "-Hltn").stdout().contains(":" + PORT + " "));
-      return started;
-    } catch (IOException e) {
-      net.close();
-      throw new UncheckedIOException(e);
-    } catch (RuntimeException | Error e) {
-      try {
-        net.close();
-      } finally {
-        if (dir != null) {
-          delete(dir);
-        }
-      }
-      throw e;
-    }
+    return start("");
   }
 
-  private static String caddyfile(Path dir) {
+  /**
+   * As {@link #start()}, with {@code extra} (lines of the site block) before the site's import of
+   * {@code sites/*.caddy}.
+   */
+  static CaddyInOrigin start(String extra) {
+    OriginDaemon daemon =
+        OriginDaemon.start(
+            OriginDaemon.Spec.of("caddy", "caddy.log"),
+            dir -> {
+              Files.createDirectories(dir.resolve("sites"));
+              Files.writeString(dir.resolve("Caddyfile"), caddyfile(dir, extra));
+              return List.of(
+                  "env",
+                  "XDG_CONFIG_HOME=" + dir.resolve("config"),
+                  "XDG_DATA_HOME=" + dir.resolve("data"),
+                  "caddy",
+                  "run",
+                  "--config",
+                  dir.resolve("Caddyfile").toString(),
+                  "--adapter",
+                  "caddyfile");
+            },
+            d -> Files.exists(d.dir().resolve("admin.sock")) && d.listens(PORT));
+    return new CaddyInOrigin(daemon);
+  }
+
+  private static String caddyfile(Path dir, String extra) {
     String d = dir.toString();
     return String.join(
         "\n",
@@ -96,6 +73,7 @@ final class CaddyInOrigin implements AutoCloseable {
         "}",
         "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + " {",
         "\tbind " + EdgeAndOrigin.ORIGIN_V4,
+        extra,
         "\timport " + d + "/sites/*.caddy",
         "\trespond \"{http.request.header.CF-Connecting-IP}\"",
         "}",
@@ -103,31 +81,24 @@ final class CaddyInOrigin implements AutoCloseable {
   }
 
   Path dir() {
-    return dir;
+    return caddy.dir();
   }
 
   Path snippet() {
-    return dir.resolve("sites").resolve(SNIPPET);
+    return dir().resolve("sites").resolve(SNIPPET);
+  }
+
+  Path caddyfile() {
+    return dir().resolve("Caddyfile");
   }
 
   List<String> testCommand() {
     return List.of(
-        "caddy",
-        "validate",
-        "--config",
-        dir.resolve("Caddyfile").toString(),
-        "--adapter",
-        "caddyfile");
+        "caddy", "validate", "--config", caddyfile().toString(), "--adapter", "caddyfile");
   }
 
   List<String> reloadCommand() {
-    return List.of(
-        "caddy",
-        "reload",
-        "--config",
-        dir.resolve("Caddyfile").toString(),
-        "--adapter",
-        "caddyfile");
+    return List.of("caddy", "reload", "--config", caddyfile().toString(), "--adapter", "caddyfile");
   }
 
   /** Options pointing the target at this Caddy's snippet and commands. */
@@ -143,16 +114,17 @@ final class CaddyInOrigin implements AutoCloseable {
     return runner;
   }
 
+  Netns origin() {
+    return caddy.origin();
+  }
+
   boolean alive() {
-    return caddy.isAlive();
+    return caddy.alive();
   }
 
   /** How many configurations Caddy loaded through its admin endpoint: it logs "load complete". */
   long reloads() {
-    return read(dir.resolve("caddy.log"))
-        .lines()
-        .filter(l -> l.contains("\"load complete\""))
-        .count();
+    return caddy.read("caddy.log").lines().filter(l -> l.contains("\"load complete\"")).count();
   }
 
   /**
@@ -161,83 +133,55 @@ final class CaddyInOrigin implements AutoCloseable {
    * @return the visitor's address as the site sees it
    */
   String visitorSeen(String from) {
-    var r =
-        net.edge()
-            .exec(
-                "curl",
-                "-s",
-                "--interface",
-                from,
-                "--connect-timeout",
-                "2",
-                "-m",
-                "3",
-                "-H",
-                "CF-Connecting-IP: " + VISITOR,
-                "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + "/");
+    return visitorSeen(caddy.net().edge(), from);
+  }
+
+  /**
+   * As {@link #visitorSeen(String)}, from {@code from} in the namespace {@code client} (the
+   * origin's own, for an address added to its loopback).
+   */
+  String visitorSeen(Netns client, String from) {
+    Netns.Result r =
+        client.exec(
+            "curl",
+            "-s",
+            "--interface",
+            from,
+            "--connect-timeout",
+            "2",
+            "-m",
+            "3",
+            "-H",
+            "CF-Connecting-IP: " + VISITOR,
+            "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + "/");
     if (!r.ok()) {
       throw new AssertionError("request from " + from + " failed: " + r.stderr());
     }
     return r.stdout().strip();
   }
 
+  /** Waits until no configuration has been loaded for a moment. */
+  void settle() {
+    long[] seen = {-1};
+    caddy.await(
+        "Caddy to settle",
+        () -> {
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+          }
+          long now = reloads();
+          boolean stable = now == seen[0];
+          seen[0] = now;
+          return stable;
+        });
+  }
+
   /** Stops Caddy (SIGTERM, then by force), makes sure it is dead, deletes everything. */
   @Override
   public void close() {
-    try {
-      caddy.destroy();
-      if (!caddy.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        caddy.destroyForcibly().waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      if (caddy.isAlive()) {
-        throw new AssertionError("caddy (pid " + caddy.pid() + ") is still running");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while stopping caddy", e);
-    } finally {
-      try {
-        net.close();
-      } finally {
-        delete(dir);
-      }
-    }
-  }
-
-  private void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (!caddy.isAlive()) {
-        throw new AssertionError(
-            "caddy exited with " + caddy.exitValue() + ": " + read(dir.resolve("caddy.log")));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted while waiting for " + what, e);
-      }
-    }
-  }
-
-  static String read(Path file) {
-    try {
-      return Files.exists(file) ? Files.readString(file) : "";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    caddy.close();
   }
 }

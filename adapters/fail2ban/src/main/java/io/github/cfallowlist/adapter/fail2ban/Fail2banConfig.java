@@ -7,6 +7,7 @@ import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.kit.LineFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -78,16 +79,7 @@ final class Fail2banConfig {
   }
 
   private static RangeSet parse(String name, String content, boolean live) {
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
-      if (live && isNote(line)) {
-        continue;
-      }
-      parser.line(i + 1, line);
-    }
-    return parser.end(lines.length, live);
+    return LineFile.parse(content, new Parser(name), live, Fail2banConfig::isNote);
   }
 
   /**
@@ -97,36 +89,8 @@ final class Fail2banConfig {
    * content} exactly when {@link #parse} accepts it.
    */
   static String live(String name, String content) {
-    ConfigParseException refused;
-    try {
-      parse(name, content);
-      return content;
-    } catch (ConfigParseException e) {
-      refused = e;
-    }
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
-      boolean recognised = !isNote(line);
-      if (recognised) {
-        try {
-          parser.line(i + 1, line);
-        } catch (ConfigParseException e) {
-          recognised = false;
-        }
-      }
-      out.add(recognised ? lines[i] : DRIFT + Printable.of(line));
-    }
-    String text = String.join("\n", out);
-    if (!text.equals(content)) {
-      return text;
-    }
-    return (text.isEmpty() || text.endsWith("\n") ? text : text + "\n")
-        + INCOMPLETE
-        + refused.getMessage()
-        + "\n";
+    return LineFile.live(
+        content, () -> new Parser(name), Fail2banConfig::isNote, l -> DRIFT + Printable.of(l));
   }
 
   /** The note a live reading adds for {@code ban}. */
@@ -165,7 +129,7 @@ final class Fail2banConfig {
   }
 
   /** One pass over a file: comments up to the header, then one section per jail. */
-  private static final class Parser {
+  private static final class Parser implements LineFile.Parser {
     private final String name;
     private final List<String> jails = new ArrayList<>();
     private RangeSet ranges;
@@ -178,7 +142,8 @@ final class Fail2banConfig {
 
     // Every check comes before any change of state, so a refused line leaves the parser as it was.
 
-    void line(int number, String line) {
+    @Override
+    public void line(int number, String line) {
       if (line.isEmpty()) {
         return;
       }
@@ -236,7 +201,8 @@ final class Fail2banConfig {
       }
     }
 
-    RangeSet end(int lines, boolean live) {
+    @Override
+    public RangeSet end(int lines, boolean live) {
       if (!marker) {
         if (live && jails.isEmpty()) {
           // Only notes: bans inside the ranges with no drop-in yet.
