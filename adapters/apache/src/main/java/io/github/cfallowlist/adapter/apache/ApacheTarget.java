@@ -1,11 +1,14 @@
 package io.github.cfallowlist.adapter.apache;
 
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.kit.FileTarget;
 import io.github.cfallowlist.kit.SnippetTarget;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +64,17 @@ public final class ApacheTarget extends SnippetTarget {
   @Override
   public Map<String, String> packages() {
     return Map.of("apachectl", "apache2");
+  }
+
+  /**
+   * What doctor adds for Apache: the snippet is among the files Apache includes ({@code apachectl
+   * -t -D DUMP_INCLUDES}), no other included file sets {@code RemoteIPHeader} to another header,
+   * and none trusts, with {@code RemoteIPTrustedProxy} or {@code RemoteIPInternalProxy}, an address
+   * outside Cloudflare's ranges. Runs only reads.
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return ApacheDiagnosis.diagnose(ApacheSettings.of(diagnosis.context().options()), diagnosis);
   }
 
   @Override

@@ -1,11 +1,14 @@
 package io.github.cfallowlist.adapter.caddy;
 
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.kit.FileTarget;
 import io.github.cfallowlist.kit.SnippetTarget;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +68,17 @@ public final class CaddyTarget extends SnippetTarget {
   @Override
   public Map<String, String> packages() {
     return Map.of("caddy", "caddy");
+  }
+
+  /**
+   * What doctor adds for Caddy: in the configuration adapted to JSON ({@code caddy adapt}), the
+   * sites Cloudflare reaches import the snippet, no {@code trusted_proxies} trusts an address
+   * outside Cloudflare's ranges, and {@code client_ip_headers} names only {@code CF-Connecting-IP}.
+   * Runs only reads.
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return CaddyDiagnosis.diagnose(CaddySettings.of(diagnosis.context().options()), diagnosis);
   }
 
   @Override
