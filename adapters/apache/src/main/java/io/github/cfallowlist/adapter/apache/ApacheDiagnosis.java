@@ -2,13 +2,13 @@ package io.github.cfallowlist.adapter.apache;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
-import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.ToolNotFoundException;
+import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +27,7 @@ import java.util.regex.Pattern;
  * RemoteIPInternalProxy}, an address outside Cloudflare's ranges.
  */
 final class ApacheDiagnosis {
-  private static final System.Logger LOG = System.getLogger(ApacheDiagnosis.class.getName());
-
   static final String NAME = "apache";
-
-  /** Local proxies: trusting them is the user's own business, not a hole. */
-  private static final List<Cidr> LOOPBACK =
-      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
 
   /** A line of {@code DUMP_INCLUDES}: {@code (*) FILE} or {@code (LINE) FILE}. */
   private static final Pattern INCLUDED = Pattern.compile("\\s*\\((?:\\*|\\d+)\\)\\s+(.+)");
@@ -185,41 +179,17 @@ final class ApacheDiagnosis {
 
   private static void judgeProxy(
       List<Finding> findings, String directive, String value, Included file, Diagnosis diagnosis) {
-    Optional<Cidr> range = parse(value);
-    String where = directive + " in " + file.path();
-    if (range.isEmpty()) {
-      findings.add(
-          Finding.warn(
-              NAME,
-              where + " names no address range this check understands",
-              "check it trusts only Cloudflare's addresses, or remove it"));
-    } else if (diagnosis.ranges().ranges().find(range.get()).isPresent()
-        || LOOPBACK.stream().anyMatch(l -> l.contains(range.get()))) {
-      // Inside Cloudflare's ranges or a local proxy: nothing to say.
-      LOG.log(System.Logger.Level.DEBUG, "{0}: trusted", where);
-    } else if (diagnosis.ranges().ranges().all().stream().anyMatch(range.get()::overlaps)) {
-      findings.add(
-          Finding.fail(
-              NAME,
-              where
-                  + " trusts CF-Connecting-IP from "
-                  + range.get()
-                  + ", broader than Cloudflare's ranges: any client there can forge its address",
-              "remove that line from "
-                  + file.path()
-                  + " (cf-allowlist's snippet trusts Cloudflare's ranges), then run 'apachectl -t"
-                  + " && apachectl graceful'"));
-    } else {
-      findings.add(
-          Finding.warn(
-              NAME,
-              where
-                  + " trusts CF-Connecting-IP from "
-                  + range.get()
-                  + ", outside Cloudflare's ranges: a client there can set its own address",
-              "keep it only if that is a proxy you run; otherwise remove that line from "
-                  + file.path()));
-    }
+    ProxyTrust.judge(
+            NAME,
+            diagnosis,
+            value,
+            directive + " in " + file.path(),
+            "CF-Connecting-IP",
+            "remove that line from "
+                + file.path()
+                + " (cf-allowlist's snippet trusts Cloudflare's ranges), then run 'apachectl -t"
+                + " && apachectl graceful'")
+        .ifPresent(findings::add);
   }
 
   private static String notIncludedRemedy(Path snippet) {
@@ -266,17 +236,6 @@ final class ApacheDiagnosis {
       out.add(words);
     }
     return out;
-  }
-
-  private static Optional<Cidr> parse(String value) {
-    if (value.contains("/")) {
-      try {
-        return Optional.of(Cidr.parseZeroingHostBits(value));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    }
-    return Cidr.host(value);
   }
 
   private static boolean sameFile(Path a, Path b) {

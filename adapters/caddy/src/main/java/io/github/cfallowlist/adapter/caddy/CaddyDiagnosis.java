@@ -1,13 +1,13 @@
 package io.github.cfallowlist.adapter.caddy;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.ToolNotFoundException;
+import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +26,7 @@ import java.util.TreeMap;
  * CF-Connecting-IP}.
  */
 final class CaddyDiagnosis {
-  private static final System.Logger LOG = System.getLogger(CaddyDiagnosis.class.getName());
-
   static final String NAME = "caddy";
-
-  /** Local proxies: trusting them is the user's own business, not a hole. */
-  private static final List<Cidr> LOOPBACK =
-      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
 
   private static final String REMOTE_HOST = "{http.request.remote.host}";
 
@@ -257,36 +251,14 @@ final class CaddyDiagnosis {
 
   private static void judgeProxy(
       List<Finding> findings, String value, String where, Diagnosis diagnosis) {
-    Optional<Cidr> range = parse(value);
-    String what = "trusted_proxies " + Printable.of(value) + " in " + where;
-    if (range.isEmpty()) {
-      findings.add(
-          Finding.warn(
-              NAME,
-              what + " names no address range this check understands",
-              "check it trusts only Cloudflare's addresses, or remove it"));
-    } else if (diagnosis.ranges().ranges().find(range.get()).isPresent()
-        || LOOPBACK.stream().anyMatch(l -> l.contains(range.get()))) {
-      LOG.log(System.Logger.Level.DEBUG, "{0}: trusted", what);
-    } else if (diagnosis.ranges().ranges().all().stream().anyMatch(range.get()::overlaps)) {
-      findings.add(
-          Finding.fail(
-              NAME,
-              what
-                  + " trusts forwarded addresses from "
-                  + range.get()
-                  + ", broader than Cloudflare's ranges: any client there can forge its address",
-              "narrow it to Cloudflare's ranges or remove it, then run 'caddy reload'"));
-    } else {
-      findings.add(
-          Finding.warn(
-              NAME,
-              what
-                  + " trusts forwarded addresses from "
-                  + range.get()
-                  + ", outside Cloudflare's ranges: a client there can set its own address",
-              "keep it only if that is a proxy you run; otherwise remove it"));
-    }
+    ProxyTrust.judge(
+            NAME,
+            diagnosis,
+            value,
+            "trusted_proxies " + Printable.of(value) + " in " + where,
+            "forwarded addresses",
+            "narrow it to Cloudflare's ranges or remove it, then run 'caddy reload'")
+        .ifPresent(findings::add);
   }
 
   /** Whether the server listens on one of {@code ports} (or names no port). */
@@ -312,16 +284,5 @@ final class CaddyDiagnosis {
 
   private static Object at(Object node, String key) {
     return node instanceof Map<?, ?> m ? m.get(key) : null;
-  }
-
-  private static Optional<Cidr> parse(String value) {
-    if (value.contains("/")) {
-      try {
-        return Optional.of(Cidr.parseZeroingHostBits(value));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    }
-    return Cidr.host(value);
   }
 }
