@@ -2,6 +2,8 @@ package io.github.cfallowlist.adapter.fail2ban;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
@@ -20,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code fail2ban} target: Cloudflare's ranges in the ignore list of fail2ban's jails, so that
@@ -47,16 +51,20 @@ import java.util.Optional;
  *
  * <p>Live state is the file itself plus, when the server runs, one note for each address inside the
  * file's ranges that a jail has banned now ({@code fail2ban-client banned}), so such a ban counts
- * as a change and {@code status} is not in sync while it exists. Apply goes through the kit's
- * {@link FileApplier} (record, atomic write, test, reload only when it passes, old file back on any
- * failure), then lifts every ban inside the ranges ({@code set JAIL unbanip ADDR}), logging each by
- * address and jail.
+ * as a change and {@code status} is not in sync while it exists. Jails the server runs that {@code
+ * fail2ban-jails} does not name are logged as a warning (once per target instance): they can still
+ * ban Cloudflare's addresses. Apply goes through the kit's {@link FileApplier} (record, atomic
+ * write, test, reload only when it passes, old file back on any failure), then lifts every ban
+ * inside the ranges ({@code set JAIL unbanip ADDR}), logging each by address and jail.
  */
 public final class Fail2banTarget implements Target {
   private static final System.Logger LOG = System.getLogger(Fail2banTarget.class.getName());
 
   /** How {@link #leftovers} names the record of a change an interrupted run left unfinished. */
   static final String UNFINISHED = "unfinished change ";
+
+  /** The warnings already logged, so that the re-read after an apply does not repeat them. */
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   /** The target, configured by the options passed to each call. */
   public Fail2banTarget() {}
@@ -154,9 +162,43 @@ public final class Fail2banTarget implements Target {
     for (Bans.Ban ban : Bans.inside(ranges, settings.socket(), context.runner())) {
       out.append(Fail2banConfig.note(ban));
     }
+    warnUnlisted(settings, context);
     return found.isEmpty() && out.isEmpty()
         ? Optional.empty()
         : Optional.of(Rendered.single(settings.name(), out.toString()));
+  }
+
+  /** Logs, once, the running jails that fail2ban-jails does not name. */
+  private void warnUnlisted(Fail2banSettings settings, TargetContext context) {
+    List<String> unlisted;
+    try {
+      unlisted =
+          Jails.running(settings.socket(), context.runner())
+              .map(running -> Jails.unlisted(running, settings.jails()))
+              .orElse(List.of());
+    } catch (IOException e) {
+      // Only a warning depends on it; a server that does not answer is for doctor to report.
+      LOG.log(Level.DEBUG, "fail2ban: cannot list the running jails: {0}", e.getMessage());
+      return;
+    }
+    if (!unlisted.isEmpty()) {
+      String warning = Jails.unlistedWarning(unlisted, settings.jails());
+      if (warned.add(warning)) {
+        LOG.log(Level.WARNING, warning);
+      }
+    }
+  }
+
+  /**
+   * Doctor's {@code fail2ban} findings: every running jail is in {@code fail2ban-jails}, each of
+   * those jails' ignore list in the running server holds Cloudflare's ranges (the drop-in is
+   * loaded), and an {@code ignoreip} under {@code [DEFAULT]} (or in each jail's own section) lets
+   * the drop-in's {@code %(known/ignoreip)s} resolve. Runs only reads.
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return Fail2banDiagnosis.diagnose(
+        Fail2banSettings.of(diagnosis.context().options()), diagnosis);
   }
 
   /** {@code unfinished change PATH} when an interrupted run left its record. Runs no command. */

@@ -3,7 +3,10 @@ package io.github.cfallowlist.adapter.fail2ban;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Families;
+import io.github.cfallowlist.Finding;
+import io.github.cfallowlist.Finding.Status;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -299,5 +303,134 @@ class Fail2banSystemTest {
     } finally {
       Files.delete(mine);
     }
+  }
+
+  /** What {@code body} logs through the target's logger, formatted. */
+  private static List<String> logged(Callable<?> body) throws Exception {
+    List<String> logged = new ArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(Fail2banTarget.class.getName());
+    logger.addHandler(handler);
+    try {
+      body.call();
+    } finally {
+      logger.removeHandler(handler);
+    }
+    return logged;
+  }
+
+  private List<Finding> diagnose(TargetContext context) throws IOException {
+    return target.diagnose(new Diagnosis(full, List.of(443), context));
+  }
+
+  private TargetContext onlyWeb() {
+    return new TargetContext(
+        context().options().withSetting("fail2ban-jails", "web"), CommandRunner.system());
+  }
+
+  @Test
+  void aRunningJailOutsideFail2banJailsIsWarnedOnceByPlanAndApplyAndByDoctor() throws Exception {
+    List<String> planned = logged(() -> Sync.plan(target, full, onlyWeb()));
+    String warning =
+        "fail2ban: jail own runs but fail2ban-jails does not name it, so it can still ban"
+            + " Cloudflare's addresses: set fail2ban-jails=web,own and apply again";
+    assertThat(planned).containsExactly(warning);
+
+    Fail2banTarget fresh = new Fail2banTarget();
+    List<String> applied =
+        logged(() -> Sync.sync(fresh, full, onlyWeb(), Guards.defaults(), false));
+    assertThat(applied).as("plan and the re-read after apply warn once").containsExactly(warning);
+
+    assertThat(diagnose(onlyWeb()))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.status()).isEqualTo(Status.WARN);
+              assertThat(f.found())
+                  .isEqualTo(
+                      "fail2ban runs jail own, which fail2ban-jails does not name: it can still"
+                          + " ban Cloudflare's edges");
+              assertThat(f.remedy()).contains("--set fail2ban-jails=web,own");
+            });
+
+    assertThat(logged(() -> Sync.apply(new Fail2banTarget(), full, context(), Guards.defaults())))
+        .isEmpty();
+    assertThat(diagnose(context()))
+        .singleElement()
+        .extracting(Finding::status)
+        .isEqualTo(Status.OK);
+  }
+
+  @Test
+  void doctorFailsAJailWhoseRunningIgnoreListLacksCloudflareAndPassesOnceApplied()
+      throws Exception {
+    List<Finding> before = diagnose(context());
+
+    assertThat(before).hasSize(2).allSatisfy(f -> assertThat(f.status()).isEqualTo(Status.FAIL));
+    assertThat(before.get(0).found())
+        .startsWith(
+            "the ignore list of jail web in the running fail2ban lacks 22 of Cloudflare's 22")
+        .contains(file() + " does not exist");
+    assertThat(before.get(1).found()).startsWith("the ignore list of jail own");
+    assertThat(before.get(0).remedy()).contains("cf-allowlist apply --target fail2ban");
+
+    Sync.apply(target, full, context(), Guards.defaults());
+
+    assertThat(diagnose(context()))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.status()).isEqualTo(Status.OK);
+              assertThat(f.found())
+                  .contains("fail2ban runs jails ")
+                  .contains("each jail of fail2ban-jails ignores Cloudflare's 22 ranges")
+                  .contains(dir + " has the ignoreip that " + file() + " extends");
+            });
+  }
+
+  @Test
+  void doctorFailsWithoutAnIgnoreipInDefaultAndPassesWithIt() throws Exception {
+    Sync.apply(target, full, context(), Guards.defaults());
+    Path stock = dir.resolve("stock-doctor");
+    Files.createDirectories(stock.resolve("jail.d"));
+    Files.writeString(
+        stock.resolve("jail.conf"),
+        Files.readString(dir.resolve("jail.conf")).replace("ignoreip = 127.0.0.1/8\n", ""));
+    Files.writeString(stock.resolve("jail.d/cloudflare-ignoreip.local"), Files.readString(file()));
+    TargetContext inStock =
+        new TargetContext(
+            context()
+                .options()
+                .withSetting(
+                    "fail2ban-file", stock.resolve("jail.d/cloudflare-ignoreip.local").toString()),
+            CommandRunner.system());
+
+    assertThat(diagnose(inStock))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.status()).isEqualTo(Status.FAIL);
+              assertThat(f.found()).startsWith("no ignoreip under [DEFAULT] in " + stock);
+              assertThat(f.remedy())
+                  .startsWith(
+                      "add 'ignoreip = 127.0.0.1/8 ::1' under [DEFAULT] in "
+                          + stock.resolve("jail.local"));
+            });
+
+    Files.writeString(stock.resolve("jail.local"), "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n");
+
+    assertThat(diagnose(inStock)).singleElement().extracting(Finding::status).isEqualTo(Status.OK);
   }
 }

@@ -1,6 +1,8 @@
 package io.github.cfallowlist.adapter.haproxy;
 
 import io.github.cfallowlist.ConfigParseException;
+import io.github.cfallowlist.Diagnosis;
+import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
@@ -138,6 +140,16 @@ public final class HaproxyTarget implements Target {
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
     return HaproxyLive.read(HaproxySettings.of(context.options()));
+  }
+
+  /**
+   * Doctor's {@code haproxy} findings: the running process loads the ACL file and holds its entries
+   * (runtime API), and no {@code http-request set-src} in the configuration files of the check
+   * command trusts a client outside Cloudflare's ranges. Runs only reads.
+   */
+  @Override
+  public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
+    return HaproxyDiagnosis.diagnose(HaproxySettings.of(diagnosis.context().options()), diagnosis);
   }
 
   /**
