@@ -120,10 +120,7 @@ each configuration in a call of its own, so a kill between them leaves each fami
 firewalld, each configuration) whole but different from the other, as the **Live state** column
 shows; the next run repairs it. firewalld itself replaces an ipset's entries by flushing the set and
 loading the new entries, in one nftables transaction per 1,000 entries; that happens inside
-firewalld, which a kill of cf-allowlist does not interrupt. For fail2ban, a reload command that
-cannot be started at all (not installed) is reported as `STATE_UNKNOWN` (a reload that does not
-return may have loaded the new files), although the files were put back and nothing was reloaded;
-the intent record left beside the file lets the next run settle it.
+firewalld, which a kill of cf-allowlist does not interrupt.
 
 | Fault | Target | Command | Live state | Outcome | Verdict |
 |---|---|---|---|---|---|

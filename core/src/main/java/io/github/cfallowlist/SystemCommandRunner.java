@@ -100,13 +100,20 @@ enum SystemCommandRunner implements CommandRunner {
 
   /**
    * The program's absolute path: a name without a slash is looked up in the fixed search path, not
-   * the JVM's PATH, so cron's PATH, systemd's and a library caller's all find the same program.
+   * the JVM's PATH, so cron's PATH, systemd's and a library caller's all find the same program. A
+   * name with a slash is used as it is.
    *
-   * @throws ToolNotFoundException when no directory of the search path holds it
+   * @throws ToolNotFoundException when no directory of the search path holds it, or the path named
+   *     is not an executable file
    */
   static Path resolve(String program) throws ToolNotFoundException {
     if (program.indexOf('/') >= 0) {
-      return Path.of(program);
+      Path path = Path.of(program);
+      if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+        Path parent = path.toAbsolutePath().getParent();
+        throw new ToolNotFoundException(program, parent == null ? "/" : parent.toString());
+      }
+      return path;
     }
     for (String dir : PATH.split(":", -1)) {
       Path candidate = Path.of(dir, program);

@@ -72,7 +72,7 @@ class LogRecordsTest {
     assertThat(lines)
         .singleElement()
         .asString()
-        .startsWith("FINE ran '/nonexistent/tool': cannot run '/nonexistent/tool'");
+        .startsWith("FINE ran '/nonexistent/tool': '/nonexistent/tool' is not installed");
   }
 
   @Test

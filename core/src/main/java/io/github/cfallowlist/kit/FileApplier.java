@@ -44,6 +44,7 @@ import java.util.stream.Stream;
  *   <li>the reload command fails: the daemon did not take the new configuration (a reload command
  *       that fails must not signal it, see {@link FileTarget}), so the files are put back to match
  *       what it still runs: {@link Outcome#FAILED_RESTORED};
+ *   <li>the reload command is not installed: as when it fails;
  *   <li>the reload command times out or cannot be run: it may have signalled the daemon, so the
  *       files are put back and the reload is run once more, making the daemon load the old files
  *       again: {@link Outcome#FAILED_RESTORED} when that second reload passes;
@@ -306,6 +307,9 @@ public final class FileApplier {
     CommandResult reloaded;
     try {
       reloaded = runner.run(reload);
+    } catch (ToolNotFoundException e) {
+      // The reload never started, so it never signalled the daemon either.
+      throw failed("cannot run '" + reload.display() + "': " + why(e), attempt, wasReloading, e);
     } catch (IOException | RuntimeException e) {
       throw failed("cannot run '" + reload.display() + "': " + why(e), attempt, true, e);
     }

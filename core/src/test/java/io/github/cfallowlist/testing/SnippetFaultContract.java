@@ -90,6 +90,7 @@ public abstract class SnippetFaultContract {
     TEST_HANGS(true, Fault.HANG_BEFORE_COMMIT, "hangs past the timeout"),
     TEST_MISSING(true, Fault.MISSING, "is not installed"),
     RELOAD_FAILS(false, Fault.FAIL_BEFORE_COMMIT, "fails (exit 1)"),
+    RELOAD_MISSING(false, Fault.MISSING, "is not installed"),
     RELOAD_HANGS(false, Fault.COMMIT_THEN_HANG, "reloads, then hangs past the timeout");
 
     final boolean onTest;
@@ -160,9 +161,13 @@ public abstract class SnippetFaultContract {
         FaultRunner faults = null;
         if (fault.fault == Fault.MISSING) {
           // A missing program: the command names one that is not installed anywhere.
-          List<String> missing = new ArrayList<>(daemon.testCommand());
+          List<String> missing =
+              new ArrayList<>(fault.onTest ? daemon.testCommand() : daemon.reloadCommand());
           missing.set(0, "/nonexistent/" + Path.of(missing.get(0)).getFileName());
-          options = options.withSetting(name + "-test-command", String.join(" ", missing));
+          options =
+              options.withSetting(
+                  name + (fault.onTest ? "-test-command" : "-reload-command"),
+                  String.join(" ", missing));
           runner = plain(daemon);
         } else {
           Path where = Files.createDirectories(dir.resolve(fault.name()));

@@ -59,7 +59,12 @@ class Fail2banFaultTest {
         "the test command is not installed",
         "fail2ban-client -t",
         "fail2ban-test-command",
-        "/nonexistent/fail2ban-client -t");
+        "/nonexistent/fail2ban-client -t"),
+    RELOAD_NOT_INSTALLED(
+        "the reload command is not installed",
+        "fail2ban-client reload",
+        "fail2ban-reload-command",
+        "/nonexistent/fail2ban-client reload");
 
     final String label;
     final String command;
