@@ -341,9 +341,9 @@ def main():
         module.warn(warning)
     done = "would_change" if module.check_mode else "applied"
     changed = any(t.get("outcome") == done for t in targets)
+    # No "rc": Ansible takes a non-zero rc for a failure, and plan's 2 means a change is pending.
     out = dict(
         changed=changed,
-        rc=rc,
         exit_code=result.get("exit_code", rc),
         command=command,
         source=result.get("source"),
