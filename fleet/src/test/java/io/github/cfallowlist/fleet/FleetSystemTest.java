@@ -89,6 +89,8 @@ class FleetSystemTest {
             "forks = 5",
             "timeout = 30",
             "retry_files_enabled = false",
+            "callback_plugins = " + MODULE.resolve("src/test/ansible/callback_plugins"),
+            "callbacks_enabled = fleet_record",
             "[ssh_connection]",
             "pipelining = true",
             ""));
@@ -217,7 +219,7 @@ class FleetSystemTest {
     Map<String, Object> second = playbook("rolling", fleetVars(Map.of()));
     assertThat(stats(second, "failures")).as(failures(second)).containsOnly(0);
     // Nothing at all changed: not the package, the configuration, the timer or a target.
-    assertThat(stats(second, "changed")).as(second.toString()).containsOnly(0);
+    assertThat(stats(second, "changed")).as((String) second.get("stdout")).containsOnly(0);
     for (Map<String, Object> r : results(second, MODULE_TASK).values()) {
       assertThat(outcomes(r)).containsOnly("in_sync");
     }
@@ -327,17 +329,18 @@ class FleetSystemTest {
     return vars;
   }
 
-  /** Runs the collection's playbook from the control namespace; returns the JSON callback's. */
+  /** Runs the collection's playbook from the control namespace; returns its record. */
   private Map<String, Object> playbook(String name, Map<String, Object> vars, String... options)
       throws IOException {
     Path varsFile = Files.createTempFile(dir, "vars-", ".json");
+    Path record = dir.resolve(varsFile.getFileName() + ".record");
     Files.writeString(varsFile, JSON.std.asString(vars));
     List<String> argv =
         new ArrayList<>(
             List.of(
                 "env",
                 "ANSIBLE_CONFIG=" + dir.resolve("ansible.cfg"),
-                "ANSIBLE_STDOUT_CALLBACK=json",
+                "FLEET_RECORD=" + record,
                 "ANSIBLE_NOCOLOR=1",
                 "ip",
                 "netns",
@@ -349,26 +352,23 @@ class FleetSystemTest {
                 "@" + varsFile));
     argv.addAll(List.of(options));
     Result r = Netns.run(argv, null, PLAYBOOK_TIMEOUT);
-    Files.writeString(dir.resolve(varsFile.getFileName() + ".out"), r.stdout() + r.stderr());
-    int start = r.stdout().indexOf('{');
-    assertThat(start)
-        .as("ansible-playbook printed its JSON: " + r.stdout() + r.stderr())
-        .isNotNegative();
-    return JSON.std.mapFrom(r.stdout().substring(start));
+    Path log = dir.resolve(varsFile.getFileName() + ".log");
+    Files.writeString(log, r.stdout() + r.stderr());
+    assertThat(record).as("ansible-playbook ran to its recap: " + r.stdout() + r.stderr()).exists();
+    Map<String, Object> run = new LinkedHashMap<>(JSON.std.mapFrom(Files.readString(record)));
+    run.put("log", log.toString());
+    run.put("stdout", r.stdout());
+    return run;
   }
 
   /** One task's result on every host it ran on, over all plays (one per batch). */
   @SuppressWarnings("unchecked")
   private static Map<String, Map<String, Object>> results(Map<String, Object> run, String task) {
     Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-    for (Object play : (List<Object>) run.get("plays")) {
-      for (Object t : (List<Object>) ((Map<String, Object>) play).get("tasks")) {
-        Map<String, Object> entry = (Map<String, Object>) t;
-        String name = (String) ((Map<String, Object>) entry.get("task")).get("name");
-        if (name.endsWith(task)) {
-          ((Map<String, Object>) entry.get("hosts"))
-              .forEach((host, r) -> out.put(host, (Map<String, Object>) r));
-        }
+    for (Object o : (List<Object>) run.get("results")) {
+      Map<String, Object> record = (Map<String, Object>) o;
+      if (((String) record.get("task")).endsWith(task)) {
+        out.put((String) record.get("host"), (Map<String, Object>) record.get("result"));
       }
     }
     return out;
@@ -377,7 +377,11 @@ class FleetSystemTest {
   /** Every host any task ran on. */
   @SuppressWarnings("unchecked")
   private static List<String> hostsSeen(Map<String, Object> run) {
-    return ((Map<String, Object>) run.get("stats")).keySet().stream().toList();
+    List<String> hosts = new ArrayList<>();
+    for (Object o : (List<Object>) run.get("results")) {
+      hosts.add((String) ((Map<String, Object>) o).get("host"));
+    }
+    return hosts;
   }
 
   /** One counter of the play recap for every host. */
@@ -389,22 +393,14 @@ class FleetSystemTest {
             .toList();
   }
 
-  /** The messages of the failed tasks, for an assertion's description. */
+  /** The failed tasks and the run's log, for an assertion's description. */
   @SuppressWarnings("unchecked")
   private static String failures(Map<String, Object> run) {
-    StringBuilder sb = new StringBuilder();
-    for (Object play : (List<Object>) run.get("plays")) {
-      for (Object t : (List<Object>) ((Map<String, Object>) play).get("tasks")) {
-        Map<String, Object> entry = (Map<String, Object>) t;
-        ((Map<String, Object>) entry.get("hosts"))
-            .forEach(
-                (host, r) -> {
-                  Map<String, Object> result = (Map<String, Object>) r;
-                  if (Boolean.TRUE.equals(result.get("failed"))
-                      || Boolean.TRUE.equals(result.get("unreachable"))) {
-                    sb.append(host).append(": ").append(result).append('\n');
-                  }
-                });
+    StringBuilder sb = new StringBuilder("log: " + run.get("log") + "\n");
+    for (Object o : (List<Object>) run.get("results")) {
+      Map<String, Object> record = (Map<String, Object>) o;
+      if (!"ok".equals(record.get("status")) && !"skipped".equals(record.get("status"))) {
+        sb.append(record).append('\n');
       }
     }
     return sb.toString();
