@@ -34,12 +34,14 @@ class CallbackModule(CallbackBase):
         self.records = []
 
     def _record(self, status, result):
+        outcome = dict(result._result)
+        outcome["failed"] = status == "failed"
         self.records.append(
             dict(
                 task=result._task.get_name(),
                 host=result._host.get_name(),
                 status=status,
-                result=result._result,
+                result=outcome,
             )
         )
 

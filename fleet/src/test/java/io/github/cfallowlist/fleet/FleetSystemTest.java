@@ -254,6 +254,14 @@ class FleetSystemTest {
   void aBrokenNginxFailsItsOriginWithNginxsMessageAndStopsTheRolloutBeforeTheNextBatch()
       throws IOException {
     origin("origin2", "sh", "-c", "echo 'not_a_directive on;' > /etc/nginx/conf.d/broken.conf");
+    try {
+      rollOutToABrokenNginx();
+    } finally {
+      origin("origin2", "rm", "/etc/nginx/conf.d/broken.conf");
+    }
+  }
+
+  private void rollOutToABrokenNginx() throws IOException {
     Map<String, String> before = fleetState();
     Map<String, Object> vars = fleetVars(Map.of("source", "file:" + dir.resolve("next.txt")));
     vars.put("cf_allowlist_batch", 1);
@@ -280,8 +288,6 @@ class FleetSystemTest {
     assertThat(applied).doesNotContainKey("origin3");
     assertThat(hostsSeen(rollout)).doesNotContain("origin3");
     assertThat(state("origin3")).isEqualTo(stateOf(before, "origin3"));
-
-    origin("origin2", "rm", "/etc/nginx/conf.d/broken.conf");
   }
 
   @Test
