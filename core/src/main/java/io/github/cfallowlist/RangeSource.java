@@ -59,7 +59,11 @@ public interface RangeSource {
     return Sources.cloudflareText(v4Url, v6Url, http);
   }
 
-  /** A file with one CIDR per line of either family; blank lines and {@code #} comments allowed. */
+  /**
+   * A file with one CIDR per line of either family; blank lines and {@code #} comments allowed. A
+   * comment line {@code # etag: HEX} gives the list's etag (that of the list the file was saved
+   * from); without one the list has none.
+   */
   static RangeSource file(Path path) {
     return Sources.file(path);
   }

@@ -26,6 +26,9 @@ final class Sources {
   /** The name of every file source; the path follows it in the full name. */
   private static final String FILE = "file";
 
+  /** The comment that gives a source file's etag. */
+  private static final String ETAG = "etag:";
+
   private Sources() {}
 
   /** The JSON API source. */
@@ -75,6 +78,7 @@ final class Sources {
           String text = SmallFiles.read(path, "the source file");
           List<String> entries = new ArrayList<>();
           List<Integer> numbers = new ArrayList<>();
+          Optional<String> etag = Optional.empty();
           String[] lines = text.split("\n", -1);
           for (int i = 0; i < lines.length; i++) {
             int hash = lines[i].indexOf('#');
@@ -82,14 +86,34 @@ final class Sources {
             if (!entry.isEmpty()) {
               entries.add(entry);
               numbers.add(i + 1);
+            } else if (hash >= 0 && etag.isEmpty()) {
+              etag = etagLine(lines[i].substring(hash + 1).strip(), path, i + 1);
             }
           }
           return new RawRanges(
               List.of(new RawList(path.toString(), Optional.empty(), entries, numbers)),
               name,
-              Optional.empty(),
+              etag,
               Files.getLastModifiedTime(path).toInstant());
         });
+  }
+
+  /**
+   * The etag a comment line of a source file names ({@code # etag: 38f79d05...}), the etag of the
+   * list the file was saved from, so a snapshot copied to many hosts keeps it.
+   */
+  private static Optional<String> etagLine(String comment, Path path, int line) {
+    if (!comment.regionMatches(true, 0, ETAG, 0, ETAG.length())) {
+      return Optional.empty();
+    }
+    String etag = comment.substring(ETAG.length()).strip();
+    if (etag.isEmpty()
+        || !etag.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-')
+        || etag.length() > 128) {
+      throw new RejectedRangesException(
+          "the source file " + path + " names an etag that is not hexadecimal on line " + line);
+    }
+    return Optional.of(etag);
   }
 
   /**

@@ -12,6 +12,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OtherSourcesTest {
+  private static final List<String> FIVE_AND_FIVE =
+      List.of(
+          "173.245.48.0/20",
+          "103.21.244.0/22",
+          "103.22.200.0/22",
+          "103.31.4.0/22",
+          "141.101.64.0/18",
+          "2400:cb00::/32",
+          "2606:4700::/32",
+          "2803:f800::/32",
+          "2405:b500::/32",
+          "2405:8100::/32");
+
   @TempDir Path dir;
 
   @Test
@@ -35,6 +48,29 @@ class OtherSourcesTest {
     RangeSnapshot s = Guards.defaults().validate(RangeSource.file(file).fetch());
     assertThat(s.ranges().ipv4()).hasSize(5);
     assertThat(s.ranges().ipv6()).hasSize(5);
+  }
+
+  @Test
+  void aFileSourceTakesItsEtagFromAnEtagCommentLine() throws Exception {
+    Path file = dir.resolve("snapshot.txt");
+    Files.writeString(
+        file,
+        "# source: Cloudflare API\n# etag: 38f79d050aa027e3be3865e495dcc9bc\n"
+            + "# etag: 0000\n"
+            + String.join("\n", FIVE_AND_FIVE));
+    assertThat(RangeSource.file(file).fetch().etag()).contains("38f79d050aa027e3be3865e495dcc9bc");
+
+    Files.writeString(file, String.join("\n", FIVE_AND_FIVE));
+    assertThat(RangeSource.file(file).fetch().etag()).isEmpty();
+  }
+
+  @Test
+  void anEtagLineThatIsNotHexadecimalIsRefusedNamingTheLine() throws Exception {
+    Path file = dir.resolve("snapshot.txt");
+    Files.writeString(file, "173.245.48.0/20\n# etag: \"<script>\"\n");
+    assertThatThrownBy(() -> RangeSource.file(file).fetch())
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage("the source file " + file + " names an etag that is not hexadecimal on line 2");
   }
 
   @Test
