@@ -138,6 +138,14 @@ print("The nftables apply is one `nft -f` transaction followed by one read-back 
 print("in-sync run is one read. The ipset apply fills a temporary set sized for the list")
 print("(`maxelem`, `hashsize`) with one `ipset restore` and swaps it in, then adds the rule with")
 print("`iptables-restore`, and reads both back.")
+print()
+print("Where the goals are missed, the time is the JVM's, not the tools': compare each case's CPU")
+print("time with its baseline's. A JFR profile (`CF_ALLOWLIST_JAVA_OPTS=-XX:StartFlightRecording=...`)")
+print("of the in-sync run puts most samples in parsing and comparing addresses: the IPAddress")
+print("parsing of every list entry and of every element nft lists, `Cidr.equals`/`hashCode` in the")
+print("plan's set differences, the overlap and special-purpose checks, then the JSON parsing of nft's")
+print("listing. The nftables apply also reads the whole set back once, which costs nft about as much")
+print("as `nft -j list` (above).")
 PY
 
 python3 - "$out" "$work/section.md" <<'PY'
