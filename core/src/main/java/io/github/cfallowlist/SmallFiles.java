@@ -15,12 +15,18 @@ import java.nio.file.StandardOpenOption;
 /**
  * The one way this library reads a file it is handed (a {@code file:} source, a {@code --current}
  * file, a state file): it must be a regular file (a FIFO, a device or a directory is refused before
- * it is opened, so nothing hangs or fills memory), at most {@link HttpOptions#ONE_MIB} bytes, and
- * UTF-8.
+ * it is opened, so nothing hangs or fills memory), at most {@link HttpOptions#ONE_MIB} bytes (a
+ * list of ranges: at most {@link #MAX_LIST_BYTES}), and UTF-8.
  */
 public final class SmallFiles {
   /** The most bytes read from one file, the same cap as an HTTP body. */
   public static final long MAX_BYTES = HttpOptions.ONE_MIB;
+
+  /**
+   * The most bytes read from a file holding a list of ranges (a {@code file:} source, the last good
+   * snapshot): 64 MiB, room for a million IPv6 prefixes.
+   */
+  public static final long MAX_LIST_BYTES = 64 * HttpOptions.ONE_MIB;
 
   private SmallFiles() {}
 
@@ -36,6 +42,18 @@ public final class SmallFiles {
 
   /** As {@link #read(Path, String)}; with {@code followLinks} false a symbolic link is refused. */
   public static String read(Path file, String what, boolean followLinks) throws IOException {
+    return read(file, what, followLinks, MAX_BYTES);
+  }
+
+  /**
+   * As {@link #read(Path, String)}, for a list of ranges: at most {@link #MAX_LIST_BYTES} bytes.
+   */
+  public static String readList(Path file, String what, boolean followLinks) throws IOException {
+    return read(file, what, followLinks, MAX_LIST_BYTES);
+  }
+
+  private static String read(Path file, String what, boolean followLinks, long maxBytes)
+      throws IOException {
     LinkOption[] links =
         followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
     if (!Files.exists(file, links)) {
@@ -59,11 +77,11 @@ public final class SmallFiles {
         followLinks
             ? Files.newInputStream(file, StandardOpenOption.READ)
             : Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      bytes = in.readNBytes((int) MAX_BYTES + 1);
+      bytes = in.readNBytes((int) maxBytes + 1);
     }
-    if (bytes.length > MAX_BYTES) {
+    if (bytes.length > maxBytes) {
       throw new IOException(
-          what + " " + file + " is larger than the limit of " + MAX_BYTES + " bytes");
+          what + " " + file + " is larger than the limit of " + maxBytes + " bytes");
     }
     try {
       return StandardCharsets.UTF_8

@@ -75,7 +75,7 @@ final class Sources {
     return new Named(
         name,
         () -> {
-          String text = SmallFiles.read(path, "the source file");
+          String text = SmallFiles.readList(path, "the source file", true);
           List<String> entries = new ArrayList<>();
           List<Integer> numbers = new ArrayList<>();
           Optional<String> etag = Optional.empty();

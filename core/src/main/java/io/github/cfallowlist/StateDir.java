@@ -73,7 +73,7 @@ public final class StateDir {
     ensureSafe();
     String text;
     try {
-      text = SmallFiles.read(file, "the last good snapshot", false);
+      text = SmallFiles.readList(file, "the last good snapshot", false);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

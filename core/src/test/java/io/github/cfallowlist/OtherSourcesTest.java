@@ -110,11 +110,27 @@ class OtherSourcesTest {
   }
 
   @Test
-  void aFileLargerThanTheBodyCapIsRefused() throws Exception {
+  void aFileLargerThanTheListCapIsRefused() throws Exception {
     Path big = dir.resolve("big.txt");
-    Files.write(big, new byte[(int) SmallFiles.MAX_BYTES + 1]);
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      file.setLength(SmallFiles.MAX_LIST_BYTES + 1); // sparse: nothing is written
+    }
     assertThatThrownBy(() -> RangeSource.file(big).fetch())
-        .hasMessage("the source file " + big + " is larger than the limit of 1048576 bytes");
+        .hasMessage("the source file " + big + " is larger than the limit of 67108864 bytes");
+  }
+
+  @Test
+  void aFileOfTwoHundredThousandRangesIsReadWhole() throws Exception {
+    Path big = dir.resolve("big.txt");
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 200_000; i++) {
+      text.append(11 + i / 65536).append('.').append(i / 256 % 256).append('.');
+      text.append(i % 256).append(".0/24\n");
+    }
+    Files.writeString(big, text);
+    assertThat(Files.size(big)).isGreaterThan(SmallFiles.MAX_BYTES);
+    RawRanges raw = RangeSource.file(big).fetch();
+    assertThat(raw.lists().get(0).entries()).hasSize(200_000).endsWith("14.13.63.0/24");
   }
 
   @Test

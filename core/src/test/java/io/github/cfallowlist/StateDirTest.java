@@ -112,7 +112,10 @@ class StateDirTest {
         .isInstanceOf(java.io.IOException.class)
         .hasMessageNotContaining("root:");
     Files.delete(state.resolve("last-good.json"));
-    Files.write(state.resolve("last-good.json"), new byte[(int) SmallFiles.MAX_BYTES + 1]);
+    try (java.io.RandomAccessFile big =
+        new java.io.RandomAccessFile(state.resolve("last-good.json").toFile(), "rw")) {
+      big.setLength(SmallFiles.MAX_LIST_BYTES + 1);
+    }
     assertThatThrownBy(() -> StateDir.at(state).loadLastGood())
         .hasStackTraceContaining("larger than the limit");
   }

@@ -162,7 +162,8 @@ final class IptablesApplier {
       Optional<List<String>> entries = want.set(family);
       if (entries.isPresent()
           && (!entries.equals(have.set(family)) || have.scratch().contains(family))) {
-        fillSet(family, entries.get());
+        fillSet(
+            family, entries.get(), have.set(family).isPresent(), have.scratch().contains(family));
         filled.add(family);
       }
     }
@@ -263,9 +264,11 @@ final class IptablesApplier {
     return out.append("COMMIT\n").toString();
   }
 
-  private void fillSet(IpFamily family, List<String> entries) throws IOException, Refused {
+  private void fillSet(IpFamily family, List<String> entries, boolean setExists, boolean scratch)
+      throws IOException, Refused {
     Command restore =
-        Command.modify("ipset", "restore").withStdin(IptablesConfig.ipsetSection(family, entries));
+        Command.modify("ipset", "restore")
+            .withStdin(IptablesConfig.ipsetSection(family, entries, !setExists, scratch));
     CommandResult result = run(restore);
     if (!result.ok()) {
       // ipset restore runs line by line: the sets may have been created before the refused line.

@@ -251,14 +251,32 @@ record IptablesConfig(
 
   /**
    * The {@code ipset restore} lines that fill {@code family}'s set: a temporary set is filled and
-   * swapped in, so the live set changes in one step and is never empty.
+   * swapped in, so the live set changes in one step and is never empty. Both sets are sized for
+   * {@code entries} ({@link #maxElements}), so a list of any length fits.
    */
   static String ipsetSection(IpFamily family, List<String> entries) {
+    return ipsetSection(family, entries, true, false);
+  }
+
+  /**
+   * As {@link #ipsetSection(IpFamily, List)}, for the live system as read just before: the set is
+   * created only when it does not exist ({@code setExists}), since {@code create -exist} refuses an
+   * existing set of another size, and a scratch set left behind ({@code scratchExists}) is
+   * destroyed first, so the temporary set always has the size this list needs. The swap exchanges
+   * the sets whatever their sizes, so a set too small for a longer list is replaced in one step.
+   */
+  static String ipsetSection(
+      IpFamily family, List<String> entries, boolean createSet, boolean scratchExists) {
     String set = Rules.setName(family);
     String tmp = Rules.tmpSetName(family);
-    String type = " hash:net family " + (family == IpFamily.IPV4 ? "inet" : "inet6") + " -exist";
-    StringBuilder out = new StringBuilder();
-    out.append("create ").append(set).append(type).append('\n');
+    String type = createOptions(family, entries.size());
+    StringBuilder out = new StringBuilder(entries.size() * 24 + 256);
+    if (createSet) {
+      out.append("create ").append(set).append(type).append('\n');
+    }
+    if (scratchExists) {
+      out.append("destroy ").append(tmp).append('\n');
+    }
     out.append("create ").append(tmp).append(type).append('\n');
     out.append("flush ").append(tmp).append('\n');
     for (String entry : entries) {
@@ -267,6 +285,77 @@ record IptablesConfig(
     out.append("swap ").append(tmp).append(' ').append(set).append('\n');
     out.append("destroy ").append(tmp).append('\n');
     return out.toString();
+  }
+
+  /**
+   * The type of our sets, {@code " hash:net family inet -exist"}, with {@code hashsize} and {@code
+   * maxelem} for a list longer than ipset's default {@code maxelem} allows.
+   */
+  private static String createOptions(IpFamily family, int entries) {
+    String type = " hash:net family " + (family == IpFamily.IPV4 ? "inet" : "inet6");
+    if (entries > DEFAULT_MAXELEM) {
+      type += " hashsize " + hashSize(entries) + " maxelem " + maxElements(entries);
+    }
+    return type + " -exist";
+  }
+
+  /**
+   * The {@code maxelem} of a set holding {@code entries}: ipset's default, 65,536, or the next
+   * power of two above the count for a longer list (a set refuses entries beyond it: "Hash is
+   * full").
+   */
+  static int maxElements(int entries) {
+    return entries <= DEFAULT_MAXELEM ? DEFAULT_MAXELEM : Integer.highestOneBit(entries) << 1;
+  }
+
+  /**
+   * The initial {@code hashsize}: ipset's default, 1,024, or a quarter of {@link #maxElements} for
+   * a longer list, so that loading it does not grow the table step by step.
+   */
+  static int hashSize(int entries) {
+    return entries <= DEFAULT_MAXELEM ? DEFAULT_HASHSIZE : maxElements(entries) / 4;
+  }
+
+  private static final int DEFAULT_MAXELEM = 65_536;
+  private static final int DEFAULT_HASHSIZE = 1_024;
+
+  /** Whether {@code line} is one of the lines around the entries in {@link #ipsetSection}. */
+  private static boolean isSectionLine(IpFamily family, String line) {
+    String set = Rules.setName(family);
+    String tmp = Rules.tmpSetName(family);
+    if (line.equals("flush " + tmp)
+        || line.equals("swap " + tmp + " " + set)
+        || line.equals("destroy " + tmp)) {
+      return true;
+    }
+    String type = " hash:net family " + (family == IpFamily.IPV4 ? "inet" : "inet6");
+    for (String name : List.of(set, tmp)) {
+      String head = "create " + name + type;
+      if (!line.startsWith(head) || !line.endsWith(" -exist")) {
+        continue;
+      }
+      String sizes = line.substring(head.length(), line.length() - " -exist".length());
+      if (sizes.isEmpty()) {
+        return true;
+      }
+      String[] words = sizes.split(" ", -1);
+      if (words.length == 5
+          && words[0].isEmpty()
+          && words[1].equals("hashsize")
+          && isCount(words[2])
+          && words[3].equals("maxelem")
+          && isCount(words[4])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isCount(String text) {
+    return !text.isEmpty()
+        && text.length() <= 10
+        && text.chars().allMatch(c -> c >= '0' && c <= '9')
+        && text.charAt(0) != '0';
   }
 
   // ---- parsing
@@ -373,7 +462,7 @@ record IptablesConfig(
           } catch (IllegalArgumentException e) {
             throw bad(file, n, line, "does not add a CIDR (" + e.getMessage() + ")");
           }
-        } else if (ipsetSection(family, List.of()).lines().anyMatch(line::equals)) {
+        } else if (isSectionLine(family, line)) {
           known = true;
         }
       }

@@ -93,6 +93,32 @@ class IptablesRenderTest {
   }
 
   @Test
+  void aListLongerThanIpsetsDefaultMaxelemSizesBothSetsAndParsesBack() {
+    RangeSet ranges =
+        RangeSet.of(
+            IntStream.range(0, 100_000)
+                .mapToObj(
+                    i ->
+                        Cidr.parse(
+                            (11 + i / 65536) + "." + (i / 256 % 256) + "." + (i % 256) + ".0/24"))
+                .toList());
+    TargetOptions options =
+        TargetOptions.defaults().withFamilies(Families.IPV4).withSetting("ipset", "true");
+    Rendered rendered = target.render(Fixtures.embedded().withRanges(ranges), options);
+
+    String ipset = rendered.file(IptablesConfig.IPSET).orElseThrow().content();
+    assertThat(ipset)
+        .contains(
+            "create cf-allowlist-v4 hash:net family inet hashsize 32768 maxelem 131072 -exist\n")
+        .contains(
+            "create cf-allowlist-v4-tmp hash:net family inet hashsize 32768 maxelem 131072 -exist\n");
+    assertThat(target.parse(rendered, options)).isEqualTo(ranges);
+    assertThat(IptablesConfig.maxElements(65_536)).isEqualTo(65_536);
+    assertThat(IptablesConfig.maxElements(65_537)).isEqualTo(131_072);
+    assertThat(IptablesConfig.maxElements(200_000)).isEqualTo(262_144);
+  }
+
+  @Test
   void moreThanFifteenPortsAreSplitAcrossJumps() {
     List<Integer> ports = IntStream.rangeClosed(8001, 8020).boxed().toList();
     TargetOptions options = TargetOptions.defaults().withPorts(ports);

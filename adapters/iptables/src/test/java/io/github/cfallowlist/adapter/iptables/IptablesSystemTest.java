@@ -319,6 +319,47 @@ class IptablesSystemTest {
     }
   }
 
+  @Test
+  void twoHundredThousandRangesReplaceASetOfTheDefaultSizeAndStayInSync() throws Exception {
+    requireTools(true);
+    List<Cidr> many = new ArrayList<>();
+    for (int i = 0; i < 200_000; i++) {
+      many.add(Cidr.parse((11 + i / 65536) + "." + (i / 256 % 256) + "." + (i % 256) + ".0/24"));
+    }
+    RangeSnapshot small =
+        first.withRanges(first.ranges().restrictTo(io.github.cfallowlist.Families.IPV4));
+    int kept = small.ranges().size();
+    many.addAll(small.ranges().all());
+    RangeSnapshot large = first.withRanges(RangeSet.of(many));
+    TargetOptions options =
+        options(true, Mode.RESTRICT).withFamilies(io.github.cfallowlist.Families.IPV4);
+    try (Netns ns = Netns.create("cfipt-")) {
+      RecordingCommandRunner runner = runnerIn(ns);
+      TargetContext context = new TargetContext(options, runner);
+      Sync.apply(target, small, context, Guards.defaults());
+      // The set as an earlier run created it: ipset's default maxelem, 65536, too small for the
+      // list.
+      assertThat(ns.execChecked("ipset", "list", "-t", "cf-allowlist-v4").stdout())
+          .contains("maxelem 65536");
+
+      Plan installed = Sync.apply(target, large, context, Guards.defaults());
+
+      assertThat(installed.added(IpFamily.IPV4)).hasSize(200_000);
+      assertThat(ns.execChecked("ipset", "list", "-t", "cf-allowlist-v4").stdout())
+          .contains("maxelem 262144")
+          .contains("Number of entries: " + (200_000 + kept));
+      assertThat(ns.execChecked("ipset", "list", "-n").stdout().strip())
+          .isEqualTo("cf-allowlist-v4");
+
+      runner.clear();
+      Plan again = Sync.apply(target, large, context, Guards.defaults());
+
+      assertThat(again.hasChanges()).isFalse();
+      assertThat(runner.modifyingCommands()).isEmpty();
+    }
+  }
+
+  // ---- drift and leftovers
   // ---- drift and leftovers
 
   private static final String JUMP_8080 =

@@ -11,11 +11,11 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.ToolNotFoundException;
 import io.github.cfallowlist.adapter.nftables.NftablesLive.State;
 import java.io.IOException;
+import java.io.Writer;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Changes the ruleset, always with one {@code nft -f FILE} transaction: nft commits the whole file
@@ -53,9 +53,9 @@ final class NftablesApplier {
       return;
     }
     NftablesConfig.requireSupportedMode(layout, context.options());
-    // Re-reading the plan's own text keeps anything but this target's grammar away from nft.
-    NftablesConfig parsed = NftablesConfig.parse(plan.desiredConfig(), layout);
-    NftablesConfig desired = new NftablesConfig(layout, parsed.sets(), parsed.chain(), List.of());
+    // Built from the plan's validated ranges, as the plan's own text was: only this target's
+    // grammar reaches nft, and a large list is not rendered and parsed again on the way.
+    NftablesConfig desired = NftablesConfig.desired(plan.snapshot(), context.options(), layout);
     State before = live.state();
     StringBuilder script = new StringBuilder();
     if (layout.ownTable()) {
@@ -71,7 +71,7 @@ final class NftablesApplier {
               + " (cf-allowlist only adds the sets to it)",
           Outcome.FAILED_UNCHANGED);
     }
-    script.append(desired.render(""));
+    StringBuilder tail = new StringBuilder();
     if (!layout.ownTable()) {
       before
           .config()
@@ -79,17 +79,21 @@ final class NftablesApplier {
               now -> {
                 for (IpFamily family : now.sets().keySet()) {
                   if (!desired.sets().containsKey(family)) {
-                    script.append(deleteSet(family));
+                    tail.append(deleteSet(family));
                   }
                 }
               });
       if (before.ownTableLeftOver(layout)) {
         // The own table's drop chain goes in the same commit that fills the user's sets.
-        script.append("delete table ").append(Layout.OWN.ref()).append('\n');
+        tail.append("delete table ").append(Layout.OWN.ref()).append('\n');
       }
     }
     run(
-        script.toString(),
+        out -> {
+          out.append(script);
+          desired.renderTo("", out);
+          out.append(tail);
+        },
         before,
         "nft -f refused the " + NftablesConfig.FILE_NAME + " transaction for table " + layout.ref(),
         "");
@@ -121,7 +125,7 @@ final class NftablesApplier {
       return;
     }
     run(
-        script.toString(),
+        out -> out.append(script),
         before,
         "nft refused to remove cf-allowlist's "
             + (layout.ownTable() ? "table " : "sets from table ")
@@ -137,7 +141,12 @@ final class NftablesApplier {
    * Runs {@code script} as one {@code nft -f} transaction and reports a failure with its outcome.
    * {@code refused} starts the message when nft refuses the script; {@code hint} follows it.
    */
-  private void run(String script, State before, String refused, String hint) throws IOException {
+  /** A script, written straight to the file nft reads. */
+  private interface Script {
+    void writeTo(Writer out) throws IOException;
+  }
+
+  private void run(Script script, State before, String refused, String hint) throws IOException {
     // nft commits whatever it parsed by end of input, so a run killed halfway through writing to
     // nft's standard input could commit a prefix of the script (a flushed set without its
     // elements). A half-written file is never handed to nft.
@@ -150,7 +159,9 @@ final class NftablesApplier {
     }
     try {
       try {
-        Files.writeString(file, script, StandardCharsets.UTF_8);
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+          script.writeTo(out);
+        }
       } catch (IOException e) {
         throw new ApplyFailedException(
             "cannot write the nft script: " + e.getMessage(), Outcome.FAILED_UNCHANGED, e);

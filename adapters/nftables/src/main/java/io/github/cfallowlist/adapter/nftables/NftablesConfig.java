@@ -12,6 +12,8 @@ import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.TargetOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -110,8 +112,32 @@ record NftablesConfig(
 
   /** The {@code nft -f} script: {@code header}, then the declarations, then the refill. */
   String render(String header) {
+    StringBuilder out = new StringBuilder(header.length() + 512 + 24 * size());
+    try {
+      renderTo(header, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringBuilder does not throw
+    }
+    return out.toString();
+  }
+
+  /** How many prefixes the sets hold. */
+  int size() {
+    int n = 0;
+    for (List<Cidr> cidrs : sets.values()) {
+      n += cidrs.size();
+    }
+    return n;
+  }
+
+  /**
+   * Writes the {@link #render(String)} script to {@code out} as it goes, without holding it whole.
+   *
+   * @throws IOException when {@code out} cannot be written
+   */
+  void renderTo(String header, Appendable out) throws IOException {
     String ref = layout.ref();
-    StringBuilder out = new StringBuilder(header);
+    out.append(header);
     // Declaring objects that already exist is a no-op in nft, so the script runs on a fresh
     // system and on one already holding the table alike.
     out.append("table ").append(ref).append(" {\n");
@@ -132,25 +158,23 @@ record NftablesConfig(
     }
     // Flush and refill happen in the same transaction as everything else in the file: packets
     // see the old set or the new one, never an empty one.
-    sets.forEach(
-        (family, cidrs) -> {
-          String set = ref + " " + Layout.setName(family);
-          out.append("\nflush set ").append(set).append('\n');
-          if (!cidrs.isEmpty()) {
-            out.append("add element ").append(set).append(" {\n");
-            for (Cidr cidr : cidrs) {
-              out.append('\t').append(cidr).append(",\n");
-            }
-            out.append("}\n");
-          }
-        });
+    for (Map.Entry<IpFamily, List<Cidr>> entry : sets.entrySet()) {
+      String set = ref + " " + Layout.setName(entry.getKey());
+      out.append("\nflush set ").append(set).append('\n');
+      if (!entry.getValue().isEmpty()) {
+        out.append("add element ").append(set).append(" {\n");
+        for (Cidr cidr : entry.getValue()) {
+          out.append('\t').append(cidr.toString()).append(",\n");
+        }
+        out.append("}\n");
+      }
+    }
     if (chain.isPresent()) {
       out.append("\nflush chain ").append(ref).append(' ').append(Layout.CHAIN).append('\n');
       for (Rule rule : chain.get()) {
         out.append(ruleLine(rule)).append('\n');
       }
     }
-    return out.toString();
   }
 
   private String ruleLine(Rule rule) {

@@ -5,6 +5,7 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import java.io.IOException;
@@ -49,16 +50,10 @@ final class NftablesLive {
     return new State(config(), tables);
   }
 
-  /** The live configuration rendered like a desired one, or empty when none of it exists. */
-  Optional<Rendered> rendered() throws IOException {
-    Optional<NftablesConfig> live = config();
-    if (live.isEmpty()) {
-      return Optional.empty();
-    }
-    RangeSnapshot snapshot = RangeSnapshot.live(live.get().ranges(), "nftables");
-    return Optional.of(
-        Rendered.single(
-            NftablesConfig.FILE_NAME, live.get().render(Header.commented(snapshot, "# "))));
+  /** The live configuration {@code live}, holding {@code ranges}, rendered like a desired one. */
+  static Rendered rendered(NftablesConfig live, RangeSet ranges) {
+    RangeSnapshot snapshot = RangeSnapshot.live(ranges, "nftables");
+    return Rendered.single(NftablesConfig.FILE_NAME, live.render(Header.commented(snapshot, "# ")));
   }
 
   /**

@@ -60,7 +60,16 @@ public final class NftablesTarget implements Target {
   /** The name of the rendered script. */
   public static final String FILE_NAME = NftablesConfig.FILE_NAME;
 
-  /** Creates the target; it holds no state. */
+  /**
+   * The last live reading and its ranges, so the plan built from it does not parse the text {@link
+   * #readLive} just rendered from the same model (at 100,000 ranges that costs as much as the
+   * read).
+   */
+  private volatile LiveReading lastReading;
+
+  private record LiveReading(Rendered rendered, RangeSet ranges) {}
+
+  /** Creates the target; it holds nothing but its last live reading. */
   public NftablesTarget() {}
 
   /** Returns {@code nftables}. */
@@ -122,7 +131,28 @@ public final class NftablesTarget implements Target {
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    return live(context).rendered();
+    Optional<NftablesConfig> config = live(context).config();
+    if (config.isEmpty()) {
+      return Optional.empty();
+    }
+    RangeSet ranges = config.get().ranges();
+    Rendered rendered = NftablesLive.rendered(config.get(), ranges);
+    lastReading = new LiveReading(rendered, ranges);
+    return Optional.of(rendered);
+  }
+
+  /**
+   * The ranges of a live reading: those of the model {@link #readLive} rendered it from when it is
+   * that very reading, otherwise as {@link #parse} reads them.
+   */
+  @Override
+  @SuppressWarnings("ReferenceEquality") // the very object readLive returned, not an equal one
+  public RangeSet parseLive(Rendered live, TargetOptions options) {
+    LiveReading last = lastReading;
+    if (last != null && last.rendered() == live) {
+      return last.ranges();
+    }
+    return parse(live, options);
   }
 
   /**

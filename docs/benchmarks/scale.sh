@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Measures a 100,000-range list against the tools' own speed, with hyperfine and /usr/bin/time,
+# and writes the section between <!-- scale:begin --> and <!-- scale:end --> of docs/benchmarks.md.
+#
+#   sudo bash docs/benchmarks/scale.sh       # after: mvn -q -B -DskipTests package
+#
+# Needs root, nft, ipset, iptables, iproute2, hyperfine and python3. Everything runs inside a
+# network namespace the script creates and deletes. RANGES (100000) and RUNS (3) can be set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$PWD/cli/target/cf-allowlist
+out=docs/benchmarks.md
+n=${RANGES:-100000}
+runs=${RUNS:-3}
+work=$(mktemp -d)
+ns=cfscale$$
+cleanup() {
+  ip netns delete "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$bin" ] || { echo "build first: mvn -q -B -DskipTests package" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "run as root: the cases change a network namespace's firewall" >&2; exit 1; }
+for tool in nft ipset iptables ip hyperfine python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
+done
+grep -q '<!-- scale:begin -->' "$out" || printf '\n<!-- scale:begin -->\n<!-- scale:end -->\n' >>"$out"
+
+ip netns add "$ns"
+in_ns="ip netns exec $ns"
+state="$work/state"
+list="$work/list.txt"
+python3 - "$n" >"$list" <<'PY'
+import sys
+n = int(sys.argv[1])
+for i in range(n):
+    print(f"{11 + i // 65536}.{(i // 256) % 256}.{i % 256}.0/24")
+PY
+
+nft_args="--source file:$list --family ipv4 --target nftables --fallback none --state-dir $state"
+ipset_args="--source file:$list --family ipv4 --target iptables --ipset --fallback none --state-dir $state"
+"$bin" render --source "file:$list" --family ipv4 --target nftables --output "$work/nft" >/dev/null
+"$bin" render --source "file:$list" --family ipv4 --target iptables --ipset --output "$work/ipt" >/dev/null
+nft_file=$(find "$work/nft" -name '*.nft' -print -quit 2>/dev/null || true)
+[ -n "$nft_file" ] || nft_file="$work/nft"
+ipset_file=$(find "$work/ipt" -name '*.ipset' -print -quit 2>/dev/null || true)
+[ -n "$ipset_file" ] || { echo "render wrote no .ipset file" >&2; exit 1; }
+
+drop_table="$in_ns nft delete table inet cf_allowlist 2>/dev/null || true"
+drop_ipset="$in_ns $bin apply --uninstall --target iptables --ipset --state-dir $state >/dev/null 2>&1; $in_ns ipset destroy 2>/dev/null || true"
+
+# hyperfine NAME PREPARE COMMAND: writes $work/NAME.json
+bench() {
+  local name=$1 prepare=$2 command=$3
+  local args=(--runs "$runs" --export-json "$work/$name.json" --style none --shell bash)
+  [ -n "$prepare" ] && args+=(--prepare "$prepare")
+  hyperfine "${args[@]}" "$command" >/dev/null
+}
+# peak RSS in MiB of one run of COMMAND after PREPARE
+rss() {
+  bash -c "$1"
+  /usr/bin/time -f "%M" -o "$work/rss" bash -c "$2" >/dev/null 2>&1
+  awk '{printf "%.0f", $1 / 1024}' "$work/rss"
+}
+
+# nftables: a first install into an empty namespace against nft -f of the same file, and the
+# in-sync run against one nft -j list of the set.
+bench nft-f "$drop_table" "$in_ns nft -f $nft_file"
+bench nft-install "$drop_table" "$in_ns $bin apply $nft_args"
+nft_install_rss=$(rss "$drop_table" "$in_ns $bin apply $nft_args")
+count=$($in_ns nft -j list set inet cf_allowlist cloudflare_v4 | grep -o '"prefix"' | wc -l)
+[ "$count" -eq "$n" ] || { echo "the nftables install holds $count ranges, not $n" >&2; exit 1; }
+bench nft-list "" "$in_ns nft -j list set inet cf_allowlist cloudflare_v4 >/dev/null"
+bench nft-text "" "$in_ns nft list set inet cf_allowlist cloudflare_v4 >/dev/null"
+bench nft-insync "" "$in_ns $bin apply $nft_args"
+nft_insync_rss=$(rss true "$in_ns $bin apply $nft_args")
+$in_ns nft delete table inet cf_allowlist
+
+# ipset: a first install (sets and rules) against ipset restore of the same entries.
+bench ipset-restore "$in_ns ipset destroy 2>/dev/null || true" "$in_ns ipset restore <$ipset_file"
+$in_ns ipset destroy
+bench ipset-install "$drop_ipset" "$in_ns $bin apply $ipset_args"
+ipset_install_rss=$(rss "$drop_ipset" "$in_ns $bin apply $ipset_args")
+count=$($in_ns ipset save cf-allowlist-v4 | grep -c '^add ')
+[ "$count" -eq "$n" ] || { echo "the ipset install holds $count ranges, not $n" >&2; exit 1; }
+bench ipset-save "" "$in_ns ipset save cf-allowlist-v4 >/dev/null"
+bench ipset-insync "" "$in_ns $bin apply $ipset_args"
+$in_ns "$bin" apply --uninstall --target iptables --ipset --state-dir "$state" >/dev/null
+
+python3 - "$work" "$n" "$runs" "$nft_install_rss" "$nft_insync_rss" "$ipset_install_rss" \
+  >"$work/section.md" <<'PY'
+import json, statistics, sys, os, platform, subprocess, datetime
+work, n, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rss = dict(zip(["nft-install", "nft-insync", "ipset-install"], sys.argv[4:7]))
+def times(name):
+    return json.load(open(os.path.join(work, name + ".json")))["results"][0]["times"]
+def med(name):
+    return statistics.median(times(name))
+def cell(name):
+    t = times(name)
+    return f"{statistics.median(t):.2f} s ({min(t):.2f}–{max(t):.2f})"
+def cpu(name):
+    r = json.load(open(os.path.join(work, name + ".json")))["results"][0]
+    return r["user"] + r["system"]
+names = {"nft-f": "nft -f", "nft-list": "nft -j list", "ipset-restore": "ipset restore"}
+rows = [
+    ("`nft -f` of the rendered file (empty namespace)", "nft-f", None, None),
+    ("`apply --target nftables`, first install", "nft-install", "nft-f", "≤ 1.3"),
+    ("`nft -j list set` of the installed set", "nft-list", None, None),
+    ("`nft list set` (text) of the installed set", "nft-text", None, None),
+    ("`apply --target nftables`, in sync (reads only)", "nft-insync", "nft-list", "≤ 1.3"),
+    ("`ipset restore` of the rendered entries (empty namespace)", "ipset-restore", None, None),
+    ("`apply --target iptables --ipset`, first install", "ipset-install", "ipset-restore", "≤ 1.3"),
+    ("`ipset save` of the installed set", "ipset-save", None, None),
+    ("`apply --target iptables --ipset`, in sync (reads only)", "ipset-insync", None, None),
+]
+java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+load = open("/proc/loadavg").read().split()[:3]
+print(f"## {n:,} ranges against the tools' own speed")
+print()
+print(f"Written by `sudo bash docs/benchmarks/scale.sh` on {datetime.date.today()}: {n:,} IPv4 /24s")
+print(f"from a `file:` source, {runs} run(s) each with hyperfine, median (min–max) wall time and mean")
+print("CPU time; a ratio is this run's figure over the baseline's from the same run (on a loaded")
+print("machine the CPU ratio is the steadier one). Peak RSS from one run")
+print(f"with `/usr/bin/time`. Machine: {os.cpu_count()} cores, {java}, load average")
+print(f"{' '.join(load)} at the end (other work was running: compare the ratios, not the times).")
+print()
+print("| case | wall time | ratio | CPU (user+sys) | CPU ratio | goal | peak RSS |")
+print("|---|---|---|---|---|---|---|")
+for label, name, base, goal in rows:
+    ratio = f"{med(name) / med(base):.2f}× `{names[base]}`" if base else ""
+    cpu_ratio = f"{cpu(name) / cpu(base):.2f}×" if base else ""
+    r = f"{rss[name]} MiB" if name in rss else ""
+    print(f"| {label} | {cell(name)} | {ratio} | {cpu(name):.2f} s | {cpu_ratio} | {goal or ''} | {r} |")
+print()
+print("The nftables apply is one `nft -f` transaction followed by one read-back of the set; the")
+print("in-sync run is one read. The ipset apply fills a temporary set sized for the list")
+print("(`maxelem`, `hashsize`) with one `ipset restore` and swaps it in, then adds the rule with")
+print("`iptables-restore`, and reads both back.")
+print()
+print("Where the goals are missed, the time is the JVM's, not the tools': compare each case's CPU")
+print("time with its baseline's. A JFR profile (`CF_ALLOWLIST_JAVA_OPTS=-XX:StartFlightRecording=...`)")
+print("of the in-sync run puts most samples in parsing and comparing addresses: the IPAddress")
+print("parsing of every list entry and of every element nft lists, `Cidr.equals`/`hashCode` in the")
+print("plan's set differences, the overlap and special-purpose checks, then the JSON parsing of nft's")
+print("listing. The nftables apply also reads the whole set back once, which costs nft about as much")
+print("as `nft -j list` (above).")
+PY
+
+python3 - "$out" "$work/section.md" <<'PY'
+import sys
+path, section = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+begin, end = "<!-- scale:begin -->", "<!-- scale:end -->"
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(path, "w").write(head + begin + "\n" + section + end + tail)
+PY
+sed -n '/<!-- scale:begin -->/,/<!-- scale:end -->/p' "$out"
