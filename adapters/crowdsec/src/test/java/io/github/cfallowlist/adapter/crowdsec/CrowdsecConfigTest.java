@@ -187,9 +187,11 @@ class CrowdsecConfigTest {
                     + "time=\"26-11-2026 04:23:48\" level=fatal msg=\"Unable to parse cidr"
                     + " whitelist '300.1.1.1/8' : invalid CIDR address: 300.1.1.1/8.\""
                     + " id=twilight-butterfly name=x stage=s02-enrich\n"));
+    // Cut to one printable line, as every daemon's error is.
     assertThat(error)
-        .isEqualTo(
-            "Unable to parse cidr whitelist '300.1.1.1/8' : invalid CIDR address: 300.1.1.1/8.");
+        .startsWith("Unable to parse cidr whitelist '300.1.1.1/8' : invalid CIDR address: 300.1")
+        .doesNotContain("level=")
+        .doesNotContain("CAPI");
     assertThat(CrowdsecConfig.crowdsecError(new CommandResult(1, "", "plain failure\n")))
         .isEqualTo("plain failure");
   }
