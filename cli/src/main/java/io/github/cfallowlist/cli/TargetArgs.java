@@ -17,8 +17,8 @@ final class TargetArgs {
       names = "--target",
       paramLabel = "T",
       description =
-          "nftables, iptables, firewalld, nginx, apache, caddy, haproxy or fail2ban; repeat for"
-              + " several (default: the targets of the configuration file).")
+          "nftables, iptables, firewalld, nginx, apache, caddy, haproxy, fail2ban or crowdsec;"
+              + " repeat for several (default: the targets of the configuration file).")
   List<String> targets;
 
   @Option(

@@ -127,6 +127,10 @@ class HostileCorpusTest {
               .withSetting("fail2ban-socket", dir.resolve("fail2ban.sock").toString())
               .withSetting("fail2ban-test-command", "true")
               .withSetting("fail2ban-reload-command", "true");
+      case "crowdsec" ->
+          o.withSetting("crowdsec-file", dir.resolve("cloudflare-whitelist.yaml").toString())
+              .withSetting("crowdsec-test-command", "true")
+              .withSetting("crowdsec-reload-command", "true");
       default -> o;
     };
   }
@@ -164,7 +168,7 @@ class HostileCorpusTest {
                       "for p in '' --permanent; do for o in --info-ipset=cloudflare-v4"
                           + " --info-ipset=cloudflare-v6 --info-zone=cloudflare; do"
                           + " firewall-cmd $p $o 2>&1 || echo \"exit $?\"; done; done");
-      case "nginx", "apache", "caddy", "fail2ban" ->
+      case "nginx", "apache", "caddy", "fail2ban", "crowdsec" ->
           () -> {
             try (var files = Files.list(dir)) {
               StringBuilder out = new StringBuilder();
@@ -173,7 +177,8 @@ class HostileCorpusTest {
                       .filter(
                           f ->
                               f.getFileName().toString().endsWith(".conf")
-                                  || f.getFileName().toString().endsWith(".caddy"))
+                                  || f.getFileName().toString().endsWith(".caddy")
+                                  || f.getFileName().toString().endsWith(".yaml"))
                       .sorted()
                       .toList()) {
                 out.append(p).append('\n').append(Files.readString(p));
@@ -235,7 +240,8 @@ class HostileCorpusTest {
         "apache",
         "caddy",
         "haproxy",
-        "fail2ban"
+        "fail2ban",
+        "crowdsec"
       })
   void noHostileBodyEverChangesATargetOrIsInstalledOnAnEmptyOne(String variant) throws Exception {
     if (variant.equals("haproxy")) {
