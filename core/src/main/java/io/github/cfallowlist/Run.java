@@ -78,7 +78,8 @@ public final class Run {
     this.originCheck = b.originCheck;
     this.lockFile = b.lockFile;
     this.stopRequested = b.stopRequested;
-    this.source = b.source;
+    // The default is made only when no source was given: it loads the HTTP client.
+    this.source = b.source != null ? b.source : RangeSource.cloudflare();
     this.targets = List.copyOf(b.targets);
     this.options = b.options;
     this.guards = b.guards;
@@ -280,7 +281,7 @@ public final class Run {
 
   /** Builds a {@link Run}; every part has a default. */
   public static final class Builder {
-    private RangeSource source = RangeSource.cloudflare();
+    private RangeSource source; // default: RangeSource.cloudflare(), made by the Run
     private final List<Target> targets = new ArrayList<>();
     private TargetOptions options = TargetOptions.defaults();
     private Guards guards = Guards.defaults();

@@ -42,6 +42,11 @@ final class FirewalldLive {
   // Replaces an ipset's entries in one call (see replaceEntries).
   private static final String SET_ENTRIES = resource("set-entries.py");
 
+  // Reads the zone and the ipsets of both configurations in one call (see infos).
+  private static final String READ_STATE = resource("read-state.py");
+  private static final String ANSWER = "@@ ";
+  private static final String MISSING = " missing";
+
   // firewall-cmd's exit codes (firewall/errors.py): the object does not exist, or no daemon.
   private static final int INVALID_ZONE = 112;
   private static final int INVALID_IPSET = 135;
@@ -140,20 +145,92 @@ final class FirewalldLive {
       State permanent = read(true);
       return new Reading(permanent, permanent);
     }
-    State runtime = read(false);
-    return new Reading(runtime, read(true));
+    // Online, one process reads both configurations: each firewall-cmd call costs a Python start.
+    Map<String, Optional<String>> answers = infos(queries(List.of(false, true), IpFamily.values()));
+    return new Reading(state(false, answers), state(true, answers));
   }
 
   /** One configuration's objects as firewall-cmd reports them. */
   State read(boolean permanent) throws IOException {
-    // The zone first: when firewalld is down, the first command says so.
-    Optional<ZoneInfo> zone = info(permanent, "--info-zone=" + Names.ZONE).map(ZoneInfo::parse);
+    return state(permanent, infos(queries(List.of(permanent), IpFamily.values())));
+  }
+
+  /** The zone and the ipsets of {@code families} in each of {@code configurations}. */
+  private static List<String> queries(List<Boolean> configurations, IpFamily... families) {
+    List<String> out = new ArrayList<>();
+    for (boolean permanent : configurations) {
+      // The zone first: when firewalld is down, the first command says so.
+      out.add(query(permanent, "--info-zone=" + Names.ZONE));
+      for (IpFamily family : families) {
+        out.add(query(permanent, "--info-ipset=" + Names.ipset(family)));
+      }
+    }
+    return out;
+  }
+
+  private static String query(boolean permanent, String option) {
+    return (permanent ? "permanent " : "runtime ") + option;
+  }
+
+  private static State state(boolean permanent, Map<String, Optional<String>> answers) {
+    Optional<ZoneInfo> zone =
+        answers.get(query(permanent, "--info-zone=" + Names.ZONE)).map(ZoneInfo::parse);
     Map<IpFamily, IpsetInfo> ipsets = new EnumMap<>(IpFamily.class);
     for (IpFamily family : IpFamily.values()) {
-      info(permanent, "--info-ipset=" + Names.ipset(family))
+      answers
+          .getOrDefault(query(permanent, "--info-ipset=" + Names.ipset(family)), Optional.empty())
           .ifPresent(text -> ipsets.put(family, IpsetInfo.parse(text)));
     }
     return new State(zone, ipsets);
+  }
+
+  /**
+   * The answer to each query ({@code runtime --info-zone=NAME}, {@code permanent
+   * --info-ipset=NAME}), empty when the object does not exist: online in one call of the read-state
+   * script, offline one firewall-offline-cmd call each.
+   */
+  private Map<String, Optional<String>> infos(List<String> queries) throws IOException {
+    Map<String, Optional<String>> out = new LinkedHashMap<>();
+    if (offline) {
+      for (String q : queries) {
+        out.put(q, info(true, q.substring(q.indexOf(' ') + 1)));
+      }
+      return out;
+    }
+    List<String> argv = new ArrayList<>(List.of(PYTHON, "-I", "-c", READ_STATE));
+    argv.addAll(queries);
+    Command command = Command.read(argv);
+    CommandResult result = runner.run(command);
+    if (!result.ok()) {
+      throw failure(command, result);
+    }
+    String query = null;
+    StringBuilder text = new StringBuilder();
+    for (String line : result.stdout().split("\n", -1)) {
+      if (line.startsWith(ANSWER)) {
+        if (query != null) {
+          out.put(query, Optional.of(text.toString()));
+        }
+        String head = line.substring(ANSWER.length());
+        query = null;
+        text.setLength(0);
+        if (head.endsWith(MISSING)) {
+          out.put(head.substring(0, head.length() - MISSING.length()), Optional.empty());
+        } else {
+          query = head;
+        }
+      } else if (query != null) {
+        text.append(line).append('\n');
+      }
+    }
+    if (query != null) {
+      out.put(query, Optional.of(text.toString()));
+    }
+    if (!out.keySet().containsAll(queries)) {
+      throw new IOException(
+          command.display() + " did not answer every query (got " + out.keySet() + ")");
+    }
+    return out;
   }
 
   /** The output of an {@code --info-...} query, or empty when the object does not exist. */
@@ -178,13 +255,26 @@ final class FirewalldLive {
    * {@code ipset NAME}.
    */
   List<String> leftovers(Families families) throws IOException {
-    List<String> out = new ArrayList<>();
+    List<IpFamily> unused = new ArrayList<>();
     for (IpFamily family : IpFamily.values()) {
-      if (families.includes(family)) {
-        continue;
+      if (!families.includes(family)) {
+        unused.add(family);
       }
+    }
+    if (unused.isEmpty()) {
+      return List.of();
+    }
+    List<String> queries = new ArrayList<>();
+    for (boolean permanent : configurations()) {
+      for (IpFamily family : unused) {
+        queries.add(query(permanent, "--info-ipset=" + Names.ipset(family)));
+      }
+    }
+    Map<String, Optional<String>> answers = infos(queries);
+    List<String> out = new ArrayList<>();
+    for (IpFamily family : unused) {
       for (boolean permanent : configurations()) {
-        if (info(permanent, "--info-ipset=" + Names.ipset(family)).isPresent()) {
+        if (answers.get(query(permanent, "--info-ipset=" + Names.ipset(family))).isPresent()) {
           out.add("ipset " + Names.ipset(family));
           break;
         }

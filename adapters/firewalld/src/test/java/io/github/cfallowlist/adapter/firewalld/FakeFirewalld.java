@@ -150,6 +150,11 @@ final class FakeFirewalld implements CommandRunner {
   private CommandResult execute(Command command) {
     List<String> argv = new ArrayList<>(command.argv());
     String program = argv.remove(0);
+    if (program.equals("python3")
+        && argv.size() > 2
+        && argv.get(2).startsWith("# firewalld read-state")) {
+      return readState(argv);
+    }
     if (program.equals("python3")) {
       return setEntries(argv, command.stdin());
     }
@@ -242,6 +247,35 @@ final class FakeFirewalld implements CommandRunner {
       return zone(z, inPermanent, argv.subList(1, argv.size()));
     }
     return error(2, "unrecognized arguments: " + first);
+  }
+
+  /**
+   * The target's read-state script: {@code -I -c SCRIPT QUERY...}, each query {@code runtime
+   * --info-zone=NAME} or {@code permanent --info-ipset=NAME}, answered as firewall-cmd would, each
+   * answer after a line {@code @@ QUERY} (or {@code @@ QUERY missing}).
+   */
+  private CommandResult readState(List<String> args) {
+    if (!running) {
+      return error(252, "FirewallD is not running");
+    }
+    StringBuilder out = new StringBuilder();
+    for (String query : args.subList(3, args.size())) {
+      String[] parts = query.split(" ", 2);
+      List<String> argv = new ArrayList<>(List.of("firewall-cmd"));
+      if (parts[0].equals("permanent")) {
+        argv.add("--permanent");
+      }
+      argv.add(parts[1]);
+      CommandResult answer = execute(Command.read(argv));
+      if (answer.exitCode() == 112 || answer.exitCode() == 135) {
+        out.append("@@ ").append(query).append(" missing\n");
+      } else if (answer.ok()) {
+        out.append("@@ ").append(query).append('\n').append(answer.stdout());
+      } else {
+        return answer;
+      }
+    }
+    return ok(out.toString());
   }
 
   /**

@@ -139,6 +139,28 @@ class FirewalldApplyTest {
   }
 
   @Test
+  void inSyncRunReadsBothConfigurationsInOneCall() {
+    installed(SNAPSHOT);
+
+    Plan plan = Sync.apply(TARGET, SNAPSHOT, context(), Guards.defaults());
+
+    assertThat(plan.hasChanges()).isFalse();
+    assertThat(runner.commands())
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.display())
+                    .isEqualTo(
+                        "python3 -I -c <firewalld read-state>"
+                            + " runtime --info-zone=cloudflare"
+                            + " runtime --info-ipset=cloudflare-v4"
+                            + " runtime --info-ipset=cloudflare-v6"
+                            + " permanent --info-zone=cloudflare"
+                            + " permanent --info-ipset=cloudflare-v4"
+                            + " permanent --info-ipset=cloudflare-v6"));
+  }
+
+  @Test
   void overlappingReplacementGoesInOneCallSoNoRangeIsEverMissing() {
     installed(changedV4(List.of("104.16.0.0/13", "104.24.0.0/14"), List.of("104.16.0.0/12")));
 
@@ -305,7 +327,8 @@ class FirewalldApplyTest {
     assertThat(firewalld.state()).isEqualTo(before);
     List<Command> afterFailure = after(PERM_SET_V4);
     // read both configurations, change back what the reading showed, read both again
-    assertThat(afterFailure.get(0).display()).isEqualTo("firewall-cmd --info-zone=cloudflare");
+    assertThat(afterFailure.get(0).display())
+        .startsWith("python3 -I -c <firewalld read-state> runtime --info-zone=cloudflare");
     assertThat(afterFailure.stream().filter(Command::modifies).map(Command::display))
         .containsExactly(RT_SET_V4);
     assertThat(afterFailure.get(afterFailure.size() - 1).modifies()).isFalse();
