@@ -45,6 +45,10 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
     if (list == null) {
       throw new IllegalArgumentException(family + " list == null");
     }
+    if (isNormal(list, family)) {
+      // Already sorted with nothing covered (another set's list, a list read back in order).
+      return List.copyOf(list);
+    }
     List<Cidr> sorted = new ArrayList<>(list);
     sorted.sort(null);
     List<Cidr> out = new ArrayList<>(sorted.size());
@@ -53,12 +57,29 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
         throw new IllegalArgumentException(c + " is not an " + family + " prefix");
       }
       // Sorted by low address then broader first, so a covered prefix follows its cover.
-      if (!out.isEmpty() && out.get(out.size() - 1).block().contains(c.block())) {
+      if (!out.isEmpty() && out.get(out.size() - 1).contains(c)) {
         continue;
       }
       out.add(c);
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Whether {@code list} is already normalized: all of {@code family}, each after the one before it
+   * and not inside it (so no later prefix is inside an earlier one either).
+   */
+  private static boolean isNormal(List<Cidr> list, IpFamily family) {
+    Cidr previous = null;
+    for (Cidr c : list) {
+      if (c == null
+          || c.family() != family
+          || (previous != null && (previous.compareTo(c) >= 0 || previous.contains(c)))) {
+        return false;
+      }
+      previous = c;
+    }
+    return true;
   }
 
   /** The prefixes of {@code family}. */
@@ -85,6 +106,9 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
 
   /** This set restricted to {@code families}. */
   public RangeSet restrictTo(Families families) {
+    if (families.includes(IpFamily.IPV4) && families.includes(IpFamily.IPV6)) {
+      return this;
+    }
     return new RangeSet(
         families.includes(IpFamily.IPV4) ? ipv4 : List.of(),
         families.includes(IpFamily.IPV6) ? ipv6 : List.of());
