@@ -80,6 +80,11 @@ public final class Cidr implements Comparable<Cidr> {
     return AddressParsing.parse(text, true);
   }
 
+  /** The network address of an IPv4 prefix as 32 bits. */
+  int ipv4Address() {
+    return (int) low;
+  }
+
   /** The address family of this prefix. */
   public IpFamily family() {
     return ipv4 ? IpFamily.IPV4 : IpFamily.IPV6;
