@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -33,12 +35,17 @@ public final class EndToEnd {
     int changes = Engine.endToEnd(raw, current);
     long cold = System.nanoTime() - start;
     long[] times = new long[warm];
+    long[] cpu = new long[warm];
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (int i = 0; i < warm; i++) {
+      long c = threads.getCurrentThreadCpuTime();
       long s = System.nanoTime();
       Engine.endToEnd(raw, current);
       times[i] = System.nanoTime() - s;
+      cpu[i] = threads.getCurrentThreadCpuTime() - c;
     }
-    java.util.Arrays.sort(times);
+    Arrays.sort(times);
+    Arrays.sort(cpu);
     long peakHeap = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
@@ -48,13 +55,14 @@ public final class EndToEnd {
     System.out.printf(
         Locale.ROOT,
         "size=%d changes=%d cold_ms=%d warm_median_ms=%d warm_min_ms=%d warm_max_ms=%d"
-            + " peak_heap_mib=%d peak_rss_mib=%d max_heap_mib=%d%n",
+            + " warm_median_cpu_ms=%d peak_heap_mib=%d peak_rss_mib=%d max_heap_mib=%d%n",
         size,
         changes,
         cold / 1_000_000,
         warm == 0 ? -1 : times[warm / 2] / 1_000_000,
         warm == 0 ? -1 : times[0] / 1_000_000,
         warm == 0 ? -1 : times[warm - 1] / 1_000_000,
+        warm == 0 ? -1 : cpu[warm / 2] / 1_000_000,
         peakHeap >> 20,
         peakRssKib() >> 10,
         Runtime.getRuntime().maxMemory() >> 20);
