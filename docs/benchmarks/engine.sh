@@ -61,8 +61,10 @@ mem = round(int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).gr
 text = f"""## Engine at scale
 
 Written by `bash docs/benchmarks/engine.sh` on {datetime.date.today()}: {cores} cores, {mem} GiB,
-{jvm}; load average when it started: {load} (figures taken while other work loads the
-machine are slower and noisier; compare ratios within one run).
+{jvm}.
+Load average when it started: {load}. Figures taken while other work loads the machine are
+slower and noisier (the error columns say how much); compare ratios within one run, and the
+main thread's CPU time below, which load does not inflate.
 
 JMH, milliseconds per operation (score ± 99.9% error; one fork, three one-second iterations after
 two of warm-up, `-Xmx512m`), each desired list against a current state of the same size that

@@ -3,6 +3,7 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import inet.ipaddr.IPAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,25 +44,29 @@ class AddressParsingPropertyTest {
       throw new AssertionError("the direct reading threw on '" + text + "'", e);
     }
     if (simple != null) {
-      Cidr reference = Cidr.of(AddressParsing.parsePrefix(text, false));
-      assertThat(simple).isEqualTo(reference).hasToString(reference.toString());
+      IPAddress block = AddressParsing.parsePrefix(text, false);
+      Cidr reference = Cidr.of(block);
+      assertThat(simple).isEqualTo(reference).hasToString(block.toCanonicalString());
       assertThat(simple.prefixLength()).isEqualTo(reference.prefixLength());
       assertThat(simple.family()).isEqualTo(reference.family());
     }
   }
 
   private static void assertSameAsIpAddress(String text, boolean zeroHostBits) {
-    Cidr reference;
+    IPAddress block;
     try {
-      reference = Cidr.of(AddressParsing.parsePrefix(text, zeroHostBits));
+      block = AddressParsing.parsePrefix(text, zeroHostBits);
     } catch (IllegalArgumentException e) {
       assertThatThrownBy(() -> AddressParsing.parse(text, zeroHostBits))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage(e.getMessage());
       return;
     }
+    Cidr reference = Cidr.of(block);
     Cidr cidr = AddressParsing.parse(text, zeroHostBits);
-    assertThat(cidr).isEqualTo(reference).hasToString(reference.toString());
+    assertThat(cidr).isEqualTo(reference).hasToString(block.toCanonicalString());
+    assertThat(cidr.prefixLength()).isEqualTo(block.getNetworkPrefixLength());
+    assertThat(cidr.family()).isEqualTo(block.isIPv4() ? IpFamily.IPV4 : IpFamily.IPV6);
     assertThat(cidr.compareTo(reference)).isZero();
     assertThat(cidr.hashCode()).isEqualTo(reference.hashCode());
   }
