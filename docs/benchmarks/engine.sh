@@ -27,6 +27,7 @@ java -jar "$jar" EngineBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -tu ms \
   -rf json -rff "$work/jmh.json" >"$work/jmh.txt"
 /usr/bin/time -f "%M" -o "$work/rss" \
   java -Xmx512m -cp "$jar" io.github.cfallowlist.bench.EndToEnd 1000000 5 >"$work/e2e.txt"
+java -Xmx512m -cp "$jar" io.github.cfallowlist.bench.StageCpu 3 >"$work/cpu.txt"
 
 python3 - "$work" "$out" "$load" "$(java -version 2>&1 | head -1)" "$(nproc)" <<'PY'
 import json, math, re, sys, datetime
@@ -55,6 +56,17 @@ for s in stages:
     growth = f"{b[0] / a[0]:.0f}×" if a and b and a[0] > 0 else "–"
     rows.append(f"| {s} | " + " | ".join(cells) + f" | {growth} |")
 
+cpu = {}
+for line in open(work + "/cpu.txt"):
+    kv = dict(p.split("=") for p in line.split())
+    cpu[(kv["stage"], int(kv["size"]))] = float(kv["cpu_median_ms"])
+cpu_rows = []
+for s in stages:
+    cells = [fmt(cpu[(s, n)]) if (s, n) in cpu else "–" for n in sizes]
+    a, b = cpu.get((s, 10000)), cpu.get((s, 1000000))
+    growth = f"{b / a:.0f}×" if a and b else "–"
+    cpu_rows.append(f"| {s} | " + " | ".join(cells) + f" | {growth} |")
+
 e2e = dict(kv.split("=") for kv in open(work + "/e2e.txt").read().split())
 rss = int(open(work + "/rss").read().split()[-1]) // 1024
 mem = round(int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1)) / 2**20)
@@ -77,7 +89,14 @@ removes and keeps; *endToEnd* is all of it, the current state parsed from its te
 |---|---|---|---|---|
 """ + "\n".join(rows) + f"""
 
-The last column is the growth from 10,000 to 1,000,000 prefixes (100× as many); linear growth
+The same stages as the main thread's CPU milliseconds (`StageCpu`: median of three runs after
+three more, one JVM at `-Xmx512m`), which load on the machine does not inflate:
+
+| stage | 22 | 10,000 | 1,000,000 | 1M ÷ 10k |
+|---|---|---|---|---|
+""" + "\n".join(cpu_rows) + f"""
+
+The last columns are the growth from 10,000 to 1,000,000 prefixes (100× as many); linear growth
 is 100×, n log n is {bound:.0f}×.
 
 The whole engine on 1,000,000 prefixes against 1,000,000 in one JVM at `-Xmx512m`
