@@ -1,11 +1,12 @@
 package io.github.cfallowlist;
 
-import inet.ipaddr.Address;
 import inet.ipaddr.AddressStringException;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.IncompatibleAddressException;
+import inet.ipaddr.ipv6.IPv6Address;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,21 +18,48 @@ import java.util.Optional;
  * what every renderer writes.
  */
 public final class Cidr implements Comparable<Cidr> {
-  private final IPAddress block;
+  /** The high 64 bits of the network address (always 0 for IPv4). */
+  private final long high;
 
-  private Cidr(IPAddress block) {
+  /** The low 64 bits of the network address (an IPv4 address in its low 32 bits). */
+  private final long low;
+
+  /** The prefix length, 0 to 128, as an unsigned byte. */
+  private final byte prefixLength;
+
+  private final boolean ipv4;
+
+  private Cidr(boolean ipv4, long high, long low, int prefixLength) {
+    this.ipv4 = ipv4;
+    this.high = high;
+    this.low = low;
+    this.prefixLength = (byte) prefixLength;
+  }
+
+  /** The IPv4 prefix {@code address/length}; the caller has checked no host bit is set. */
+  static Cidr ipv4(int address, int length) {
+    return new Cidr(true, 0, address & 0xffffffffL, length);
+  }
+
+  /** The IPv6 prefix {@code high:low/length}; the caller has checked no host bit is set. */
+  static Cidr ipv6(long high, long low, int length) {
+    return new Cidr(false, high, low, length);
+  }
+
+  /** The prefix an IPAddress prefix block holds. */
+  static Cidr of(IPAddress block) {
     if (block == null) {
       throw new IllegalArgumentException("block == null");
     }
     if (block.getNetworkPrefixLength() == null || !block.isPrefixBlock()) {
       throw new IllegalArgumentException(block + " is not a prefix block");
     }
-    this.block = block;
-  }
-
-  /** The address block; IPAddress types stay out of the public API. */
-  IPAddress block() {
-    return block;
+    int length = block.getNetworkPrefixLength();
+    BigInteger value = block.getValue();
+    if (block.isIPv4()) {
+      return new Cidr(true, 0, value.longValue(), length);
+    }
+    return new Cidr(false, value.shiftRight(64).longValue(), value.longValue(), length);
   }
 
   /**
@@ -41,7 +69,7 @@ public final class Cidr implements Comparable<Cidr> {
    * @throws IllegalArgumentException naming the text and what is wrong with it
    */
   public static Cidr parse(String text) {
-    return new Cidr(AddressParsing.parsePrefix(text, false));
+    return AddressParsing.parse(text, false);
   }
 
   /**
@@ -49,43 +77,81 @@ public final class Cidr implements Comparable<Cidr> {
    * 10.1.2.3/8} becomes {@code 10.0.0.0/8}).
    */
   public static Cidr parseZeroingHostBits(String text) {
-    return new Cidr(AddressParsing.parsePrefix(text, true));
+    return AddressParsing.parse(text, true);
+  }
+
+  /** The network address of an IPv4 prefix as 32 bits. */
+  int ipv4Address() {
+    return (int) low;
   }
 
   /** The address family of this prefix. */
   public IpFamily family() {
-    return block.isIPv4() ? IpFamily.IPV4 : IpFamily.IPV6;
+    return ipv4 ? IpFamily.IPV4 : IpFamily.IPV6;
   }
 
   /** The prefix length, 0 to 32 (IPv4) or 0 to 128 (IPv6). */
   public int prefixLength() {
-    return block.getNetworkPrefixLength();
+    return prefixLength & 0xff;
   }
 
   /** Whether {@code other} lies inside this prefix (a host is a {@code /32} or {@code /128}). */
   public boolean contains(Cidr other) {
-    return block.contains(other.block);
+    if (ipv4 != other.ipv4 || other.prefixLength() < prefixLength()) {
+      return false;
+    }
+    // An IPv4 address sits in the low 32 of the 128 bits.
+    int length = ipv4 ? prefixLength() + 96 : prefixLength();
+    return (other.high & highMask(length)) == high && (other.low & lowMask(length)) == low;
+  }
+
+  /** The network bits of the high word for a 128-bit prefix {@code length}. */
+  private static long highMask(int length) {
+    return length >= 64 ? -1L : length == 0 ? 0 : -1L << (64 - length);
+  }
+
+  /** The network bits of the low word for a 128-bit prefix {@code length}. */
+  private static long lowMask(int length) {
+    return length <= 64 ? 0 : length == 128 ? -1L : -1L << (128 - length);
   }
 
   /** Whether this prefix and {@code other} share at least one address. */
   public boolean overlaps(Cidr other) {
-    return block.contains(other.block) || other.block.contains(block);
+    return contains(other) || other.contains(this);
   }
 
   /** Orders by address, then by prefix length (shorter first). */
   @Override
   public int compareTo(Cidr other) {
-    if (family() != other.family()) {
-      return family().compareTo(other.family());
+    if (ipv4 != other.ipv4) {
+      return ipv4 ? -1 : 1;
     }
-    int byLow =
-        Address.ADDRESS_LOW_VALUE_COMPARATOR.compare(block.getLower(), other.block.getLower());
+    int byLow = Long.compareUnsigned(high, other.high);
+    if (byLow == 0) {
+      byLow = Long.compareUnsigned(low, other.low);
+    }
     return byLow != 0 ? byLow : Integer.compare(prefixLength(), other.prefixLength());
   }
 
   @Override
   public String toString() {
-    return block.toCanonicalString();
+    if (ipv4) {
+      return (low >>> 24 & 0xff)
+          + "."
+          + (low >>> 16 & 0xff)
+          + "."
+          + (low >>> 8 & 0xff)
+          + "."
+          + (low & 0xff)
+          + "/"
+          + prefixLength();
+    }
+    byte[] bytes = new byte[16];
+    for (int i = 0; i < 8; i++) {
+      bytes[i] = (byte) (high >>> (56 - 8 * i));
+      bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
+    }
+    return new IPv6Address(bytes, prefixLength()).toPrefixBlock().toCanonicalString();
   }
 
   /**
@@ -93,7 +159,7 @@ public final class Cidr implements Comparable<Cidr> {
    * text is not exactly one address.
    */
   public static Optional<Cidr> host(String text) {
-    return parseHost(text).map(a -> new Cidr(a.toPrefixBlock(a.getBitCount())));
+    return parseHost(text).map(a -> of(a.toPrefixBlock(a.getBitCount())));
   }
 
   /**
@@ -108,7 +174,7 @@ public final class Cidr implements Comparable<Cidr> {
     }
     List<Cidr> out = new ArrayList<>();
     for (IPAddress block : a.get().spanWithPrefixBlocks(b.get())) {
-      out.add(new Cidr(block));
+      out.add(of(block));
     }
     return out;
   }
@@ -134,11 +200,17 @@ public final class Cidr implements Comparable<Cidr> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Cidr c && block.equals(c.block);
+    return o instanceof Cidr c
+        && ipv4 == c.ipv4
+        && high == c.high
+        && low == c.low
+        && prefixLength == c.prefixLength;
   }
 
   @Override
   public int hashCode() {
-    return block.hashCode();
+    long h = high * 0x9E3779B97F4A7C15L + low;
+    h = h * 31 + prefixLength + (ipv4 ? 1000 : 0);
+    return (int) (h ^ (h >>> 32));
   }
 }

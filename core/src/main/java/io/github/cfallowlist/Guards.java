@@ -81,7 +81,7 @@ public record Guards(
     List<Cidr> all = new ArrayList<>();
     for (RawList list : raw.lists()) {
       for (int i = 0; i < list.entries().size(); i++) {
-        all.add(check(list.entries().get(i), list.family(), where(list, i, raw.source())));
+        all.add(check(list.entries().get(i), list.family(), list, i, raw.source()));
       }
     }
     RangeSet ranges = RangeSet.of(all).restrictTo(families);
@@ -107,19 +107,26 @@ public record Guards(
     return " in " + list.where(index) + (source.contains(list.name()) ? "" : " from " + source);
   }
 
-  private Cidr check(String entry, Optional<IpFamily> family, String where) {
+  /**
+   * Checks one entry; {@code where} (its list, line and source) is built only for a message, so a
+   * list that passes never builds one.
+   */
+  private Cidr check(
+      String entry, Optional<IpFamily> family, RawList list, int index, String source) {
     if (entry == null) {
-      throw new RejectedRangesException("a null entry" + where + " is not a CIDR");
+      throw new RejectedRangesException(
+          "a null entry" + where(list, index, source) + " is not a CIDR");
     }
     Cidr cidr;
     try {
       cidr = Cidr.parse(entry);
     } catch (IllegalArgumentException e) {
-      throw new RejectedRangesException(e.getMessage() + where, e);
+      throw new RejectedRangesException(e.getMessage() + where(list, index, source), e);
     }
-    String text = AddressParsing.quote(entry);
     Optional<IpFamily> expected = family;
     if (expected.isPresent() && expected.get() != cidr.family()) {
+      String text = AddressParsing.quote(entry);
+      String where = where(list, index, source);
       throw new RejectedRangesException(
           text
               + " is an "
@@ -131,11 +138,15 @@ public record Guards(
               + " ranges");
     }
     if (cidr.prefixLength() == 0) {
+      String text = AddressParsing.quote(entry);
+      String where = where(list, index, source);
       throw new RejectedRangesException(
           text + where + " is the default route, which would admit every address");
     }
     Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
     if (special.isPresent()) {
+      String text = AddressParsing.quote(entry);
+      String where = where(list, index, source);
       throw new RejectedRangesException(
           text
               + where
@@ -147,6 +158,8 @@ public record Guards(
     }
     int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
     if (cidr.prefixLength() < shortest) {
+      String text = AddressParsing.quote(entry);
+      String where = where(list, index, source);
       throw new RejectedRangesException(
           text
               + where

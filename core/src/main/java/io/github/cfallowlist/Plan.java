@@ -1,7 +1,7 @@
 package io.github.cfallowlist;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -171,13 +171,31 @@ public final class Plan {
 
   /** Prefixes in place now that stay. */
   public List<Cidr> unchanged(IpFamily family) {
-    Set<Cidr> now = new HashSet<>(current.get(family));
-    return desired().get(family).stream().filter(now::contains).toList();
+    return select(desired().get(family), current.get(family), true);
   }
 
   private static List<Cidr> minus(List<Cidr> a, List<Cidr> b) {
-    Set<Cidr> drop = new HashSet<>(b);
-    return a.stream().filter(c -> !drop.contains(c)).toList();
+    return select(a, b, false);
+  }
+
+  /**
+   * The prefixes of {@code a} that are in {@code b} ({@code inB}) or not, in {@code a}'s order.
+   * Both are a {@link RangeSet}'s lists, sorted with no repeats, so one walk through both finds
+   * them.
+   */
+  private static List<Cidr> select(List<Cidr> a, List<Cidr> b, boolean inB) {
+    List<Cidr> out = new ArrayList<>();
+    int j = 0;
+    for (Cidr c : a) {
+      int order = -1;
+      while (j < b.size() && (order = b.get(j).compareTo(c)) < 0) {
+        j++;
+      }
+      if ((j < b.size() && order == 0) == inB) {
+        out.add(c);
+      }
+    }
+    return Collections.unmodifiableList(out);
   }
 
   /** Whether nothing is installed yet. */

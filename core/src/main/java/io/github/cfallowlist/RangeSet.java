@@ -1,6 +1,7 @@
 package io.github.cfallowlist;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -45,20 +46,73 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
     if (list == null) {
       throw new IllegalArgumentException(family + " list == null");
     }
-    List<Cidr> sorted = new ArrayList<>(list);
-    sorted.sort(null);
+    if (isNormal(list, family)) {
+      // Already sorted with nothing covered (another set's list, a list read back in order).
+      return List.copyOf(list);
+    }
+    List<Cidr> sorted = family == IpFamily.IPV4 ? sortedIpv4(list) : null;
+    if (sorted == null) {
+      sorted = new ArrayList<>(list);
+      sorted.sort(null);
+    }
     List<Cidr> out = new ArrayList<>(sorted.size());
     for (Cidr c : sorted) {
       if (c.family() != family) {
         throw new IllegalArgumentException(c + " is not an " + family + " prefix");
       }
       // Sorted by low address then broader first, so a covered prefix follows its cover.
-      if (!out.isEmpty() && out.get(out.size() - 1).block().contains(c.block())) {
+      if (!out.isEmpty() && out.get(out.size() - 1).contains(c)) {
         continue;
       }
       out.add(c);
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Whether {@code list} is already normalized: all of {@code family}, each after the one before it
+   * and not inside it (so no later prefix is inside an earlier one either).
+   */
+  private static boolean isNormal(List<Cidr> list, IpFamily family) {
+    Cidr previous = null;
+    for (Cidr c : list) {
+      if (c == null
+          || c.family() != family
+          || (previous != null && (previous.compareTo(c) >= 0 || previous.contains(c)))) {
+        return false;
+      }
+      previous = c;
+    }
+    return true;
+  }
+
+  /** Most IPv4 prefixes {@link #sortedIpv4} sorts; each key keeps an index in its low bits. */
+  private static final int INDEX_BITS = 24;
+
+  /**
+   * {@code list} sorted as {@link Cidr#compareTo} orders it, by sorting one {@code long} per prefix
+   * (address, length, index) rather than the objects; null when not every entry is an IPv4 prefix
+   * or there are too many to index, for the general sort to handle.
+   */
+  private static List<Cidr> sortedIpv4(List<Cidr> list) {
+    int n = list.size();
+    if (n >= 1 << INDEX_BITS) {
+      return null;
+    }
+    long[] keys = new long[n];
+    for (int i = 0; i < n; i++) {
+      Cidr c = list.get(i);
+      if (c == null || c.family() != IpFamily.IPV4) {
+        return null;
+      }
+      keys[i] = (c.ipv4Address() & 0xffffffffL) << 30 | (long) c.prefixLength() << INDEX_BITS | i;
+    }
+    Arrays.sort(keys);
+    List<Cidr> sorted = new ArrayList<>(n);
+    for (long key : keys) {
+      sorted.add(list.get((int) (key & ((1 << INDEX_BITS) - 1))));
+    }
+    return sorted;
   }
 
   /** The prefixes of {@code family}. */
@@ -85,6 +139,9 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
 
   /** This set restricted to {@code families}. */
   public RangeSet restrictTo(Families families) {
+    if (families.includes(IpFamily.IPV4) && families.includes(IpFamily.IPV6)) {
+      return this;
+    }
     return new RangeSet(
         families.includes(IpFamily.IPV4) ? ipv4 : List.of(),
         families.includes(IpFamily.IPV6) ? ipv6 : List.of());

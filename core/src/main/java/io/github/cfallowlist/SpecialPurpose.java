@@ -59,6 +59,11 @@ final class SpecialPurpose {
 
   /** The first special-purpose block that overlaps {@code cidr}, if any. */
   public static Optional<Block> overlapping(Cidr cidr) {
-    return BLOCKS.stream().filter(b -> b.cidr().overlaps(cidr)).findFirst();
+    for (Block b : BLOCKS) {
+      if (b.cidr().overlaps(cidr)) {
+        return Optional.of(b);
+      }
+    }
+    return Optional.empty();
   }
 }
