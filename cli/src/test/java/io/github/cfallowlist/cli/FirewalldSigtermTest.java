@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FirewalldSigtermTest {
   private static final int TRIALS = 6;
-  private static final int MAX_DELAY_MS = 3500;
 
   // One IPv4 and one IPv6 range the old list lacks, so both ipsets change.
   private static final List<String> DROPPED = List.of("198.41.128.0/17", "2a06:98c0::/29");
@@ -89,7 +88,10 @@ class FirewalldSigtermTest {
 
     apply(old, dir.resolve("setup-old.log"), tmp);
     String oldEntries = entries(false);
+    long started = System.nanoTime();
     apply(neu, dir.resolve("setup-new.log"), tmp);
+    // The signals land anywhere in a run as long as this change took, start to end.
+    int maxDelayMs = (int) Math.max(500, (System.nanoTime() - started) / 1_000_000);
     String newEntries = entries(false);
     assertThat(newEntries).isNotEqualTo(oldEntries).contains("198.41.128.0/17");
     assertThat(entries(true)).isEqualTo(newEntries);
@@ -104,7 +106,7 @@ class FirewalldSigtermTest {
       String from = toOld ? newEntries : oldEntries;
       String to = toOld ? oldEntries : newEntries;
       Path log = dir.resolve("trial-" + trial + ".log");
-      int delay = random.nextInt(MAX_DELAY_MS + 1);
+      int delay = random.nextInt(maxDelayMs + 1);
       Process child =
           cli(
               log,
@@ -134,8 +136,10 @@ class FirewalldSigtermTest {
                 + ", permanent "
                 + (permanent.equals(to) ? "new" : permanent.equals(from) ? "old" : "neither"));
       }
-      if (finished && running) {
-        applied++;
+      if (finished) {
+        if (running) {
+          applied++;
+        }
       } else if (!output.isBlank() && !output.contains("not started")) {
         // A run stopped after it started always says what became of the target.
         wrong.add(what + " -> no outcome for firewalld");
