@@ -81,11 +81,6 @@ record CrowdsecSettings(
     return List.of(stripped.split("\\s+", -1));
   }
 
-  /** The parser's name in a {@code Rendered}: its file name. */
-  String name() {
-    return file.getFileName().toString();
-  }
-
   /** CrowdSec as the kit sees it: its commands, and the file beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "crowdsec", file, testCommand, reloadCommand)
