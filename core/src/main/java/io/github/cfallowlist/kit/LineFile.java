@@ -51,6 +51,14 @@ public final class LineFile {
      * @throws ConfigParseException when the file lacks what cf-allowlist always writes
      */
     RangeSet end(int lines, boolean live);
+
+    /**
+     * Whether lines reach {@link #line} with their surrounding whitespace stripped: yes by default;
+     * a format whose indentation carries meaning (YAML) keeps it and judges it.
+     */
+    default boolean stripsLines() {
+      return true;
+    }
   }
 
   /**
@@ -64,7 +72,7 @@ public final class LineFile {
       String content, Parser parser, boolean live, Predicate<String> note) {
     String[] lines = content.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
+      String line = parser.stripsLines() ? lines[i].strip() : lines[i];
       if (live && note.test(line)) {
         continue;
       }
@@ -96,7 +104,7 @@ public final class LineFile {
     String[] lines = content.split("\n", -1);
     List<String> out = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
+      String line = parser.stripsLines() ? lines[i].strip() : lines[i];
       boolean recognised = !note.test(line);
       if (recognised) {
         try {

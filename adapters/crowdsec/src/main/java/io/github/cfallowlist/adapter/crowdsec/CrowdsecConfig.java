@@ -7,6 +7,7 @@ import io.github.cfallowlist.Header;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.kit.LineFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -51,10 +52,10 @@ final class CrowdsecConfig {
   private static final List<String> FIXED = List.of(NAME, DESCRIPTION, WHITELIST, REASON, CIDR);
 
   /** How a live reading shows a line cf-allowlist did not write; never written to a file. */
-  static final String DRIFT = "# not written by cf-allowlist, apply replaces it: ";
+  static final String DRIFT = LineFile.DRIFT;
 
   /** How a live reading shows a file that lacks a line cf-allowlist writes; never written. */
-  static final String INCOMPLETE = "# not as cf-allowlist writes it, apply replaces it: ";
+  static final String INCOMPLETE = LineFile.INCOMPLETE;
 
   private static final Pattern MESSAGE = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
@@ -100,15 +101,7 @@ final class CrowdsecConfig {
   }
 
   private static RangeSet parse(String name, String content, boolean live) {
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      if (live && isNote(lines[i])) {
-        continue;
-      }
-      parser.line(i + 1, lines[i]);
-    }
-    return parser.end(lines.length, live);
+    return LineFile.parse(content, new Parser(name), live, LineFile::isNote);
   }
 
   /**
@@ -119,39 +112,8 @@ final class CrowdsecConfig {
    * accepts {@code content}.
    */
   static String live(String name, String content) {
-    ConfigParseException refused;
-    try {
-      parse(name, content);
-      return content;
-    } catch (ConfigParseException e) {
-      refused = e;
-    }
-    Parser parser = new Parser(name);
-    String[] lines = content.split("\n", -1);
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < lines.length; i++) {
-      boolean recognised = !isNote(lines[i]);
-      if (recognised) {
-        try {
-          parser.line(i + 1, lines[i]);
-        } catch (ConfigParseException e) {
-          recognised = false;
-        }
-      }
-      out.add(recognised ? lines[i] : DRIFT + Printable.of(lines[i]));
-    }
-    String text = String.join("\n", out);
-    if (!text.equals(content)) {
-      return text;
-    }
-    return (text.isEmpty() || text.endsWith("\n") ? text : text + "\n")
-        + INCOMPLETE
-        + refused.getMessage()
-        + "\n";
-  }
-
-  private static boolean isNote(String line) {
-    return line.startsWith(DRIFT.strip()) || line.startsWith(INCOMPLETE.strip());
+    return LineFile.live(
+        content, () -> new Parser(name), LineFile::isNote, line -> DRIFT + Printable.of(line));
   }
 
   /**
@@ -179,38 +141,25 @@ final class CrowdsecConfig {
   }
 
   /** One pass over a file: comments up to the header, the fixed lines, then the ranges. */
-  private static final class Parser {
-    private final String name;
+  private static final class Parser extends LineFile.HeaderedParser {
     private final List<Cidr> cidrs = new ArrayList<>();
-    private boolean marker;
     private int fixed;
 
     Parser(String name) {
-      this.name = name;
+      super(name);
     }
 
     // Every check comes before any change of state, so a refused line leaves the parser as it was
     // and a live reading can go on past it.
 
-    void line(int number, String line) {
-      if (line.isEmpty()) {
-        return;
-      }
-      if (line.startsWith("#")) {
-        if (marker) {
-          throw error(number, line, "is a comment cf-allowlist does not write below its header");
-        }
-        marker = line.contains(Header.MARKER);
-        return;
-      }
-      if (!marker) {
-        throw error(
-            number,
-            line,
-            "comes before any cf-allowlist header ('"
-                + Header.MARKER
-                + "'), so this file was not written by cf-allowlist");
-      }
+    /** YAML: indentation carries meaning, so it is judged as written. */
+    @Override
+    public boolean stripsLines() {
+      return false;
+    }
+
+    @Override
+    protected void directive(int number, String line) {
       if (fixed < FIXED.size()) {
         if (!line.equals(FIXED.get(fixed))) {
           throw error(
@@ -232,30 +181,18 @@ final class CrowdsecConfig {
       cidrs.add(cidr);
     }
 
-    RangeSet end(int lines, boolean live) {
-      if (!marker) {
-        throw new ConfigParseException(
-            Printable.of(name)
-                + " has no cf-allowlist header ('"
-                + Header.MARKER
-                + "'), so it was not written by cf-allowlist");
-      }
+    @Override
+    public RangeSet end(int lines, boolean live) {
+      requireHeader();
       if (!live && fixed < FIXED.size()) {
-        throw new ConfigParseException(
-            Printable.of(name) + " ends at line " + lines + " without '" + FIXED.get(fixed) + "'");
+        throw refused("ends at line " + lines + " without '" + FIXED.get(fixed) + "'");
       }
       if (!live && cidrs.isEmpty()) {
-        throw new ConfigParseException(
-            Printable.of(name)
-                + " has no CIDR under 'cidr:', which cf-allowlist never writes (it would"
+        throw refused(
+            "has no CIDR under 'cidr:', which cf-allowlist never writes (it would"
                 + " whitelist nothing)");
       }
       return RangeSet.of(cidrs);
-    }
-
-    private ConfigParseException error(int number, String line, String why) {
-      return new ConfigParseException(
-          Printable.of(name) + " line " + number + ": '" + Printable.of(line) + "' " + why);
     }
   }
 }
