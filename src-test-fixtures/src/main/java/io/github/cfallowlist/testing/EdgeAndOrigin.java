@@ -7,6 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An origin server and a "Cloudflare edge" client in two network namespaces joined by a veth pair:
@@ -226,6 +231,51 @@ public final class EdgeAndOrigin implements AutoCloseable {
             "3",
             url);
     return r.ok() ? Integer.parseInt(r.stdout().strip()) : 0;
+  }
+
+  /**
+   * Probes from every address at once (a refused probe waits for curl's timeout).
+   *
+   * @param port the origin's port
+   * @param from edge addresses
+   * @return each address's {@link #probe} result, in the order given
+   */
+  public List<Integer> probeAll(int port, String... from) {
+    ExecutorService pool = Executors.newFixedThreadPool(from.length);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (String address : from) {
+        results.add(pool.submit(() -> probe(address, port)));
+      }
+      List<Integer> out = new ArrayList<>();
+      for (Future<Integer> f : results) {
+        out.add(f.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while probing", e);
+    } catch (ExecutionException e) {
+      throw new AssertionError("a probe failed", e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Probes from one address again and again while {@code going} holds, and at least five times.
+   *
+   * @param fromAddress one of the edge's addresses
+   * @param port the origin's port
+   * @param going cleared when the probing may stop
+   * @return every {@link #probe} result, in order
+   */
+  public List<Integer> probeWhile(String fromAddress, int port, AtomicBoolean going) {
+    List<Integer> codes = new ArrayList<>();
+    while (going.get() || codes.size() < 5) {
+      codes.add(probe(fromAddress, port));
+    }
+    return codes;
   }
 
   /** Stops the servers and deletes both namespaces; calling it again does nothing. */

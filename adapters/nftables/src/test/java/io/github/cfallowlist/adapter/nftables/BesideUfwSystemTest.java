@@ -15,10 +15,8 @@ import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
-import java.nio.file.Files;
+import io.github.cfallowlist.testing.Ufw;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,13 +61,13 @@ class BesideUfwSystemTest {
       Sync.apply(target, embedded, context, Guards.defaults());
 
       // A drop in ufw's base chain is final whatever ours accepted: ufw must pass the port.
-      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
+      assertThat(net.probeAll(PORT, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
           .as("ufw denying the port refuses Cloudflare too")
           .containsExactly(0, 0, 0, 0);
 
       ufw.run("allow", PORT + "/tcp");
 
-      assertThat(probes(net, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
+      assertThat(net.probeAll(PORT, EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6))
           .containsExactly(200, 200, 0, 0);
       String table = ownTable(net.origin());
 
@@ -78,7 +76,7 @@ class BesideUfwSystemTest {
       try {
         Map<String, Future<List<Integer>>> probing = new LinkedHashMap<>();
         for (String from : List.of(EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6)) {
-          probing.put(from, pool.submit(() -> probeWhile(net, from, churning)));
+          probing.put(from, pool.submit(() -> net.probeWhile(from, PORT, churning)));
         }
         List<List<String>> changes =
             List.of(
@@ -114,67 +112,7 @@ class BesideUfwSystemTest {
     }
   }
 
-  /** Probes from one address until the changes are done, at least five times. */
-  private static List<Integer> probeWhile(EdgeAndOrigin net, String from, AtomicBoolean churning) {
-    List<Integer> codes = new ArrayList<>();
-    while (churning.get() || codes.size() < 5) {
-      codes.add(net.probe(from, PORT));
-    }
-    return codes;
-  }
-
   private static String ownTable(Netns ns) {
     return ns.execChecked("nft", "list", "table", "inet", "cf_allowlist").stdout();
-  }
-
-  /** Probes from every address at once (a refused probe waits for curl's timeout). */
-  private static List<Integer> probes(EdgeAndOrigin net, String... from) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(from.length);
-    try {
-      List<Future<Integer>> results = new ArrayList<>();
-      for (String address : from) {
-        results.add(pool.submit(() -> net.probe(address, PORT)));
-      }
-      List<Integer> out = new ArrayList<>();
-      for (Future<Integer> f : results) {
-        out.add(f.get());
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /** Debian's ufw in one namespace, reading and writing only a private copy of its files. */
-  private record Ufw(Netns ns, Path root) {
-    static Ufw privateCopy(Netns ns, Path root) throws Exception {
-      for (String d : List.of("etc/default", "lib", "usr/share")) {
-        Files.createDirectories(root.resolve(d));
-      }
-      copy("/etc/ufw", root.resolve("etc"));
-      copy("/lib/ufw", root.resolve("lib"));
-      copy("/usr/share/ufw", root.resolve("usr/share"));
-      copy("/etc/default/ufw", root.resolve("etc/default"));
-      // ufw-init applies this sysctl file by absolute path: point it at the copy.
-      Path defaults = root.resolve("etc/default/ufw");
-      Files.writeString(
-          defaults,
-          Files.readString(defaults)
-              .replaceAll(
-                  "(?m)^IPT_SYSCTL=.*$", "IPT_SYSCTL=" + root.resolve("etc/ufw/sysctl.conf")));
-      return new Ufw(ns, root);
-    }
-
-    private static void copy(String from, Path into) {
-      List<String> cp = List.of("cp", "-a", from, into.toString());
-      Netns.Result r = Netns.run(cp, null, Duration.ofSeconds(30));
-      assertThat(r.ok()).as("%s: %s", cp, r.stderr()).isTrue();
-    }
-
-    Netns.Result run(String... args) {
-      List<String> argv = new ArrayList<>(List.of("ufw", "--rootdir=" + root, "--datadir=" + root));
-      argv.addAll(List.of(args));
-      return ns.execChecked(null, argv);
-    }
   }
 }
