@@ -29,6 +29,8 @@ public final class ProxyTrust {
    * @param where the setting and where it is, e.g. {@code RemoteIPInternalProxy 10.0.0.0/8 in FILE}
    * @param trusted what the setting trusts, e.g. {@code CF-Connecting-IP}
    * @param remove the remedy for a range broader than Cloudflare's: how to remove the setting
+   * @return a failure for a range broader than Cloudflare's, a warning for one outside them or for
+   *     a value this check cannot read, nothing for Cloudflare's ranges and loopback
    */
   public static Optional<Finding> judge(
       String check,
@@ -37,6 +39,31 @@ public final class ProxyTrust {
       String where,
       String trusted,
       String remove) {
+    return judge(check, diagnosis, value, where, trusted, remove, "remove it");
+  }
+
+  /**
+   * As {@link #judge(String, Diagnosis, String, String, String, String)}, with {@code
+   * removeOutside} saying how to remove a setting that trusts a range outside Cloudflare's, e.g.
+   * {@code remove that line from FILE}.
+   *
+   * @param check the check's name, e.g. {@code nginx}
+   * @param diagnosis what doctor compares with: Cloudflare's current ranges
+   * @param value the address or range as the configuration writes it
+   * @param where the setting and where it is
+   * @param trusted what the setting trusts
+   * @param remove the remedy for a range broader than Cloudflare's: how to remove the setting
+   * @param removeOutside the end of the remedy for a range outside Cloudflare's
+   * @return the finding, if any
+   */
+  public static Optional<Finding> judge(
+      String check,
+      Diagnosis diagnosis,
+      String value,
+      String where,
+      String trusted,
+      String remove,
+      String removeOutside) {
     Optional<Cidr> range = parse(value);
     if (range.isEmpty()) {
       return Optional.of(
@@ -71,7 +98,7 @@ public final class ProxyTrust {
                 + " from "
                 + r
                 + ", outside Cloudflare's ranges: a client there can set its own address",
-            "keep it only if that is a proxy you run; otherwise remove it"));
+            "keep it only if that is a proxy you run; otherwise " + removeOutside));
   }
 
   /** {@code value} as a range: a CIDR (host bits cleared) or a single address. */

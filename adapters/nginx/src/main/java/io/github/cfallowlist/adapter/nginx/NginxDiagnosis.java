@@ -1,6 +1,5 @@
 package io.github.cfallowlist.adapter.nginx;
 
-import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
@@ -9,6 +8,7 @@ import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.ToolNotFoundException;
 import io.github.cfallowlist.adapter.nginx.NginxDump.Directive;
 import io.github.cfallowlist.adapter.nginx.NginxDump.Dump;
+import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +23,6 @@ import java.util.Optional;
  * set_real_ip_from} elsewhere trusts an address outside Cloudflare's ranges.
  */
 final class NginxDiagnosis {
-  /** Local proxies: trusting them is the user's own business, not a hole. */
-  private static final System.Logger LOG = System.getLogger(NginxDiagnosis.class.getName());
-
-  private static final List<Cidr> LOOPBACK =
-      List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
-
   static final String NAME = "nginx";
 
   private NginxDiagnosis() {}
@@ -153,41 +147,18 @@ final class NginxDiagnosis {
       if (value.startsWith("unix:")) {
         continue;
       }
-      Optional<Cidr> range = parse(value);
-      String where = "set_real_ip_from " + Printable.of(value) + " in " + d.file();
-      if (range.isEmpty()) {
-        findings.add(
-            Finding.warn(
-                NAME,
-                where + " names no address range this check understands",
-                "check it trusts only Cloudflare's addresses, or remove it"));
-      } else if (trusted(diagnosis, range.get())) {
-        // Inside Cloudflare's ranges or a local proxy: nothing to say.
-        LOG.log(System.Logger.Level.DEBUG, "{0}: trusted", where);
-      } else if (diagnosis.ranges().ranges().all().stream().anyMatch(range.get()::overlaps)) {
-        findings.add(
-            Finding.fail(
-                NAME,
-                where
-                    + " trusts CF-Connecting-IP from "
-                    + range.get()
-                    + ", broader than Cloudflare's ranges: any client there can forge its"
-                    + " address",
-                "remove that line from "
-                    + d.file()
-                    + " (cf-allowlist's file trusts Cloudflare's"
-                    + " ranges), then run 'nginx -t && nginx -s reload'"));
-      } else {
-        findings.add(
-            Finding.warn(
-                NAME,
-                where
-                    + " trusts CF-Connecting-IP from "
-                    + range.get()
-                    + ", outside Cloudflare's ranges: a client there can set its own address",
-                "keep it only if that is a proxy you run; otherwise remove that line from "
-                    + d.file()));
-      }
+      ProxyTrust.judge(
+              NAME,
+              diagnosis,
+              value,
+              "set_real_ip_from " + Printable.of(value) + " in " + d.file(),
+              "CF-Connecting-IP",
+              "remove that line from "
+                  + d.file()
+                  + " (cf-allowlist's file trusts Cloudflare's"
+                  + " ranges), then run 'nginx -t && nginx -s reload'",
+              "remove that line from " + d.file())
+          .ifPresent(findings::add);
     }
     if (findings.isEmpty()) {
       findings.add(
@@ -199,22 +170,6 @@ final class NginxDiagnosis {
                   + " and trusts CF-Connecting-IP from Cloudflare's ranges only"));
     }
     return findings;
-  }
-
-  private static boolean trusted(Diagnosis diagnosis, Cidr range) {
-    return diagnosis.ranges().ranges().find(range).isPresent()
-        || LOOPBACK.stream().anyMatch(l -> l.contains(range));
-  }
-
-  private static Optional<Cidr> parse(String value) {
-    if (value.contains("/")) {
-      try {
-        return Optional.of(Cidr.parseZeroingHostBits(value));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    }
-    return Cidr.host(value);
   }
 
   private static boolean included(Dump dump, Path file) {
