@@ -7,7 +7,7 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
-import io.github.cfallowlist.ToolNotFoundException;
+import io.github.cfallowlist.kit.ConfigRead;
 import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,31 +53,23 @@ final class ApacheDiagnosis {
               "check by hand with 'apachectl -t -D DUMP_INCLUDES' and 'grep -ri remoteip"
                   + " /etc/apache2'"));
     }
-    Command command = Command.read(dumpCommand.get());
-    CommandResult r;
-    try {
-      r = diagnosis.context().runner().run(command);
-    } catch (ToolNotFoundException e) {
-      return List.of(
-          Finding.warn(
-              NAME,
-              "the configuration cannot be read: " + e.getMessage(),
-              "install apache2, or set apache-test-command to the Apache this host runs"));
+    ConfigRead read =
+        ConfigRead.run(
+            diagnosis,
+            NAME,
+            "Apache",
+            Command.read(dumpCommand.get()),
+            "install apache2, or set apache-test-command to the Apache this host runs",
+            ApacheConfig::apacheError,
+            error ->
+                error.contains("RemoteIP")
+                    ? "enable mod_remoteip ('a2enmod remoteip'), then run 'apachectl -t &&"
+                        + " apachectl graceful'"
+                    : "fix what '" + Printable.of(test) + "' names, then run 'apachectl graceful'");
+    if (read instanceof ConfigRead.Unreadable u) {
+      return List.of(u.finding());
     }
-    if (!r.ok()) {
-      String error = ApacheConfig.apacheError(r);
-      return List.of(
-          Finding.fail(
-              NAME,
-              "'"
-                  + command.display()
-                  + "' fails, so Apache cannot load its configuration: "
-                  + error,
-              error.contains("RemoteIP")
-                  ? "enable mod_remoteip ('a2enmod remoteip'), then run 'apachectl -t && apachectl"
-                      + " graceful'"
-                  : "fix what '" + Printable.of(test) + "' names, then run 'apachectl graceful'"));
-    }
+    CommandResult r = ((ConfigRead.Read) read).result();
     List<Included> files = new ArrayList<>();
     List<Finding> unreadable = new ArrayList<>();
     for (Path file : includedFiles(r.stdout())) {

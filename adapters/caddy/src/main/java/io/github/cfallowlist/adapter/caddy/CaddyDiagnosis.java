@@ -6,7 +6,7 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
-import io.github.cfallowlist.ToolNotFoundException;
+import io.github.cfallowlist.kit.ConfigRead;
 import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,26 +47,19 @@ final class CaddyDiagnosis {
                   + settings.file()));
     }
     Command command = Command.read(adapt.get());
-    CommandResult r;
-    try {
-      r = diagnosis.context().runner().run(command);
-    } catch (ToolNotFoundException e) {
-      return List.of(
-          Finding.warn(
-              NAME,
-              "the configuration cannot be read: " + e.getMessage(),
-              "install caddy, or set caddy-test-command to the Caddy this host runs"));
+    ConfigRead read =
+        ConfigRead.run(
+            diagnosis,
+            NAME,
+            "Caddy",
+            command,
+            "install caddy, or set caddy-test-command to the Caddy this host runs",
+            CaddyConfig::caddyError,
+            error -> "fix what '" + Printable.of(test) + "' names, then run 'caddy reload'");
+    if (read instanceof ConfigRead.Unreadable u) {
+      return List.of(u.finding());
     }
-    if (!r.ok()) {
-      return List.of(
-          Finding.fail(
-              NAME,
-              "'"
-                  + command.display()
-                  + "' fails, so Caddy cannot load its configuration: "
-                  + CaddyConfig.caddyError(r),
-              "fix what '" + Printable.of(test) + "' names, then run 'caddy reload'"));
-    }
+    CommandResult r = ((ConfigRead.Read) read).result();
     Object root;
     try {
       root = JSON.std.anyFrom(r.stdout());

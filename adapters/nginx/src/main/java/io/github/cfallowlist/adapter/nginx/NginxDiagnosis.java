@@ -5,9 +5,9 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
-import io.github.cfallowlist.ToolNotFoundException;
 import io.github.cfallowlist.adapter.nginx.NginxDump.Directive;
 import io.github.cfallowlist.adapter.nginx.NginxDump.Dump;
+import io.github.cfallowlist.kit.ConfigRead;
 import io.github.cfallowlist.kit.ProxyTrust;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,27 +39,19 @@ final class NginxDiagnosis {
                   + "' has no -t to turn into -T",
               "check by hand with 'nginx -T | grep -n -e include -e real_ip'"));
     }
-    Command command = Command.read(dumpCommand.get());
-    CommandResult r;
-    try {
-      r = diagnosis.context().runner().run(command);
-    } catch (ToolNotFoundException e) {
-      return List.of(
-          Finding.warn(
-              NAME,
-              "the configuration cannot be read: " + e.getMessage(),
-              "install nginx, or set nginx-test-command to the nginx this host runs"));
+    ConfigRead read =
+        ConfigRead.run(
+            diagnosis,
+            NAME,
+            "nginx",
+            Command.read(dumpCommand.get()),
+            "install nginx, or set nginx-test-command to the nginx this host runs",
+            CommandResult::firstErrorLine,
+            error -> "fix what '" + Printable.of(test) + "' names, then reload nginx");
+    if (read instanceof ConfigRead.Unreadable u) {
+      return List.of(u.finding());
     }
-    if (!r.ok()) {
-      return List.of(
-          Finding.fail(
-              NAME,
-              "'"
-                  + command.display()
-                  + "' fails, so nginx cannot load its configuration: "
-                  + r.firstErrorLine(),
-              "fix what '" + Printable.of(test) + "' names, then reload nginx"));
-    }
+    CommandResult r = ((ConfigRead.Read) read).result();
     return judge(NginxDump.parse(r.stdout()), settings, diagnosis);
   }
 
