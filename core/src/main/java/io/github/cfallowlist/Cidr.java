@@ -5,8 +5,8 @@ import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.IncompatibleAddressException;
-import inet.ipaddr.ipv6.IPv6Address;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +18,9 @@ import java.util.Optional;
  * what every renderer writes.
  */
 public final class Cidr implements Comparable<Cidr> {
+  /** The longest text {@link #toString()} gives: eight groups, seven colons, {@code /128}. */
+  static final int MAX_TEXT = 43;
+
   /** The high 64 bits of the network address (always 0 for IPv4). */
   private final long high;
 
@@ -133,25 +136,94 @@ public final class Cidr implements Comparable<Cidr> {
     return byLow != 0 ? byLow : Integer.compare(prefixLength(), other.prefixLength());
   }
 
+  /**
+   * The canonical text: dotted decimal for IPv4; for IPv6 lower-case hex groups without leading
+   * zeros and the longest run of two or more zero groups (the first of equal runs) written as
+   * {@code ::}, as RFC 5952 recommends. Written out digit by digit: a renderer calls it once per
+   * range, hundreds of thousands of times for a large list.
+   */
   @Override
   public String toString() {
+    byte[] out = new byte[MAX_TEXT];
+    return new String(out, 0, writeText(out, 0), StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Writes {@link #toString()}'s text as ASCII into {@code out} from {@code start}, which must have
+   * room for {@link #MAX_TEXT} bytes; returns the index after the last byte written.
+   */
+  int writeText(byte[] out, int start) {
+    int at = start;
     if (ipv4) {
-      return (low >>> 24 & 0xff)
-          + "."
-          + (low >>> 16 & 0xff)
-          + "."
-          + (low >>> 8 & 0xff)
-          + "."
-          + (low & 0xff)
-          + "/"
-          + prefixLength();
+      at = 0;
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        at = decimal(out, at, (int) (low >>> shift) & 0xff);
+        out[at++] = (byte) (shift == 0 ? '/' : '.');
+      }
+    } else {
+      at = ipv6(out, at);
+      out[at++] = '/';
     }
-    byte[] bytes = new byte[16];
+    return decimal(out, at, prefixLength());
+  }
+
+  /** Writes the IPv6 address's groups into {@code out} from {@code start}; returns the end. */
+  private int ipv6(byte[] out, int start) {
+    int[] groups = new int[8];
+    for (int i = 0; i < 4; i++) {
+      groups[i] = (int) (high >>> (48 - 16 * i)) & 0xffff;
+      groups[4 + i] = (int) (low >>> (48 - 16 * i)) & 0xffff;
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    int at = start;
     for (int i = 0; i < 8; i++) {
-      bytes[i] = (byte) (high >>> (56 - 8 * i));
-      bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
+      if (i == bestStart) {
+        out[at++] = ':';
+        out[at++] = ':';
+        i += bestLength - 1;
+        continue;
+      }
+      if (i > 0 && i != bestStart + bestLength) {
+        out[at++] = ':';
+      }
+      at = hex(out, at, groups[i]);
     }
-    return new IPv6Address(bytes, prefixLength()).toPrefixBlock().toCanonicalString();
+    return at;
+  }
+
+  private static int decimal(byte[] out, int at, int value) {
+    if (value >= 100) {
+      out[at++] = (byte) ('0' + value / 100);
+    }
+    if (value >= 10) {
+      out[at++] = (byte) ('0' + value / 10 % 10);
+    }
+    out[at++] = (byte) ('0' + value % 10);
+    return at;
+  }
+
+  private static int hex(byte[] out, int at, int group) {
+    boolean started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      int digit = group >>> shift & 0xf;
+      if (started || digit != 0 || shift == 0) {
+        out[at++] = (byte) (digit < 10 ? '0' + digit : 'a' + digit - 10);
+        started = true;
+      }
+    }
+    return at;
   }
 
   /**

@@ -3,7 +3,6 @@ package io.github.cfallowlist;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -66,18 +65,26 @@ public final class Header {
 
   /** SHA-256 of the ranges, one per line, IPv4 then IPv6, in lower-case hex. */
   static String digest(RangeSet ranges) {
-    StringBuilder text = new StringBuilder();
-    for (Cidr cidr : ranges.all()) {
-      text.append(cidr).append('\n');
-    }
+    MessageDigest sha256;
     try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256")
-                  .digest(text.toString().getBytes(StandardCharsets.US_ASCII)));
+      sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime provides SHA-256", e);
     }
+    // Each range's text goes straight into a buffer the digest reads: a large list is not built
+    // into one string first.
+    byte[] buffer = new byte[8192];
+    int at = 0;
+    for (Cidr cidr : ranges.all()) {
+      if (at > buffer.length - Cidr.MAX_TEXT - 1) {
+        sha256.update(buffer, 0, at);
+        at = 0;
+      }
+      at = cidr.writeText(buffer, at);
+      buffer[at++] = '\n';
+    }
+    sha256.update(buffer, 0, at);
+    return HexFormat.of().formatHex(sha256.digest());
   }
 
   private static String loadVersion() {

@@ -37,6 +37,21 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
     return of(Stream.of(cidrs).map(Cidr::parse).toList());
   }
 
+  /**
+   * Whether {@code other} is a set holding the same prefixes. Written out rather than left to the
+   * record: every run compares two sets, and the record's generated method would spin method
+   * handles for it at each start.
+   */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RangeSet that && ipv4.equals(that.ipv4) && ipv6.equals(that.ipv6);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * ipv4.hashCode() + ipv6.hashCode();
+  }
+
   /** The empty set. */
   public static RangeSet empty() {
     return new RangeSet(List.of(), List.of());

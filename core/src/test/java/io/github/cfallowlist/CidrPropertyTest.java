@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import inet.ipaddr.IPAddressString;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +56,21 @@ class CidrPropertyTest {
     assertThat(cidr.prefixLength()).isEqualTo(length);
     assertThat(Cidr.parse(cidr.toString())).isEqualTo(cidr);
     assertThat(Cidr.parse(full.toUpperCase(Locale.ROOT))).isEqualTo(cidr);
+  }
+
+  @Property(tries = 1000)
+  void textIsWhatIpAddressPrintsForTheSamePrefix(
+      @ForAll("ipv6Addresses") BigInteger address,
+      @ForAll @IntRange(min = 0, max = 128) int length,
+      @ForAll int v4,
+      @ForAll @IntRange(min = 0, max = 32) int v4Length) {
+    String v6 = groups(address.and(mask128(length)), false) + "/" + length;
+    String dotted = dotted(v4 & mask32(v4Length)) + "/" + v4Length;
+
+    assertThat(Cidr.parse(v6))
+        .hasToString(new IPAddressString(v6).getAddress().toPrefixBlock().toCanonicalString());
+    assertThat(Cidr.parse(dotted))
+        .hasToString(new IPAddressString(dotted).getAddress().toPrefixBlock().toCanonicalString());
   }
 
   @Property(tries = 200)

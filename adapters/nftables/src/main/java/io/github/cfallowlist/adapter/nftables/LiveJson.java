@@ -1,5 +1,8 @@
 package io.github.cfallowlist.adapter.nftables;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
@@ -9,6 +12,7 @@ import io.github.cfallowlist.adapter.nftables.NftablesConfig.Rule;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,23 +93,84 @@ final class LiveJson {
         layout, normalized, chain ? Optional.of(rules) : Optional.empty(), notes);
   }
 
+  /**
+   * The objects of the {@code "nftables"} list, read as a stream: the elements of a set are turned
+   * into prefixes as they are read ({@link #element}), so a set of 100,000 ranges never stands in
+   * memory as 100,000 small maps.
+   */
   private static List<Map<?, ?>> items(String json) throws IOException {
-    Object root;
-    try {
-      root = JSON.std.anyFrom(json);
-    } catch (IOException e) {
+    List<Map<?, ?>> out = null;
+    try (JsonParser parser = JSON.std.createParser(json)) {
+      if (parser.nextToken() == JsonToken.START_OBJECT) {
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          if (parser.nextToken() == JsonToken.START_ARRAY && "nftables".equals(field)) {
+            out = new ArrayList<>();
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+              if (parser.currentToken() == JsonToken.START_OBJECT) {
+                out.add(readItem(parser));
+              } else {
+                parser.skipChildren();
+              }
+            }
+          } else {
+            parser.skipChildren();
+          }
+        }
+      }
+    } catch (JsonProcessingException e) {
       throw new IOException("nft printed JSON that cannot be read: " + e.getMessage(), e);
     }
-    if (!(root instanceof Map<?, ?> map) || !(map.get("nftables") instanceof List<?> list)) {
+    if (out == null) {
       throw new IOException("nft printed JSON without an \"nftables\" list");
     }
-    List<Map<?, ?>> out = new ArrayList<>();
-    for (Object o : list) {
-      if (o instanceof Map<?, ?> m) {
-        out.add(m);
+    return out;
+  }
+
+  /**
+   * One object of the list, such as {@code {"set": {...}}}; a set's body is read by {@link
+   * #readSet}.
+   */
+  private static Map<String, Object> readItem(JsonParser parser) throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      boolean object = parser.nextToken() == JsonToken.START_OBJECT;
+      out.put(field, object && "set".equals(field) ? readSet(parser) : JSON.std.anyFrom(parser));
+    }
+    return out;
+  }
+
+  /** A set's body, its {@code "elem"} list read element by element with {@link #element}. */
+  private static Map<String, Object> readSet(JsonParser parser) throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      if (parser.nextToken() == JsonToken.START_ARRAY && "elem".equals(field)) {
+        List<Object> elements = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          elements.add(element(JSON.std.anyFrom(parser)));
+        }
+        out.put(field, elements);
+      } else {
+        out.put(field, JSON.std.anyFrom(parser));
       }
     }
     return out;
+  }
+
+  /** A set element that is one prefix, as that {@link Cidr}; any other element as read. */
+  private static Object element(Object element) {
+    if (element instanceof Map<?, ?> m
+        && m.size() == 1
+        && m.get("prefix") instanceof Map<?, ?> p
+        && p.size() == 2) {
+      List<Cidr> found = prefixes(element);
+      if (found.size() == 1) {
+        return found.get(0);
+      }
+    }
+    return element;
   }
 
   private void item(Map<?, ?> item) {
@@ -149,6 +214,10 @@ final class LiveJson {
     int foreign = 0;
     if (body.get("elem") instanceof List<?> elements) {
       for (Object element : elements) {
+        if (element instanceof Cidr cidr && cidr.family() == family.get()) {
+          cidrs.add(cidr); // the common case, read as one prefix already
+          continue;
+        }
         List<Cidr> found = prefixes(element);
         if (found.isEmpty() || found.stream().anyMatch(c -> c.family() != family.get())) {
           foreign++;
@@ -168,6 +237,9 @@ final class LiveJson {
    * blocks; empty when the element is none of these.
    */
   static List<Cidr> prefixes(Object element) {
+    if (element instanceof Cidr cidr) {
+      return List.of(cidr); // read as one already
+    }
     if (element instanceof Map<?, ?> m && m.get("elem") instanceof Map<?, ?> wrapped) {
       return prefixes(wrapped.get("val")); // an element carrying a comment, counter or timeout
     }

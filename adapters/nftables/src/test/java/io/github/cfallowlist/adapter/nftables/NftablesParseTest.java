@@ -233,6 +233,34 @@ class NftablesParseTest {
   }
 
   @Test
+  void aSetsElementsOfEveryShapeAreReadWhereverTheyStandInTheListing() throws Exception {
+    String elements =
+        "{\"prefix\":{\"addr\":\"10.2.0.0\",\"len\":16}},"
+            + "{\"prefix\":{\"addr\":\"10.3.2.1\",\"len\":16}},"
+            + "{\"prefix\":{\"addr\":\"2400:cb00::\",\"len\":32}},"
+            + "{\"elem\":{\"val\":{\"prefix\":{\"addr\":\"10.4.0.0\",\"len\":16}},"
+            + "\"comment\":\"x\"}},"
+            + "{\"range\":[\"10.5.0.0\",\"10.5.1.255\"]},"
+            + "\"10.6.0.1\"";
+    // The set's "elem" list comes before its type and flags, and the table after the set.
+    String set =
+        "{\"set\":{\"elem\":["
+            + elements
+            + "],\"family\":\"inet\",\"name\":\"cloudflare_v4\",\"table\":\"cf_allowlist\","
+            + "\"type\":\"ipv4_addr\",\"handle\":2,\"flags\":[\"interval\"]}}";
+
+    NftablesConfig config = LiveJson.table(OWN, listing(set, TABLE));
+
+    assertThat(config.ranges())
+        .isEqualTo(RangeSet.parse("10.2.0.0/16", "10.4.0.0/16", "10.5.0.0/23", "10.6.0.1/32"));
+    assertThat(config.notes())
+        .containsExactly("2 element(s) of set cloudflare_v4 that are not IPv4 prefixes");
+    assertThatThrownBy(() -> LiveJson.table(OWN, listing(set, TABLE).substring(0, 200)))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("nft printed JSON that cannot be read");
+  }
+
+  @Test
   void aChainWithAnotherPolicyIsNotOurs() throws Exception {
     String json = listing(TABLE, CHAIN.replace("\"accept\"", "\"drop\""));
 
