@@ -2,6 +2,7 @@ package io.github.cfallowlist.adapter.nftables;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
@@ -108,7 +109,7 @@ final class LiveJson {
             out = new ArrayList<>();
             while (parser.nextToken() != JsonToken.END_ARRAY) {
               if (parser.currentToken() == JsonToken.START_OBJECT) {
-                out.add(readItem(parser));
+                out.add(readItem(parser, json));
               } else {
                 parser.skipChildren();
               }
@@ -131,25 +132,26 @@ final class LiveJson {
    * One object of the list, such as {@code {"set": {...}}}; a set's body is read by {@link
    * #readSet}.
    */
-  private static Map<String, Object> readItem(JsonParser parser) throws IOException {
+  private static Map<String, Object> readItem(JsonParser parser, String json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       boolean object = parser.nextToken() == JsonToken.START_OBJECT;
-      out.put(field, object && "set".equals(field) ? readSet(parser) : JSON.std.anyFrom(parser));
+      out.put(
+          field, object && "set".equals(field) ? readSet(parser, json) : JSON.std.anyFrom(parser));
     }
     return out;
   }
 
   /** A set's body, its {@code "elem"} list read element by element with {@link #element}. */
-  private static Map<String, Object> readSet(JsonParser parser) throws IOException {
+  private static Map<String, Object> readSet(JsonParser parser, String json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       if (parser.nextToken() == JsonToken.START_ARRAY && "elem".equals(field)) {
         List<Object> elements = new ArrayList<>();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
-          elements.add(element(JSON.std.anyFrom(parser)));
+          elements.add(element(parser, json));
         }
         out.put(field, elements);
       } else {
@@ -159,18 +161,73 @@ final class LiveJson {
     return out;
   }
 
-  /** A set element that is one prefix, as that {@link Cidr}; any other element as read. */
-  private static Object element(Object element) {
-    if (element instanceof Map<?, ?> m
-        && m.size() == 1
-        && m.get("prefix") instanceof Map<?, ?> p
-        && p.size() == 2) {
-      List<Cidr> found = prefixes(element);
-      if (found.size() == 1) {
-        return found.get(0);
+  /**
+   * The set element the parser stands at the first token of: a plain prefix ({@code
+   * {"prefix":{"addr":A,"len":N}}}, nearly every element) read token by token into its {@link
+   * Cidr}; any other element, or one whose prefix does not parse, read again from its own text the
+   * way jackson-jr reads it, for {@link #prefixes} to judge.
+   */
+  private static Object element(JsonParser parser, String json) throws IOException {
+    if (parser.currentToken() != JsonToken.START_OBJECT) {
+      return JSON.std.anyFrom(parser);
+    }
+    JsonStreamContext list = parser.getParsingContext().getParent();
+    int start = (int) parser.currentTokenLocation().getCharOffset();
+    Cidr prefix = plainPrefix(parser);
+    if (prefix != null) {
+      return prefix;
+    }
+    // Wherever the plain form was left, go on to the element's end: the list's context again.
+    while (parser.currentToken() != JsonToken.END_OBJECT || parser.getParsingContext() != list) {
+      if (parser.nextToken() == null) {
+        throw new IOException("nft printed JSON that ends inside a set element");
       }
     }
-    return element;
+    int end = (int) parser.currentTokenLocation().getCharOffset() + 1;
+    return JSON.std.anyFrom(json.substring(start, end));
+  }
+
+  /**
+   * Reads the rest of an element of the form {@code {"prefix":{"addr":A,"len":N}}} and returns its
+   * prefix, or null as soon as the element is anything else (the parser then stands somewhere
+   * inside it).
+   */
+  private static Cidr plainPrefix(JsonParser parser) throws IOException {
+    if (parser.nextToken() != JsonToken.FIELD_NAME
+        || !"prefix".equals(parser.currentName())
+        || parser.nextToken() != JsonToken.START_OBJECT) {
+      return null;
+    }
+    String address = null;
+    int length = -1;
+    for (int i = 0; i < 2; i++) {
+      if (parser.nextToken() != JsonToken.FIELD_NAME) {
+        return null;
+      }
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if ("addr".equals(field) && value == JsonToken.VALUE_STRING && address == null) {
+        address = parser.getText();
+      } else if ("len".equals(field)
+          && value == JsonToken.VALUE_NUMBER_INT
+          && parser.getNumberType() == JsonParser.NumberType.INT
+          && length < 0) {
+        length = parser.getIntValue();
+      } else {
+        return null;
+      }
+    }
+    // The end of the prefix's object, then of the element's.
+    for (int i = 0; i < 2; i++) {
+      if (parser.nextToken() != JsonToken.END_OBJECT) {
+        return null;
+      }
+    }
+    try {
+      return Cidr.parse(address + "/" + length);
+    } catch (IllegalArgumentException e) {
+      return null; // host bits set or otherwise not a prefix: judged again as read
+    }
   }
 
   private void item(Map<?, ?> item) {

@@ -241,7 +241,10 @@ class NftablesParseTest {
             + "{\"elem\":{\"val\":{\"prefix\":{\"addr\":\"10.4.0.0\",\"len\":16}},"
             + "\"comment\":\"x\"}},"
             + "{\"range\":[\"10.5.0.0\",\"10.5.1.255\"]},"
-            + "\"10.6.0.1\"";
+            + "\"10.6.0.1\","
+            + "{\"prefix\":{\"len\":16,\"addr\":\"10.7.0.0\"}},"
+            + "{\"prefix\":{\"addr\":\"10.8.0.0\",\"len\":16},\"counter\":{\"packets\":0}},"
+            + "{\"prefix\":{\"addr\":\"10.9.0.0\",\"len\":16,\"x\":[1,{\"y\":2}]}}";
     // The set's "elem" list comes before its type and flags, and the table after the set.
     String set =
         "{\"set\":{\"elem\":["
@@ -252,7 +255,15 @@ class NftablesParseTest {
     NftablesConfig config = LiveJson.table(OWN, listing(set, TABLE));
 
     assertThat(config.ranges())
-        .isEqualTo(RangeSet.parse("10.2.0.0/16", "10.4.0.0/16", "10.5.0.0/23", "10.6.0.1/32"));
+        .isEqualTo(
+            RangeSet.parse(
+                "10.2.0.0/16",
+                "10.4.0.0/16",
+                "10.5.0.0/23",
+                "10.6.0.1/32",
+                "10.7.0.0/16",
+                "10.8.0.0/16",
+                "10.9.0.0/16"));
     assertThat(config.notes())
         .containsExactly("2 element(s) of set cloudflare_v4 that are not IPv4 prefixes");
     assertThatThrownBy(() -> LiveJson.table(OWN, listing(set, TABLE).substring(0, 200)))
