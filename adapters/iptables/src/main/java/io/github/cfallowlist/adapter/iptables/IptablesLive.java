@@ -4,8 +4,6 @@ import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.IpFamily;
-import io.github.cfallowlist.RangeSnapshot;
-import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.ToolNotFoundException;
 import java.io.IOException;
@@ -27,19 +25,6 @@ final class IptablesLive {
 
   static String saveCommand(IpFamily family) {
     return family == IpFamily.IPV4 ? "iptables-save" : "ip6tables-save";
-  }
-
-  /**
-   * The live configuration that {@code settings} would render, or empty when none of those objects
-   * exist; what is left over from other settings is {@link #leftovers}.
-   */
-  static Optional<Rendered> render(TargetContext context, IptablesSettings settings)
-      throws IOException {
-    IptablesConfig live = read(context, settings).owned(settings);
-    if (live.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(live.render(RangeSnapshot.live(live.ranges(), "iptables")));
   }
 
   /** Our objects that {@code settings} would not create. */

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@code iptables} target: a chain {@code CF-ALLOWLIST} in the {@code filter} table of iptables
@@ -60,7 +61,20 @@ import java.util.Optional;
  */
 public final class IptablesTarget implements Target {
 
-  /** Creates the target; it holds no state. */
+  /**
+   * The last live reading: {@link #parseLive} of the very rendering {@link #readLive} returned
+   * gives the ranges already read instead of parsing that text again, and the {@link #leftovers}
+   * call that follows a reading with the same context (as every plan makes it) judges that reading
+   * instead of running every read command again. Taken once: any later call reads again.
+   */
+  private final AtomicReference<LiveReading> lastReading = new AtomicReference<>();
+
+  private volatile LiveReading lastRendered;
+
+  private record LiveReading(
+      TargetContext context, IptablesConfig all, Optional<Rendered> rendered, RangeSet ranges) {}
+
+  /** Creates the target; it holds nothing but its last live reading. */
   public IptablesTarget() {}
 
   /** Returns {@code iptables}. */
@@ -130,18 +144,50 @@ public final class IptablesTarget implements Target {
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    return IptablesLive.render(context, IptablesSettings.of(context.options()));
+    IptablesSettings settings = IptablesSettings.of(context.options());
+    IptablesConfig all = IptablesLive.read(context, settings);
+    IptablesConfig live = all.owned(settings);
+    RangeSet ranges = live.ranges();
+    Optional<Rendered> rendered =
+        live.isEmpty()
+            ? Optional.empty()
+            : Optional.of(live.render(RangeSnapshot.live(ranges, "iptables")));
+    LiveReading reading = new LiveReading(context, all, rendered, ranges);
+    lastReading.set(reading);
+    lastRendered = reading;
+    return rendered;
+  }
+
+  /**
+   * The ranges of a live reading: those {@link #readLive} read when it is that very rendering,
+   * otherwise as {@link #parse} reads them.
+   */
+  @Override
+  @SuppressWarnings("ReferenceEquality") // the very object readLive returned, not an equal one
+  public RangeSet parseLive(Rendered live, TargetOptions options) {
+    LiveReading last = lastRendered;
+    if (last != null && last.rendered().isPresent() && last.rendered().get() == live) {
+      return last.ranges();
+    }
+    return parse(live, options);
   }
 
   /** Jumps from another parent chain, our ipsets without {@code ipset}, and scratch sets. */
   @Override
+  @SuppressWarnings("ReferenceEquality") // the context the reading was taken with
   public List<String> leftovers(TargetContext context) throws IOException {
-    return IptablesLive.leftovers(context, IptablesSettings.of(context.options()));
+    IptablesSettings settings = IptablesSettings.of(context.options());
+    LiveReading last = lastReading.getAndSet(null);
+    if (last != null && last.context() == context) {
+      return last.all().leftovers(settings);
+    }
+    return IptablesLive.leftovers(context, settings);
   }
 
   /** Puts {@code plan}'s desired ranges in place with the context's options, removing leftovers. */
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
+    lastReading.set(null);
     IptablesApplier.apply(plan.desired(), context);
   }
 
@@ -166,6 +212,7 @@ public final class IptablesTarget implements Target {
    */
   @Override
   public void uninstall(TargetContext context) throws IOException {
+    lastReading.set(null);
     IptablesApplier.uninstall(context);
   }
 }

@@ -366,6 +366,34 @@ class IptablesApplyTest {
     assertThat(plan(first, context).hasChanges()).isFalse();
   }
 
+  @Test
+  void aPlanRunsEachReadCommandOnceAndReadsTheRangesItWouldParse() throws IOException {
+    TargetContext ipset = new TargetContext(options.withSetting("ipset", "true"), fake);
+    install(first, ipset);
+    fake.rule(IpFamily.IPV4, "-I CF-ALLOWLIST -j ACCEPT");
+
+    Plan drifted = plan(first, ipset);
+
+    assertThat(fake.commands())
+        .extracting(c -> String.join(" ", c.argv()))
+        .containsExactly(
+            "iptables-save -t filter",
+            "ip6tables-save -t filter",
+            "ipset list -n",
+            "ipset save cf-allowlist-v4",
+            "ipset save cf-allowlist-v6");
+    assertThat(drifted.hasChanges()).isTrue();
+    Rendered live = target.readLive(ipset).orElseThrow();
+    assertThat(target.parseLive(live, ipset.options()))
+        .isEqualTo(target.parse(live, ipset.options()))
+        .isEqualTo(first.ranges());
+    // A leftovers call with another context, or a second one, reads again.
+    fake.clear();
+    assertThat(target.leftovers(new TargetContext(ipset.options(), fake))).isEmpty();
+    assertThat(target.leftovers(ipset)).isEmpty();
+    assertThat(fake.commands()).filteredOn(c -> c.argv().get(0).equals("ipset")).hasSize(6);
+  }
+
   /** The programs run after the first command of {@code program}. */
   private List<String> commandsAfter(String program) {
     List<String> after = new ArrayList<>();
