@@ -147,8 +147,12 @@ print("and comparing (about 0.3 s). The first install adds one `nft -f` and one 
 print("table; the read-back alone costs nft about as much as `nft -j list`, so nft's own share is")
 print("already about 1.9× `nft -f` before any JVM time. The 1.3× goal would need the read-back")
 print("dropped, and it stays: every apply is verified by reading back. The ipset runs read the system")
-print("once per plan (`iptables-save` per family, `ipset list -n`, `ipset save`); the rest is the")
-print("JVM's start, parsing and guarding the list, and rendering and reading 100,000 entries.")
+print("once per plan (`iptables-save` per family, `ipset list -n`, `ipset save`). A first `--ipset`")
+print("install runs `ipset save` three times besides its `ipset restore`: the plan's reading, the")
+print("state read just before the change (what a failed step puts back) and the read-back; with")
+print("`--verbose` those take about 0.6 s and the restore about 0.6 s, so the tools alone are near")
+print("3× `ipset restore` before the JVM's start, guards and rendering. Both extra reads are what")
+print("makes a failed or interrupted apply end exactly old or exactly new.")
 PY
 
 python3 - "$out" "$work/section.md" <<'PY'
