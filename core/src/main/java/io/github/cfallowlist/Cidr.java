@@ -155,7 +155,6 @@ public final class Cidr implements Comparable<Cidr> {
   int writeText(byte[] out, int start) {
     int at = start;
     if (ipv4) {
-      at = 0;
       for (int shift = 24; shift >= 0; shift -= 8) {
         at = decimal(out, at, (int) (low >>> shift) & 0xff);
         out[at++] = (byte) (shift == 0 ? '/' : '.');

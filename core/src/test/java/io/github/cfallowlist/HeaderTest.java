@@ -28,6 +28,32 @@ class HeaderTest {
   }
 
   @Test
+  void theDigestIsSha256OfEveryRangeOnItsOwnLineIpv4First() throws Exception {
+    RangeSet ranges =
+        RangeSet.parse(
+            "192.168.0.0/16", "10.0.0.0/8", "2400:cb00::/32", "255.255.255.255/32", "::/0");
+    String text = "10.0.0.0/8\n192.168.0.0/16\n255.255.255.255/32\n::/0\n";
+
+    assertThat(Header.digest(ranges)).isEqualTo(sha256(text));
+    // Long enough to fill the digest's buffer several times.
+    StringBuilder many = new StringBuilder();
+    java.util.List<Cidr> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      Cidr cidr = Cidr.parse("10." + (i >> 8) + "." + (i & 0xff) + ".0/24");
+      all.add(cidr);
+      many.append(cidr).append('\n');
+    }
+    assertThat(Header.digest(RangeSet.of(all))).isEqualTo(sha256(many.toString()));
+  }
+
+  private static String sha256(String text) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+  }
+
+  @Test
   void theSameListFromTwoFilesAtOtherPathsAndTimesHasTheSameHeader() throws Exception {
     RangeSnapshot first =
         fromFile(dir.resolve("a/ranges.txt"), Instant.parse("2026-01-01T00:00:00Z"));

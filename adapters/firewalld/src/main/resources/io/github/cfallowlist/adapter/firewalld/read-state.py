@@ -3,20 +3,32 @@
 # would, in one process and one D-Bus connection, with firewall-cmd's own formatting.
 # Arguments: queries such as "runtime --info-zone=cloudflare" or "permanent --info-ipset=NAME".
 # Each answer starts with a line "@@ QUERY" (found) or "@@ QUERY missing" (no such object).
+# The calls go straight to firewalld's D-Bus methods, the ones firewall-cmd's client library
+# calls, without introspecting each object first.
 import sys
 
-from firewall.client import FirewallClient
+import dbus
+from firewall.client import FirewallClientIPSetSettings, FirewallClientZoneSettings
 from firewall.command import FirewallCommand
+from firewall.config import dbus as names
+from firewall.dbus_utils import dbus_to_python
 
 try:
-    fw = FirewallClient()
-except Exception as e:  # no system bus: firewall.errors.FirewallError
-    print("Error: DBUS_ERROR: " + str(e), file=sys.stderr)
+    bus = dbus.SystemBus()
+    if not bus.name_has_owner(names.DBUS_INTERFACE):
+        # firewall-cmd's wording and exit status.
+        print("FirewallD is not running", file=sys.stderr)
+        sys.exit(252)
+except dbus.exceptions.DBusException as e:  # no system bus
+    print("Error: DBUS_ERROR: " + str(e.get_dbus_message() or e), file=sys.stderr)
     sys.exit(252)
-if not fw.connected:
-    # firewall-cmd's wording and exit status.
-    print("FirewallD is not running", file=sys.stderr)
-    sys.exit(252)
+
+
+def method(path, interface, name):
+    obj = bus.get_object(names.DBUS_INTERFACE, path, introspect=False)
+    return obj.get_dbus_method(name, interface)
+
+
 cmd = FirewallCommand()
 out = sys.stdout
 for query in sys.argv[1:]:
@@ -24,22 +36,22 @@ for query in sys.argv[1:]:
     kind, name = option[len("--info-"):].split("=", 1)
     try:
         if where == "permanent":
-            config = fw.config()
             if kind == "zone":
-                settings = config.getZoneByName(name).getSettings()
+                path = method(names.DBUS_PATH_CONFIG, names.DBUS_INTERFACE_CONFIG, "getZoneByName")(name)
+                raw = method(path, names.DBUS_INTERFACE_CONFIG_ZONE, "getSettings2")()
             else:
-                settings = config.getIPSetByName(name).getSettings()
+                path = method(names.DBUS_PATH_CONFIG, names.DBUS_INTERFACE_CONFIG, "getIPSetByName")(name)
+                raw = method(path, names.DBUS_INTERFACE_CONFIG_IPSET, "getSettings")()
         elif kind == "zone":
-            settings = fw.getZoneSettings(name)
+            raw = method(names.DBUS_PATH, names.DBUS_INTERFACE_ZONE, "getZoneSettings2")(name)
         else:
-            settings = fw.getIPSetSettings(name)
-    except Exception as e:  # dbus.exceptions.DBusException or firewall.errors.FirewallError
-        text = str(getattr(e, "get_dbus_message", lambda: None)() or e)
+            raw = method(names.DBUS_PATH, names.DBUS_INTERFACE_IPSET, "getIPSetSettings")(name)
+    except dbus.exceptions.DBusException as e:
+        text = str(e.get_dbus_message() or e)
         if "INVALID_ZONE" in text or "INVALID_IPSET" in text:
             out.write("@@ " + query + " missing\n")
             continue
-        name = getattr(e, "get_dbus_name", lambda: None)() or ""
-        if name.startswith("org.freedesktop.DBus.Error."):
+        if (e.get_dbus_name() or "").startswith("org.freedesktop.DBus.Error."):
             # The bus or firewalld went away: firewall-cmd's wording and exit status.
             print("Error: DBUS_ERROR: " + text, file=sys.stderr)
             sys.exit(252)
@@ -47,7 +59,7 @@ for query in sys.argv[1:]:
         sys.exit(1)
     out.write("@@ " + query + "\n")
     if kind == "zone":
-        cmd.print_zone_info(name, settings)
+        cmd.print_zone_info(name, FirewallClientZoneSettings(dbus_to_python(raw)))
     else:
-        cmd.print_ipset_info(name, settings)
+        cmd.print_ipset_info(name, FirewallClientIPSetSettings(list(dbus_to_python(raw))))
 out.flush()

@@ -1,9 +1,11 @@
 package io.github.cfallowlist.adapter.nftables;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
@@ -26,6 +28,12 @@ import java.util.TreeSet;
  * replaces it.
  */
 final class LiveJson {
+  /** jackson-jr with a parser that refuses a key given twice in any object, read or skipped. */
+  private static final JSON READER =
+      JSON.builder(
+              JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+          .build();
+
   private static final Set<String> TABLE_KEYS = Set.of("family", "name", "handle");
   private static final Set<String> SET_KEYS =
       Set.of("family", "name", "table", "type", "handle", "flags", "elem");
@@ -101,8 +109,12 @@ final class LiveJson {
    */
   private static List<Map<?, ?>> items(String json) throws IOException {
     List<Map<?, ?>> out = null;
-    try (JsonParser parser = JSON.std.createParser(json)) {
-      if (parser.nextToken() == JsonToken.START_OBJECT) {
+    try (JsonParser parser = READER.createParser(json)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        throw new IOException("nft printed JSON that cannot be read: it printed nothing");
+      }
+      if (first == JsonToken.START_OBJECT) {
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           String field = parser.currentName();
           if (parser.nextToken() == JsonToken.START_ARRAY && "nftables".equals(field)) {
@@ -138,7 +150,7 @@ final class LiveJson {
       String field = parser.currentName();
       boolean object = parser.nextToken() == JsonToken.START_OBJECT;
       out.put(
-          field, object && "set".equals(field) ? readSet(parser, json) : JSON.std.anyFrom(parser));
+          field, object && "set".equals(field) ? readSet(parser, json) : READER.anyFrom(parser));
     }
     return out;
   }
@@ -155,7 +167,7 @@ final class LiveJson {
         }
         out.put(field, elements);
       } else {
-        out.put(field, JSON.std.anyFrom(parser));
+        out.put(field, READER.anyFrom(parser));
       }
     }
     return out;
@@ -169,7 +181,7 @@ final class LiveJson {
    */
   private static Object element(JsonParser parser, String json) throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
-      return JSON.std.anyFrom(parser);
+      return READER.anyFrom(parser);
     }
     JsonStreamContext list = parser.getParsingContext().getParent();
     int start = (int) parser.currentTokenLocation().getCharOffset();
@@ -184,7 +196,7 @@ final class LiveJson {
       }
     }
     int end = (int) parser.currentTokenLocation().getCharOffset() + 1;
-    return JSON.std.anyFrom(json.substring(start, end));
+    return READER.anyFrom(json.substring(start, end));
   }
 
   /**

@@ -269,6 +269,18 @@ class NftablesParseTest {
     assertThatThrownBy(() -> LiveJson.table(OWN, listing(set, TABLE).substring(0, 200)))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("nft printed JSON that cannot be read");
+    // A key given twice, where it is read and where it is skipped, is refused as it always was.
+    for (String twice :
+        List.of(
+            listing(set.replace("\"handle\":2,", "\"handle\":2,\"name\":\"x\","), TABLE),
+            listing(set, TABLE).replace("{\"nftables\":", "{\"nftables\":[],\"nftables\":"),
+            "{\"x\":{\"a\":1,\"a\":2}," + listing(set, TABLE).substring(1),
+            "",
+            "  ")) {
+      assertThatThrownBy(() -> LiveJson.table(OWN, twice))
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("nft printed JSON that cannot be read");
+    }
   }
 
   @Test
