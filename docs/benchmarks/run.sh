@@ -181,7 +181,7 @@ if $everyday; then
     echo
     echo "An in-sync apply reads the kernel once (\`nft -j list table\`) and writes nothing. Both commands"
     echo "start from the class-data archive \`cf-allowlist.jsa\` built at package time (and by the"
-    echo "Debian package at install), trained on an in-sync plan and an in-sync apply."
+    echo "Debian package at install), trained on an in-sync plan of each target and an in-sync apply."
     CF_ALLOWLIST_JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.txt" \
       "$bin" plan --source embedded --target nftables --current "$work/current.nft" >/dev/null
     echo "The in-sync plan loads $(grep -vc 'shared objects file' "$work/classes.txt") of its"
