@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -185,6 +186,23 @@ record FirewalldConfig(Optional<Zone> zone, Map<IpFamily, Ipset> ipsets) {
         c = key.compareTo(other.key);
       }
       return c == 0 ? xml.compareTo(other.xml) : c;
+    }
+
+    /**
+     * Equal components. Written out rather than left to the record: every run keeps items in hash
+     * sets, and the generated method would spin method handles for it at each start.
+     */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Item that
+          && order == that.order
+          && Objects.equals(key, that.key)
+          && Objects.equals(xml, that.xml);
+    }
+
+    @Override
+    public int hashCode() {
+      return (31 * order + Objects.hashCode(key)) * 31 + Objects.hashCode(xml);
     }
   }
 
