@@ -283,15 +283,15 @@ final class LiveJson {
     int foreign = 0;
     if (body.get("elem") instanceof List<?> elements) {
       for (Object element : elements) {
-        if (element instanceof Cidr cidr && cidr.family() == family.get()) {
-          cidrs.add(cidr); // the common case, read as one prefix already
-          continue;
-        }
         List<Cidr> found = prefixes(element);
-        if (found.isEmpty() || found.stream().anyMatch(c -> c.family() != family.get())) {
-          foreign++;
-        } else {
+        boolean ours = !found.isEmpty();
+        for (Cidr c : found) {
+          ours &= c.family() == family.get();
+        }
+        if (ours) {
           cidrs.addAll(found);
+        } else {
+          foreign++;
         }
       }
     }
