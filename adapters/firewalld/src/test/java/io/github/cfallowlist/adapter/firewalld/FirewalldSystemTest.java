@@ -32,6 +32,9 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.adapter.firewalld.FaultInjectingRunner.Fault;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -521,6 +524,110 @@ class FirewalldSystemTest {
     assertThat(diagnose(context).status()).isEqualTo(Finding.Status.OK);
     firewalld.firewallCmd("--zone=public", "--remove-rich-rule=" + REJECT_CLOUDFLARE);
     Sync.uninstall(TARGET, context);
+  }
+
+  @Test
+  @Order(22)
+  void readStatePrintsWhatFirewallCmdPrintsForEverySettingOfAZoneAndAnIpset() throws Exception {
+    String zone = "--zone=readcheck";
+    List<String> permanentOnly =
+        List.of(
+            "--permanent --new-zone=readcheck",
+            "--permanent --new-ipset=readcheck-v4 --type=hash:net --option=family=inet"
+                + " --option=maxelem=4096 --option=hashsize=2048",
+            "--permanent --new-ipset=readcheck-v6 --type=hash:net --option=family=inet6",
+            "--permanent --new-ipset=readcheck-port --type=hash:ip,port",
+            "--permanent --ipset=readcheck-v4 --add-entry=192.0.2.0/24",
+            "--permanent --ipset=readcheck-v4 --add-entry=198.51.100.7",
+            "--permanent --ipset=readcheck-v6 --add-entry=2001:db8::/32",
+            "--permanent --ipset=readcheck-port --add-entry=192.0.2.1,tcp:443",
+            "--permanent " + zone + " --set-target=DROP",
+            "--reload");
+    List<String> both =
+        List.of(
+            zone + " --add-interface=cfcheck1",
+            zone + " --add-interface=cfcheck0",
+            zone + " --add-source=203.0.113.0/24",
+            zone + " --add-source=ipset:readcheck-v6",
+            zone + " --add-service=ssh",
+            zone + " --add-service=http",
+            zone + " --add-port=8443/tcp",
+            zone + " --add-port=60000-61000/udp",
+            zone + " --add-protocol=gre",
+            zone + " --add-source-port=53/udp",
+            zone + " --add-icmp-block=echo-request",
+            zone + " --add-icmp-block-inversion",
+            zone + " --add-masquerade",
+            zone + " --add-forward",
+            zone + " --add-forward-port=port=2222:proto=tcp:toport=22",
+            zone + " --add-forward-port=port=8080:proto=tcp:toport=80:toaddr=192.0.2.9",
+            zone
+                + " --add-rich-rule=rule priority=\"5\" family=\"ipv4\" source"
+                + " address=\"192.0.2.0/24\" accept",
+            zone + " --add-rich-rule=rule family=\"ipv6\" source address=\"2001:db8::/32\" drop",
+            zone + " --add-rich-rule=rule priority=\"-3\" service name=\"ftp\" reject");
+    try {
+      for (String change : permanentOnly) {
+        firewalld.firewallCmd(change.split(" (?=--)", -1));
+      }
+      for (String change : both) {
+        firewalld.firewallCmd(change.split(" (?=--)", -1));
+        firewalld.firewallCmd(("--permanent " + change).split(" (?=--)", -1));
+      }
+      // The runtime differs from the permanent configuration in one setting.
+      firewalld.firewallCmd(zone, "--remove-service=http");
+
+      List<String> queries = new ArrayList<>();
+      for (String where : List.of("runtime", "permanent")) {
+        for (String what :
+            List.of(
+                "--info-zone=readcheck",
+                "--info-zone=public",
+                "--info-zone=block",
+                "--info-ipset=readcheck-v4",
+                "--info-ipset=readcheck-v6",
+                "--info-ipset=readcheck-port")) {
+          queries.add(where + " " + what);
+        }
+      }
+      List<String> argv = new ArrayList<>(List.of("python3", "-I", "-c", readStateScript()));
+      argv.addAll(queries);
+      argv.add("runtime --info-zone=nosuchzone");
+      argv.add("permanent --info-ipset=nosuchipset");
+      String printed = firewalld.runner().runChecked(Command.read(argv)).stdout();
+
+      StringBuilder expected = new StringBuilder();
+      for (String query : queries) {
+        String[] parts = query.split(" ", 2);
+        String answer =
+            parts[0].equals("permanent")
+                ? firewalld.firewallCmd("--permanent", parts[1])
+                : firewalld.firewallCmd(parts[1]);
+        expected.append("@@ ").append(query).append('\n').append(answer);
+      }
+      expected.append("@@ runtime --info-zone=nosuchzone missing\n");
+      expected.append("@@ permanent --info-ipset=nosuchipset missing\n");
+      assertThat(printed).isEqualTo(expected.toString());
+      assertThat(printed)
+          .as("every setting was set, so the comparison covers each line's shape")
+          .contains("readcheck (active)", "target: DROP", "icmp-block-inversion: yes")
+          .contains("\n\tport=2222:proto=tcp:toport=22:toaddr=\n")
+          .contains("rich rules: \n\trule priority=\"-3\"")
+          .contains("options: family=inet maxelem=4096 hashsize=2048")
+          .contains("entries: 192.0.2.1,tcp:443");
+    } finally {
+      firewalld.firewallCmd("--permanent", "--delete-zone=readcheck");
+      for (String ipset : List.of("readcheck-v4", "readcheck-v6", "readcheck-port")) {
+        firewalld.firewallCmd("--permanent", "--delete-ipset=" + ipset);
+      }
+      firewalld.firewallCmd("--reload");
+    }
+  }
+
+  private static String readStateScript() throws IOException {
+    try (InputStream in = FirewalldLive.class.getResourceAsStream("read-state.py")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private static Finding diagnose(TargetContext context) throws Exception {
