@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The header every rendered file starts with, as plain lines for a target to comment out.
@@ -63,8 +64,37 @@ public final class Header {
     return content.lines().anyMatch(line -> line.contains(MARKER));
   }
 
-  /** SHA-256 of the ranges, one per line, IPv4 then IPv6, in lower-case hex. */
+  /**
+   * SHA-256 of the ranges, one per line, IPv4 then IPv6, in lower-case hex.
+   *
+   * <p>A run renders the same list several times (its plan, the plan that verifies the apply, the
+   * reading of what it applied), and hashing a large list costs more than comparing it: the last
+   * list hashed is kept with its digest.
+   */
   static String digest(RangeSet ranges) {
+    Digested last = LAST.get();
+    if (last != null && last.ranges.equals(ranges)) {
+      return last.hex;
+    }
+    String hex = sha256(ranges);
+    LAST.set(new Digested(ranges, hex));
+    return hex;
+  }
+
+  /** The last list {@link #digest} hashed, and its digest. */
+  private static final AtomicReference<Digested> LAST = new AtomicReference<>();
+
+  private static final class Digested {
+    final RangeSet ranges;
+    final String hex;
+
+    Digested(RangeSet ranges, String hex) {
+      this.ranges = ranges;
+      this.hex = hex;
+    }
+  }
+
+  private static String sha256(RangeSet ranges) {
     MessageDigest sha256;
     try {
       sha256 = MessageDigest.getInstance("SHA-256");

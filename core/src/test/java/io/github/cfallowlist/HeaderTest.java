@@ -46,6 +46,23 @@ class HeaderTest {
     assertThat(Header.digest(RangeSet.of(all))).isEqualTo(sha256(many.toString()));
   }
 
+  @Test
+  void aKeptDigestIsReusedOnlyForAnEqualListWhicheverListCameBetween() throws Exception {
+    RangeSet one = RangeSet.parse("173.245.48.0/20", "2400:cb00::/32");
+    RangeSet other = RangeSet.parse("173.245.48.0/20", "2400:cb00::/31");
+    String oneText = "173.245.48.0/20\n2400:cb00::/32\n";
+    String otherText = "173.245.48.0/20\n2400:cb00::/31\n";
+
+    assertThat(Header.digest(one)).isEqualTo(sha256(oneText));
+    assertThat(Header.digest(one)).isEqualTo(sha256(oneText));
+    assertThat(Header.digest(other)).isEqualTo(sha256(otherText));
+    assertThat(Header.digest(RangeSet.parse("2400:cb00::/32", "173.245.48.0/20")))
+        .isEqualTo(sha256(oneText));
+    assertThat(Header.digest(RangeSet.parse("173.245.48.0/20")))
+        .isEqualTo(sha256("173.245.48.0/20\n"));
+    assertThat(Header.digest(other)).isEqualTo(sha256(otherText));
+  }
+
   private static String sha256(String text) throws Exception {
     return java.util.HexFormat.of()
         .formatHex(
