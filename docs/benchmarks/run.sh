@@ -229,10 +229,23 @@ if $firewalld; then
     napply="nsenter --target $spid --mount --net -- $bin apply --source embedded --target nftables --state-dir $work/nstate"
     # shellcheck disable=SC2086
     $napply >/dev/null
+    # The one read an in-sync run makes, on its own: the script from the jar, the same six queries,
+    # the PATH the tool runs commands with.
+    python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())' \
+      "$(dirname "$bin")/cf-allowlist.jar" io/github/cfallowlist/adapter/firewalld/read-state.py \
+      >"$work/read-state.py"
+    queries=""
+    for where in runtime permanent; do
+      for what in zone=cloudflare ipset=cloudflare-v4 ipset=cloudflare-v6; do
+        queries="$queries '$where --info-$what'"
+      done
+    done
     hyperfine -N --style none --warmup 2 --runs "$runs" --export-json "$work/firewalld.json" \
       -n "apply --target nftables (in sync)" "$napply" \
       -n "apply --target firewalld (in sync)" \
       "nsenter --target $target_pid --mount --net -- $bin apply --source embedded --target firewalld --state-dir $work/fstate" \
+      -n "its read of firewalld alone (python3, six queries over D-Bus)" \
+      "nsenter --target $target_pid --mount --net -- env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin python3 -I $work/read-state.py$queries" \
       -n "firewall-cmd --state (one firewall-cmd start, for scale)" \
       "nsenter --target $target_pid --mount --net -- firewall-cmd --state" >/dev/null
     {
@@ -240,7 +253,9 @@ if $firewalld; then
       echo
       echo "An in-sync firewalld run reads the zone and both ipsets of the runtime and the permanent"
       echo "configuration in one Python process over D-Bus (firewall-cmd would take six), against the"
-      echo "in-sync nftables run. Median and min–max of $runs runs, ratio to the nftables run."
+      echo "in-sync nftables run. Median and min–max of $runs runs, ratio to the nftables run. The"
+      echo "read imports only python3-dbus and writes firewall-cmd's text itself: importing"
+      echo "firewalld's own modules, as firewall-cmd does, takes longer than the six calls."
       echo
       machine
       echo
