@@ -159,7 +159,7 @@ final class IptablesApplier {
     List<IpFamily> filled = new ArrayList<>();
     // Sets first: a rule cannot reference a set that does not exist yet.
     for (IpFamily family : IpFamily.values()) {
-      Optional<List<String>> entries = want.set(family);
+      Optional<IptablesConfig.SetEntries> entries = want.set(family);
       if (entries.isPresent()
           && (!entries.equals(have.set(family)) || have.scratch().contains(family))) {
         fillSet(
@@ -264,7 +264,8 @@ final class IptablesApplier {
     return out.append("COMMIT\n").toString();
   }
 
-  private void fillSet(IpFamily family, List<String> entries, boolean setExists, boolean scratch)
+  private void fillSet(
+      IpFamily family, IptablesConfig.SetEntries entries, boolean setExists, boolean scratch)
       throws IOException, Refused {
     Command restore =
         Command.modify("ipset", "restore")

@@ -30,11 +30,11 @@ import java.util.Set;
  * plan shows the drift and apply replaces it.
  *
  * @param rules per family present: the chain and every jump into it carrying our comment
- * @param sets per ipset present: its entries, CIDRs sorted first, then anything else verbatim
+ * @param sets per ipset present: its entries
  * @param scratch the families whose temporary set ({@code cf-allowlist-v4-tmp}) exists
  */
 record IptablesConfig(
-    Map<IpFamily, FamilyRules> rules, Map<IpFamily, List<String>> sets, Set<IpFamily> scratch) {
+    Map<IpFamily, FamilyRules> rules, Map<IpFamily, SetEntries> sets, Set<IpFamily> scratch) {
 
   static final String RULES_V4 = "cf-allowlist.rules.v4";
   static final String RULES_V6 = "cf-allowlist.rules.v6";
@@ -66,13 +66,13 @@ record IptablesConfig(
   /** The configuration that holds {@code ranges} as {@code settings} asks. */
   static IptablesConfig desired(RangeSet ranges, IptablesSettings settings) {
     Map<IpFamily, FamilyRules> rules = new EnumMap<>(IpFamily.class);
-    Map<IpFamily, List<String>> sets = new EnumMap<>(IpFamily.class);
+    Map<IpFamily, SetEntries> sets = new EnumMap<>(IpFamily.class);
     for (IpFamily family : settings.families().members()) {
       List<Cidr> cidrs = ranges.get(family);
       List<String> chain = new ArrayList<>();
       if (settings.ipset()) {
         chain.add(new Rules.SetAccept(family).spec());
-        sets.put(family, cidrs.stream().map(Cidr::toString).toList());
+        sets.put(family, new SetEntries(cidrs, List.of()));
       } else {
         cidrs.forEach(c -> chain.add(new Rules.RangeAccept(c).spec()));
       }
@@ -154,7 +154,7 @@ record IptablesConfig(
                 .ifPresent(rule -> all.add(((Rules.RangeAccept) rule).cidr()));
           }
         });
-    sets.forEach((family, entries) -> entries.forEach(e -> cidr(e, family).ifPresent(all::add)));
+    sets.values().forEach(entries -> all.addAll(entries.cidrs()));
     return RangeSet.of(all);
   }
 
@@ -162,7 +162,7 @@ record IptablesConfig(
     return Optional.ofNullable(rules.get(family));
   }
 
-  Optional<List<String>> set(IpFamily family) {
+  Optional<SetEntries> set(IpFamily family) {
     return Optional.ofNullable(sets.get(family));
   }
 
@@ -179,17 +179,6 @@ record IptablesConfig(
       return s.family() == family;
     }
     return rule instanceof Rules.Final;
-  }
-
-  private static Optional<Cidr> cidr(String entry, IpFamily family) {
-    try {
-      Cidr cidr = Cidr.parse(entry);
-      return cidr.family() == family && cidr.toString().equals(entry)
-          ? Optional.of(cidr)
-          : Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 
   // ---- rendering
@@ -227,14 +216,9 @@ record IptablesConfig(
     return out.append("COMMIT\n").toString();
   }
 
-  private static String ipsetRendering(IpFamily family, List<String> entries) {
-    List<String> cidrs = new ArrayList<>();
-    List<String> drift = new ArrayList<>();
-    for (String entry : entries) {
-      (cidr(entry, family).isPresent() ? cidrs : drift).add(entry);
-    }
-    StringBuilder out = new StringBuilder(ipsetSection(family, cidrs));
-    for (String entry : drift) {
+  private static String ipsetRendering(IpFamily family, SetEntries entries) {
+    StringBuilder out = new StringBuilder(ipsetSection(family, entries.cidrs()));
+    for (String entry : entries.other()) {
       out.append(drift("add " + Rules.setName(family) + " " + entry)).append('\n');
     }
     return out.toString();
@@ -254,23 +238,26 @@ record IptablesConfig(
    * swapped in, so the live set changes in one step and is never empty. Both sets are sized for
    * {@code entries} ({@link #maxElements}), so a list of any length fits.
    */
-  static String ipsetSection(IpFamily family, List<String> entries) {
-    return ipsetSection(family, entries, true, false);
+  static String ipsetSection(IpFamily family, List<Cidr> entries) {
+    return ipsetSection(family, new SetEntries(entries, List.of()), true, false);
   }
 
   /**
-   * As {@link #ipsetSection(IpFamily, List)}, for the live system as read just before: the set is
-   * created only when it does not exist ({@code setExists}), since {@code create -exist} refuses an
-   * existing set of another size, and a scratch set left behind ({@code scratchExists}) is
-   * destroyed first, so the temporary set always has the size this list needs. The swap exchanges
-   * the sets whatever their sizes, so a set too small for a longer list is replaced in one step.
+   * As {@link #ipsetSection(IpFamily, List)}, for every entry of {@code entries} (an earlier
+   * reading put back holds its other entries verbatim too), and for the live system as read just
+   * before: the set is created only when it does not exist ({@code setExists}), since {@code create
+   * -exist} refuses an existing set of another size, and a scratch set left behind ({@code
+   * scratchExists}) is destroyed first, so the temporary set always has the size this list needs.
+   * The swap exchanges the sets whatever their sizes, so a set too small for a longer list is
+   * replaced in one step.
    */
   static String ipsetSection(
-      IpFamily family, List<String> entries, boolean createSet, boolean scratchExists) {
+      IpFamily family, SetEntries entries, boolean createSet, boolean scratchExists) {
     String set = Rules.setName(family);
     String tmp = Rules.tmpSetName(family);
-    String type = createOptions(family, entries.size());
-    StringBuilder out = new StringBuilder(entries.size() * 24 + 256);
+    int size = entries.cidrs().size() + entries.other().size();
+    String type = createOptions(family, size);
+    StringBuilder out = new StringBuilder(size * 24 + 256);
     if (createSet) {
       out.append("create ").append(set).append(type).append('\n');
     }
@@ -279,7 +266,10 @@ record IptablesConfig(
     }
     out.append("create ").append(tmp).append(type).append('\n');
     out.append("flush ").append(tmp).append('\n');
-    for (String entry : entries) {
+    for (Cidr entry : entries.cidrs()) {
+      out.append("add ").append(tmp).append(' ').append(entry).append('\n');
+    }
+    for (String entry : entries.other()) {
       out.append("add ").append(tmp).append(' ').append(entry).append('\n');
     }
     out.append("swap ").append(tmp).append(' ').append(set).append('\n');
@@ -502,6 +492,31 @@ record IptablesConfig(
       List<Jump> sorted = new ArrayList<>(jumps);
       sorted.sort(null);
       jumps = List.copyOf(sorted);
+    }
+  }
+
+  /**
+   * An ipset's entries, each read once: the CIDRs of the set's family, then anything else verbatim,
+   * which the rendering shows as drift and an apply replaces.
+   *
+   * @param cidrs the entries that are CIDRs of the set's family, sorted
+   * @param other the entries that are not, in the order they were found
+   */
+  record SetEntries(List<Cidr> cidrs, List<String> other) {
+    SetEntries {
+      cidrs = List.copyOf(cidrs);
+      other = List.copyOf(other);
+    }
+
+    // Written out: the record's generated methods spin classes at their first call.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof SetEntries that && cidrs.equals(that.cidrs) && other.equals(that.other);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * cidrs.hashCode() + other.hashCode();
     }
   }
 

@@ -72,7 +72,7 @@ final class IptablesLive {
                 .anyMatch(spec -> spec.contains("--match-set cf-allowlist-"));
       }
     }
-    Map<IpFamily, List<String>> sets = new EnumMap<>(IpFamily.class);
+    Map<IpFamily, IptablesConfig.SetEntries> sets = new EnumMap<>(IpFamily.class);
     Set<IpFamily> scratch = EnumSet.noneOf(IpFamily.class);
     Optional<List<String>> names = setNames(context, settings.ipset() || setsReferenced);
     for (String name : names.orElse(List.of())) {
@@ -144,7 +144,8 @@ final class IptablesLive {
     return Optional.of(result.stdout().lines().map(String::strip).toList());
   }
 
-  private static List<String> entries(TargetContext context, IpFamily family) throws IOException {
+  private static IptablesConfig.SetEntries entries(TargetContext context, IpFamily family)
+      throws IOException {
     String set = Rules.setName(family);
     CommandResult result = context.runner().runChecked(Command.read("ipset", "save", set));
     List<Cidr> cidrs = new ArrayList<>();
@@ -170,8 +171,6 @@ final class IptablesLive {
       other.add(entry);
     }
     cidrs.sort(null);
-    List<String> out = new ArrayList<>(cidrs.stream().map(Cidr::toString).toList());
-    out.addAll(other);
-    return out;
+    return new IptablesConfig.SetEntries(cidrs, other);
   }
 }

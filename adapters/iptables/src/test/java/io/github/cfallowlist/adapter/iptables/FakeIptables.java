@@ -123,6 +123,11 @@ final class FakeIptables implements CommandRunner {
     return out.append("COMMIT\n").toString();
   }
 
+  /** Adds {@code entry} to the set {@code name} as it stands, as another program would. */
+  synchronized void setEntry(String name, String entry) {
+    sets.get(name).add(entry);
+  }
+
   synchronized Map<String, List<String>> sets() {
     Map<String, List<String>> copy = new TreeMap<>();
     sets.forEach((k, v) -> copy.put(k, List.copyOf(v)));

@@ -367,6 +367,27 @@ class IptablesApplyTest {
   }
 
   @Test
+  void aSetEntryThatIsNoCidrIsPutBackVerbatimWhenALaterSetIsRefused() throws IOException {
+    TargetContext ipset = new TargetContext(options.withSetting("ipset", "true"), fake);
+    install(first, ipset);
+    fake.setEntry("cf-allowlist-v4", "192.0.2.1-192.0.2.9");
+    Map<String, List<String>> before = fake.sets();
+    fake.refusing(
+        c ->
+            c.argv().equals(List.of("ipset", "restore"))
+                && c.stdin().orElse("").contains("cf-allowlist-v6"));
+
+    ApplyFailedException failure = applyFails(second, ipset);
+
+    assertThat(failure.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(fake.sets()).isEqualTo(before);
+    assertThat(fake.sets().get("cf-allowlist-v4")).contains("192.0.2.1-192.0.2.9");
+    assertThat(fake.inputs().get(2))
+        .startsWith("ipset restore")
+        .contains("add cf-allowlist-v4-tmp 192.0.2.1-192.0.2.9\n");
+  }
+
+  @Test
   void aPlanRunsEachReadCommandOnceAndReadsTheRangesItWouldParse() throws IOException {
     TargetContext ipset = new TargetContext(options.withSetting("ipset", "true"), fake);
     install(first, ipset);

@@ -3,6 +3,7 @@ package io.github.cfallowlist.adapter.iptables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.IpFamily;
@@ -254,7 +255,10 @@ class IptablesParseTest {
     IptablesConfig live =
         new IptablesConfig(
             Map.of(),
-            Map.of(IpFamily.IPV4, List.of("104.16.0.0/13", "104.24.0.0/14 nomatch")),
+            Map.of(
+                IpFamily.IPV4,
+                new IptablesConfig.SetEntries(
+                    List.of(Cidr.parse("104.16.0.0/13")), List.of("104.24.0.0/14 nomatch"))),
             Set.of());
     Rendered rendered = live.render(RangeSnapshot.live(live.ranges(), "iptables"));
 
