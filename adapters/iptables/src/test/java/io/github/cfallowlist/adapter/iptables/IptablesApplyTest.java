@@ -256,10 +256,7 @@ class IptablesApplyTest {
     TargetContext ipset = new TargetContext(options.withSetting("ipset", "true"), fake);
     install(first, ipset);
     Map<String, List<String>> installed = fake.sets();
-    fake.refusing(
-        c ->
-            c.argv().equals(List.of("ipset", "restore"))
-                && c.stdin().orElse("").contains("cf-allowlist-v6"));
+    refusingToFillTheIpv6Set();
 
     ApplyFailedException failure = applyFails(second, ipset);
 
@@ -372,10 +369,7 @@ class IptablesApplyTest {
     install(first, ipset);
     fake.setEntry("cf-allowlist-v4", "192.0.2.1-192.0.2.9");
     Map<String, List<String>> before = fake.sets();
-    fake.refusing(
-        c ->
-            c.argv().equals(List.of("ipset", "restore"))
-                && c.stdin().orElse("").contains("cf-allowlist-v6"));
+    refusingToFillTheIpv6Set();
 
     ApplyFailedException failure = applyFails(second, ipset);
 
@@ -413,6 +407,14 @@ class IptablesApplyTest {
     assertThat(target.leftovers(new TargetContext(ipset.options(), fake))).isEmpty();
     assertThat(target.leftovers(ipset)).isEmpty();
     assertThat(fake.commands()).filteredOn(c -> c.argv().get(0).equals("ipset")).hasSize(6);
+  }
+
+  /** Makes the fake refuse the {@code ipset restore} that fills the IPv6 set. */
+  private void refusingToFillTheIpv6Set() {
+    fake.refusing(
+        c ->
+            c.argv().equals(List.of("ipset", "restore"))
+                && c.stdin().orElse("").contains("cf-allowlist-v6"));
   }
 
   /** The programs run after the first command of {@code program}. */
