@@ -26,6 +26,11 @@ public final class Header {
 
   private static final String VERSION = loadVersion();
 
+  /** The last list {@link #digest} hashed, and its digest. */
+  private static final AtomicReference<Digested> LAST = new AtomicReference<>();
+
+  private record Digested(RangeSet ranges, String hex) {}
+
   private Header() {}
 
   /** This library's version, as built. */
@@ -73,25 +78,12 @@ public final class Header {
    */
   static String digest(RangeSet ranges) {
     Digested last = LAST.get();
-    if (last != null && last.ranges.equals(ranges)) {
-      return last.hex;
+    if (last != null && last.ranges().equals(ranges)) {
+      return last.hex();
     }
     String hex = sha256(ranges);
     LAST.set(new Digested(ranges, hex));
     return hex;
-  }
-
-  /** The last list {@link #digest} hashed, and its digest. */
-  private static final AtomicReference<Digested> LAST = new AtomicReference<>();
-
-  private static final class Digested {
-    final RangeSet ranges;
-    final String hex;
-
-    Digested(RangeSet ranges, String hex) {
-      this.ranges = ranges;
-      this.hex = hex;
-    }
   }
 
   private static String sha256(RangeSet ranges) {

@@ -36,8 +36,14 @@ def method(path, interface, name):
     return obj.get_dbus_method(name, interface)
 
 
-def pairs(values, template):
-    return " ".join(template % tuple(v) for v in values)
+def ports(values):
+    # (port, protocol) pairs, as "80/tcp 443/tcp".
+    return " ".join("%s/%s" % tuple(v) for v in values)
+
+
+def continued(items):
+    # One item per continuation line, as firewall-cmd lists forward ports and rich rules.
+    return ("\n\t" if items else "") + "\n\t".join(items)
 
 
 def rich_rule_priority(rule):
@@ -54,8 +60,6 @@ def zone_info(name, settings):
     target = get("target", DEFAULT_ZONE_TARGET)
     interfaces = sorted(set(get("interfaces", [])))
     sources = get("sources", [])
-    forward_ports = get("forward_ports", [])
-    rules = get("rules_str", [])
     lines = [
         name + (" (active)" if interfaces or sources else ""),
         "  target: " + ("default" if target == DEFAULT_ZONE_TARGET else target),
@@ -63,20 +67,17 @@ def zone_info(name, settings):
         "  interfaces: " + " ".join(interfaces),
         "  sources: " + " ".join(sources),
         "  services: " + " ".join(sorted(get("services", []))),
-        "  ports: " + pairs(get("ports", []), "%s/%s"),
+        "  ports: " + ports(get("ports", [])),
         "  protocols: " + " ".join(sorted(get("protocols", []))),
         "  forward: " + ("yes" if get("forward", False) else "no"),
         "  masquerade: " + ("yes" if get("masquerade", False) else "no"),
         "  forward-ports: "
-        + ("\n\t" if forward_ports else "")
-        + "\n\t".join(
-            "port=%s:proto=%s:toport=%s:toaddr=%s" % tuple(fp) for fp in forward_ports
+        + continued(
+            ["port=%s:proto=%s:toport=%s:toaddr=%s" % tuple(fp) for fp in get("forward_ports", [])]
         ),
-        "  source-ports: " + pairs(get("source_ports", []), "%s/%s"),
+        "  source-ports: " + ports(get("source_ports", [])),
         "  icmp-blocks: " + " ".join(get("icmp_blocks", [])),
-        "  rich rules: "
-        + ("\n\t" if rules else "")
-        + "\n\t".join(sorted(rules, key=rich_rule_priority)),
+        "  rich rules: " + continued(sorted(get("rules_str", []), key=rich_rule_priority)),
     ]
     return "\n".join(lines) + "\n"
 
