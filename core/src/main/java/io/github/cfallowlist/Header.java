@@ -48,8 +48,17 @@ public final class Header {
         snapshot
             .etag()
             .map(etag -> "etag: " + Printable.of(etag))
-            .orElseGet(() -> "sha256: " + digest(snapshot.ranges())),
+            .orElseGet(() -> identity(snapshot)),
         MARKER + ": changes are overwritten on the next run");
+  }
+
+  /**
+   * What names a list without an etag: its digest, except for a reading of the live system, whose
+   * ranges the configuration below the header holds already (plans and diffs leave the header out,
+   * and a start-up spent loading the JDK's digest providers buys nothing there).
+   */
+  private static String identity(RangeSnapshot snapshot) {
+    return snapshot.isLive() ? "read from the live system" : "sha256: " + digest(snapshot.ranges());
   }
 
   /** The header lines, each prefixed with {@code commentPrefix} and ended with a newline. */

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -281,12 +280,10 @@ public final class Plan {
     String leftoverNote =
         leftovers.isEmpty() ? "" : "; removes leftover " + String.join(", ", leftovers);
     if (!hasChanges()) {
-      return isRemoval()
-          ? "nothing to remove"
-          : String.format(Locale.ROOT, "no changes (%d ranges)", desired().size());
+      return isRemoval() ? "nothing to remove" : "no changes (" + desired().size() + " ranges)";
     }
     if (isRemoval()) {
-      return String.format(Locale.ROOT, "removes all %d ranges", current.size()) + leftoverNote;
+      return "removes all " + current.size() + " ranges" + leftoverNote;
     }
     if (added == 0 && removed == 0) {
       return "ranges unchanged ("
@@ -295,13 +292,14 @@ public final class Plan {
           + (configurationDiffers() ? ", configuration changes" : "")
           + leftoverNote;
     }
-    return String.format(
-            Locale.ROOT,
-            "+%d -%d ranges (%s)%s",
-            added,
-            removed,
-            String.join(", ", parts),
-            isInstall() ? ", new install" : "")
+    return "+"
+        + added
+        + " -"
+        + removed
+        + " ranges ("
+        + String.join(", ", parts)
+        + ")"
+        + (isInstall() ? ", new install" : "")
         + leftoverNote;
   }
 

@@ -9,6 +9,7 @@ import java.util.Optional;
  */
 public record RangeSnapshot(
     RangeSet ranges, String source, Optional<String> etag, Instant fetchedAt) {
+  private static final String LIVE = "live ";
 
   /** Checks every component is present. */
   public RangeSnapshot {
@@ -37,6 +38,11 @@ public record RangeSnapshot(
    * same bytes.
    */
   public static RangeSnapshot live(RangeSet ranges, String target) {
-    return new RangeSnapshot(ranges, "live " + target, Optional.empty(), Instant.EPOCH);
+    return new RangeSnapshot(ranges, LIVE + target, Optional.empty(), Instant.EPOCH);
+  }
+
+  /** Whether this is the provenance {@link #live} gives. */
+  public boolean isLive() {
+    return source.startsWith(LIVE) && etag.isEmpty() && fetchedAt.equals(Instant.EPOCH);
   }
 }

@@ -121,6 +121,24 @@ class HeaderTest {
   }
 
   @Test
+  void aLiveReadingIsNamedAsOneAndNotHashedWhileAFileWithTheSameRangesIs() {
+    RangeSet ranges = RangeSet.parse("173.245.48.0/20", "2400:cb00::/32");
+    RangeSnapshot live = RangeSnapshot.live(ranges, "nftables");
+    RangeSnapshot file =
+        new RangeSnapshot(ranges, "file:/tmp/list", Optional.empty(), Instant.EPOCH);
+
+    assertThat(live.isLive()).isTrue();
+    assertThat(file.isLive()).isFalse();
+    assertThat(new RangeSnapshot(ranges, "live nftables", Optional.of("x"), Instant.EPOCH).isLive())
+        .isFalse();
+    assertThat(Header.lines(live))
+        .contains("source: live nftables", "read from the live system")
+        .noneMatch(line -> line.startsWith("sha256"));
+    assertThat(Header.lines(file)).contains("sha256: " + Header.digest(ranges));
+    assertThat(Header.isIn(Header.commented(live, "# "))).isTrue();
+  }
+
+  @Test
   void aSourceNameWithANewlineCannotEndTheCommentAndInjectARule() {
     RangeSnapshot snapshot =
         new RangeSnapshot(

@@ -13,21 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code check}: tells whether addresses lie in the ranges. */
-@Command(
-    name = "check",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Tell whether each ADDRESS lies in the ranges, and which range holds it.",
-      "Exit 0 if all do, 2 if any does not (or was not checked: see --family), 1 on a bad"
-          + " address."
-    })
 final class CheckCommand implements Callable<Integer> {
   /** {@code ::ffff:a.b.c.d} and {@code 0:0:0:0:0:ffff:a.b.c.d}. */
   private static final Pattern MAPPED_DOTTED =
@@ -36,18 +24,28 @@ final class CheckCommand implements Callable<Integer> {
   /** The IPv4-mapped block ({@code ::ffff:0:0/96}). */
   private static final Cidr MAPPED = Cidr.parse("::ffff:0:0/96");
 
-  @Spec CommandSpec spec;
-  @Mixin CommonOptions common;
-  @Mixin SourceOptions source;
-  @Mixin ConfigOption config;
-  @Mixin FormatOption format;
+  final CommandSpec spec =
+      Declared.command(
+          this,
+          "check",
+          "Tell whether each ADDRESS lies in the ranges, and which range holds it.",
+          "Exit 0 if all do, 2 if any does not (or was not checked: see --family), 1 on a bad"
+              + " address.");
 
-  @Parameters(arity = "1..*", paramLabel = "ADDRESS", description = "IPv4 or IPv6 addresses.")
-  List<String> addresses;
+  CheckCommand() {
+    CommonOptions.declare(spec);
+    SourceOptions.declare(spec);
+    ConfigOption.declare(spec);
+    FormatOption.declare(spec);
+    spec.addPositional(Declared.parameters("1..*", "ADDRESS", "IPv4 or IPv6 addresses."));
+  }
 
   @Override
   public Integer call() throws Exception {
-    config.applyTo(spec, null);
+    ConfigOption.applyTo(spec);
+    List<String> addresses = spec.positionalParameters().get(0).getValue();
+    SourceOptions source = SourceOptions.of(spec);
+    boolean asJson = FormatOption.of(spec) == OutputFormat.json;
     List<Cidr> parsed = new ArrayList<>();
     for (String a : addresses) {
       parsed.add(
@@ -58,7 +56,7 @@ final class CheckCommand implements Callable<Integer> {
                           "'" + Printable.of(a) + "' is not an IPv4 or IPv6 address")));
     }
     Families families = source.families();
-    RangeSnapshot snapshot = source.load(common.stateDir());
+    RangeSnapshot snapshot = source.load(CommonOptions.of(spec).stateDir());
     PrintWriter out = spec.commandLine().getOut();
     boolean quiet = Logging.current() == Logging.Verbosity.QUIET;
     boolean all = true;
@@ -68,7 +66,7 @@ final class CheckCommand implements Callable<Integer> {
       boolean checked = families.includes(host.family());
       Optional<Cidr> match = checked ? snapshot.ranges().find(host) : Optional.empty();
       all &= match.isPresent();
-      if (format.json()) {
+      if (asJson) {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("address", addresses.get(i));
         a.put("checked", checked);
@@ -83,7 +81,7 @@ final class CheckCommand implements Callable<Integer> {
         out.println(addresses.get(i) + " " + answer);
       }
     }
-    if (format.json()) {
+    if (asJson) {
       Map<String, Object> object = Json.object("check", all ? Cli.OK : Cli.CHANGES);
       object.put("source", Json.source(snapshot));
       object.put("addresses", json);

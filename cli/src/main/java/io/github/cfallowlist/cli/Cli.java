@@ -10,29 +10,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
 /** The top-level command and the error handling shared by every subcommand. */
-@Command(
-    name = "cf-allowlist",
-    mixinStandardHelpOptions = true,
-    versionProvider = Cli.Version.class,
-    description = {
-      "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld) and nginx's real-IP"
-          + " trust list in step with Cloudflare's published IP ranges.",
-      "",
-      "Exit codes: 0 done / in sync; 1 a target refused or failed (other targets may have been"
-          + " applied) or bad input; 2 changes pending (plan, status, apply --dry-run) or an"
-          + " address outside the ranges (check)."
-    })
 public final class Cli implements Runnable {
   /** Exit status: done, in sync, no changes. */
   public static final int OK = 0;
@@ -43,43 +30,70 @@ public final class Cli implements Runnable {
   /** Exit status: changes pending, or an address outside the ranges. */
   public static final int CHANGES = 2;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private final CommandSpec spec =
+      Declared.command(
+          this,
+          "cf-allowlist",
+          "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld) and nginx's real-IP"
+              + " trust list in step with Cloudflare's published IP ranges.",
+          "",
+          "Exit codes: 0 done / in sync; 1 a target refused or failed (other targets may have been"
+              + " applied) or bad input; 2 changes pending (plan, status, apply --dry-run) or an"
+              + " address outside the ranges (check).");
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The subcommands by name, built only when needed. */
-  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+  /** The subcommands' names, in the order the help lists them. */
+  private static final List<String> SUBCOMMANDS =
+      List.of(
+          "fetch",
+          "check",
+          "render",
+          "plan",
+          "apply",
+          "status",
+          "doctor",
+          "config",
+          "generate-completion",
+          "help");
 
-  static {
-    SUBCOMMANDS.put("fetch", FetchCommand::new);
-    SUBCOMMANDS.put("check", CheckCommand::new);
-    SUBCOMMANDS.put("render", RenderCommand::new);
-    SUBCOMMANDS.put("plan", PlanCommand::new);
-    SUBCOMMANDS.put("apply", ApplyCommand::new);
-    SUBCOMMANDS.put("status", StatusCommand::new);
-    SUBCOMMANDS.put("doctor", DoctorCommand::new);
-    SUBCOMMANDS.put("config", ConfigCommand::new);
-    SUBCOMMANDS.put("generate-completion", AutoComplete.GenerateCompletion::new);
-    SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+  /** The model of the subcommand {@code name}, built only when needed; null for no such name. */
+  private static CommandSpec subcommand(String name) {
+    return switch (name) {
+      case "fetch" -> new FetchCommand().spec;
+      case "check" -> new CheckCommand().spec;
+      case "render" -> new RenderCommand().spec;
+      case "plan" -> new PlanCommand().spec;
+      case "apply" -> new ApplyCommand().spec;
+      case "status" -> new StatusCommand().spec;
+      case "doctor" -> new DoctorCommand().spec;
+      case "config" -> new ConfigCommand().spec;
+      case "generate-completion" ->
+          CommandSpec.forAnnotatedObject(new AutoComplete.GenerateCompletion());
+      case "help" -> CommandSpec.forAnnotatedObject(new CommandLine.HelpCommand());
+      default -> null;
+    };
   }
 
   /**
    * A command line for {@code args} with this tool's error handling: one sentence on stderr, exit
-   * 1. When {@code args} starts with a subcommand, only that one is built: picocli's model of every
-   * subcommand is the largest part of a cold start.
+   * 1. When {@code args} starts with a subcommand, only that one is built.
    */
   public static CommandLine commandLine(String... args) {
-    CommandLine cmd = new CommandLine(new Cli());
+    Cli top = new Cli();
+    top.spec.versionProvider(new Version());
+    CommandLine cmd = new CommandLine(top.spec);
     // `help COMMAND` needs every command.
-    Supplier<Object> only =
-        args.length > 0 && !args[0].equals("help") ? SUBCOMMANDS.get(args[0]) : null;
+    CommandSpec only = args.length > 0 && !args[0].equals("help") ? subcommand(args[0]) : null;
     if (only != null) {
-      cmd.addSubcommand(args[0], only.get());
+      cmd.addSubcommand(args[0], only);
     } else {
-      SUBCOMMANDS.forEach((name, factory) -> cmd.addSubcommand(name, factory.get()));
+      for (String name : SUBCOMMANDS) {
+        cmd.addSubcommand(name, subcommand(name));
+      }
     }
     for (CommandLine sub : cmd.getSubcommands().values()) {
       sub.getCommandSpec().versionProvider(new Version());
@@ -90,19 +104,33 @@ public final class Cli implements Runnable {
     return cmd;
   }
 
+  /** Adds to {@code spec} the options {@link #run} reads, and {@code --format}. */
+  static void declareRun(CommandSpec spec) {
+    CommonOptions.declare(spec);
+    SourceOptions.declare(spec);
+    ConfigOption.declare(spec);
+    TargetArgs.declare(spec);
+    RunOptions.declare(spec);
+    OriginOptions.declare(spec);
+    FormatOption.declare(spec);
+  }
+
   /**
    * The builder of the run that {@code plan}, {@code status} and {@code apply} share, so a dry run
-   * takes the same path as the apply.
+   * takes the same path as the apply: from {@code spec}'s options, with the configuration {@code
+   * file} already applied to them.
    */
-  static Run.Builder run(
-      CommonOptions common, SourceOptions source, TargetArgs targetArgs, RunOptions runOptions) {
+  static Run.Builder run(CommandSpec spec, Optional<ConfigFile> file) {
+    CommonOptions common = CommonOptions.of(spec);
+    SourceOptions source = SourceOptions.of(spec);
+    TargetArgs targetArgs = TargetArgs.of(spec, file);
     StateDir state = common.stateDir();
     return Run.builder()
         .source(source.rangeSource(state))
         .targets(targetArgs.resolve())
         .options(targetArgs.options(source.families()))
-        .guards(runOptions.guards(source.guards()))
-        .fallback(runOptions.fallback())
+        .guards(RunOptions.of(spec).guards(source.guards()))
+        .fallback(RunOptions.of(spec).fallback())
         .stopWhen(Main.STOPPING::get)
         .stateDir(state);
   }

@@ -13,60 +13,62 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code doctor}: why Cloudflare cannot reach this origin, one line per check. */
-@Command(
-    name = "doctor",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Find why Cloudflare cannot reach this origin (errors 521, 522, 525, 526): listeners,"
-          + " the targets and foreign rules, ban lists, routes, connection tracking, TLS, nginx's"
-          + " real-IP setup, the list's age and DNS. Only reads; changes nothing.",
-      "One line per check: ok, warn or fail, what was found, and the remedy. Exit 0 when every"
-          + " check is ok, 2 when one warns or fails, 1 when doctor itself could not run."
-    })
 final class DoctorCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-  @Mixin CommonOptions common;
-  @Mixin SourceOptions source;
-  @Mixin ConfigOption config;
-  @Mixin TargetArgs targetArgs;
+  final CommandSpec spec =
+      Declared.command(
+          this,
+          "doctor",
+          "Find why Cloudflare cannot reach this origin (errors 521, 522, 525, 526): listeners,"
+              + " the targets and foreign rules, ban lists, routes, connection tracking, TLS,"
+              + " nginx's real-IP setup, the list's age and DNS. Only reads; changes nothing.",
+          "One line per check: ok, warn or fail, what was found, and the remedy. Exit 0 when"
+              + " every check is ok, 2 when one warns or fails, 1 when doctor itself could not"
+              + " run.");
 
-  @Option(
-      names = "--tls-mode",
-      paramLabel = "MODE",
-      defaultValue = "full",
-      description =
-          "The zone's SSL/TLS mode: flexible (the edge connects to port 80), full or strict"
-              + " (port 443; strict needs a valid or Cloudflare Origin CA certificate). Default:"
-              + " ${DEFAULT-VALUE}.")
-  String tlsMode;
-
-  @Option(
-      names = "--hostname",
-      paramLabel = "NAME",
-      description = "The site's name: the TLS check sends it as SNI, the DNS check resolves it.")
-  String hostname;
-
-  @Option(
-      names = "--origin-ip",
-      paramLabel = "ADDR",
-      description =
-          "The address the site's DNS record points Cloudflare at; checked to be configured on"
-              + " this host.")
-  String originIp;
-
-  @Mixin FormatOption format;
+  DoctorCommand() {
+    CommonOptions.declare(spec);
+    SourceOptions.declare(spec);
+    ConfigOption.declare(spec);
+    TargetArgs.declare(spec);
+    spec.addOption(
+        Declared.option(
+                "--tls-mode",
+                String.class,
+                "MODE",
+                "The zone's SSL/TLS mode: flexible (the edge connects to port 80), full or strict"
+                    + " (port 443; strict needs a valid or Cloudflare Origin CA certificate)."
+                    + " Default: ${DEFAULT-VALUE}.")
+            .defaultValue("full")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--hostname",
+                String.class,
+                "NAME",
+                "The site's name: the TLS check sends it as SNI, the DNS check resolves it.")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--origin-ip",
+                String.class,
+                "ADDR",
+                "The address the site's DNS record points Cloudflare at; checked to be configured"
+                    + " on this host.")
+            .build());
+    FormatOption.declare(spec);
+  }
 
   @Override
   public Integer call() throws Exception {
-    config.applyTo(spec, targetArgs);
-    TlsMode mode = TlsMode.parse(tlsMode);
+    Optional<ConfigFile> file = ConfigOption.applyTo(spec);
+    TargetArgs targetArgs = TargetArgs.of(spec, file);
+    SourceOptions source = SourceOptions.of(spec);
+    String hostname = Declared.value(spec, "--hostname");
+    String originIp = Declared.value(spec, "--origin-ip");
+    TlsMode mode = TlsMode.parse(Declared.value(spec, "--tls-mode"));
     boolean portsGiven =
         spec.commandLine().getParseResult() != null
             && spec.commandLine().getParseResult().hasMatchedOption("--ports");
@@ -77,7 +79,7 @@ final class DoctorCommand implements Callable<Integer> {
             Optional.ofNullable(hostname),
             Optional.ofNullable(originIp));
     boolean targetsGiven = targetArgs.targets != null && !targetArgs.targets.isEmpty();
-    var state = common.stateDir();
+    var state = CommonOptions.of(spec).stateDir();
     DoctorReport report =
         Doctor.builder()
             .source(source.rangeSource(state))
@@ -90,7 +92,7 @@ final class DoctorCommand implements Callable<Integer> {
             .run();
     int exitCode = report.worst() == Finding.Status.OK ? Cli.OK : Cli.CHANGES;
     PrintWriter out = spec.commandLine().getOut();
-    if (format.json()) {
+    if (FormatOption.of(spec) == OutputFormat.json) {
       Map<String, Object> json = Json.object(spec.name(), exitCode);
       json.put("source", Json.source(report.context().ranges()));
       json.put("source_failure", report.context().sourceFailure().orElse(null));

@@ -4,33 +4,32 @@ import io.github.cfallowlist.RangeSnapshot;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code fetch}: prints the validated ranges. */
-@Command(
-    name = "fetch",
-    mixinStandardHelpOptions = true,
-    description = "Fetch and validate the ranges; print one CIDR per line, IPv4 then IPv6.")
 final class FetchCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-  @Mixin CommonOptions common;
-  @Mixin SourceOptions source;
-  @Mixin OriginOptions origin;
-  @Mixin ConfigOption config;
+  final CommandSpec spec =
+      Declared.command(
+          this, "fetch", "Fetch and validate the ranges; print one CIDR per line, IPv4 then IPv6.");
 
-  @Mixin FormatOption format;
+  FetchCommand() {
+    CommonOptions.declare(spec);
+    SourceOptions.declare(spec);
+    OriginOptions.declare(spec);
+    ConfigOption.declare(spec);
+    FormatOption.declare(spec);
+  }
 
   @Override
   public Integer call() throws Exception {
-    config.applyTo(spec, null);
+    ConfigOption.applyTo(spec);
+    CommonOptions common = CommonOptions.of(spec);
+    OriginOptions origin = OriginOptions.of(spec);
     origin.check(); // a mistake in the options is said before anything is fetched
-    RangeSnapshot snapshot = source.load(common.stateDir());
+    RangeSnapshot snapshot = SourceOptions.of(spec).load(common.stateDir());
     origin.verify(snapshot, common.stateDir(), true);
     PrintWriter out = spec.commandLine().getOut();
-    if (format.json()) {
+    if (FormatOption.of(spec) == OutputFormat.json) {
       Json.print(out, toJson(snapshot));
     } else {
       snapshot.ranges().all().forEach(out::println);

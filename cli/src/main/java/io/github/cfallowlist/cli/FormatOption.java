@@ -1,17 +1,26 @@
 package io.github.cfallowlist.cli;
 
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code --format text|json}, which every command takes. */
 final class FormatOption {
-  @Option(
-      names = "--format",
-      paramLabel = "FMT",
-      defaultValue = "text",
-      description = "text (default) or json: one JSON object on stdout (see docs/json.md).")
-  OutputFormat format = OutputFormat.text;
+  private FormatOption() {}
 
-  boolean json() {
-    return format == OutputFormat.json;
+  /** Adds the option to {@code spec}. */
+  static void declare(CommandSpec spec) {
+    spec.addOption(
+        Declared.option(
+                "--format",
+                OutputFormat.class,
+                "FMT",
+                "text (default) or json: one JSON object on stdout (see docs/json.md).")
+            .defaultValue("text")
+            .build());
+  }
+
+  /** The format {@code spec} holds. */
+  static OutputFormat of(CommandSpec spec) {
+    OutputFormat format = Declared.value(spec, "--format");
+    return format == null ? OutputFormat.text : format;
   }
 }

@@ -6,37 +6,56 @@ import io.github.cfallowlist.Run;
 import io.github.cfallowlist.StateDir;
 import java.time.Clock;
 import java.util.Optional;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code --verify-origin-as}: check the fetched list against the route objects a route registry
  * holds for the AS, shared by {@code fetch}, {@code plan}, {@code status} and {@code apply}.
  */
 final class OriginOptions {
-  private static final System.Logger LOG = System.getLogger(OriginOptions.class.getName());
+  private final String asn;
+  private final String whoisServer;
+  private final boolean optional;
 
-  @Option(
-      names = "--verify-origin-as",
-      paramLabel = "ASN",
-      description =
-          "Refuse the whole list unless every range is equal to or inside a route object of this"
-              + " AS (13335 or AS13335) at the --whois-server; the answer is kept in the state"
-              + " directory and used for 24 hours.")
-  String asn;
+  private OriginOptions(String asn, String whoisServer, boolean optional) {
+    this.asn = asn;
+    this.whoisServer = whoisServer;
+    this.optional = optional;
+  }
 
-  @Option(
-      names = "--whois-server",
-      paramLabel = "HOST[:PORT]",
-      defaultValue = OriginCheck.DEFAULT_SERVER,
-      description = "The route registry --verify-origin-as asks (default: ${DEFAULT-VALUE}).")
-  String whoisServer;
+  /** Adds the options to {@code spec}. */
+  static void declare(CommandSpec spec) {
+    spec.addOption(
+        Declared.option(
+                "--verify-origin-as",
+                String.class,
+                "ASN",
+                "Refuse the whole list unless every range is equal to or inside a route object of"
+                    + " this AS (13335 or AS13335) at the --whois-server; the answer is kept in"
+                    + " the state directory and used for 24 hours.")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--whois-server",
+                String.class,
+                "HOST[:PORT]",
+                "The route registry --verify-origin-as asks (default: ${DEFAULT-VALUE}).")
+            .defaultValue(OriginCheck.DEFAULT_SERVER)
+            .build());
+    spec.addOption(
+        Declared.flag(
+            "--verify-origin-as-optional",
+            "When the whois server cannot be asked, warn and use the list unchecked; a range"
+                + " outside the route objects is still refused."));
+  }
 
-  @Option(
-      names = "--verify-origin-as-optional",
-      description =
-          "When the whois server cannot be asked, warn and use the list unchecked; a range"
-              + " outside the route objects is still refused.")
-  boolean optional;
+  /** The options as {@code spec} holds them. */
+  static OriginOptions of(CommandSpec spec) {
+    return new OriginOptions(
+        Declared.value(spec, "--verify-origin-as"),
+        Declared.value(spec, "--whois-server"),
+        Declared.given(spec, "--verify-origin-as-optional"));
+  }
 
   /**
    * The check the options ask for, if any.
@@ -76,7 +95,7 @@ final class OriginOptions {
     Optional<OriginCheck> check = check();
     if (check.isPresent()) {
       for (String w : check.get().verify(snapshot.ranges(), state, Clock.systemUTC(), save)) {
-        LOG.log(System.Logger.Level.WARNING, w);
+        System.getLogger(OriginOptions.class.getName()).log(System.Logger.Level.WARNING, w);
       }
     }
   }

@@ -20,60 +20,53 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code plan}: what applying would change, as a unified diff and a summary. */
-@Command(
-    name = "plan",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Show what apply would change: a unified diff of the configuration and a one-line"
-          + " summary per target.",
-      "Without --current the live system is read (read-only). Exit 0 when nothing changes,"
-          + " 2 when something does, 1 on error."
-    })
 final class PlanCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-  @Mixin CommonOptions common;
-  @Mixin SourceOptions source;
-  @Mixin ConfigOption config;
-  @Mixin TargetArgs targetArgs;
-  @Mixin RunOptions runOptions;
-  @Mixin OriginOptions origin;
+  final CommandSpec spec =
+      Declared.command(
+          this,
+          "plan",
+          "Show what apply would change: a unified diff of the configuration and a one-line"
+              + " summary per target.",
+          "Without --current the live system is read (read-only). Exit 0 when nothing changes,"
+              + " 2 when something does, 1 on error.");
 
-  @Option(
-      names = "--current",
-      paramLabel = "PATH",
-      description =
-          "Compare with this previously rendered file (or directory, for a target made of"
-              + " several files) instead of the live system.")
-  Path current;
-
-  @Mixin FormatOption format;
+  PlanCommand() {
+    Cli.declareRun(spec);
+    spec.addOption(
+        Declared.option(
+                "--current",
+                Path.class,
+                "PATH",
+                "Compare with this previously rendered file (or directory, for a target made of"
+                    + " several files) instead of the live system.")
+            .build());
+  }
 
   @Override
   public Integer call() throws Exception {
-    config.applyTo(spec, targetArgs);
+    Optional<ConfigFile> file = ConfigOption.applyTo(spec);
+    Path current = Declared.value(spec, "--current");
+    OriginOptions origin = OriginOptions.of(spec);
     if (current == null) {
       return Runs.execute(
           spec,
-          origin
-              .applyTo(Cli.run(common, source, targetArgs, runOptions))
-              .action(Run.Action.DRY_RUN),
+          origin.applyTo(Cli.run(spec, file)).action(Run.Action.DRY_RUN),
           Runs.Style.PLAN,
-          format.format);
+          FormatOption.of(spec));
     }
+    CommonOptions common = CommonOptions.of(spec);
+    SourceOptions source = SourceOptions.of(spec);
+    TargetArgs targetArgs = TargetArgs.of(spec, file);
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
     Run.checkSettings(targets, options);
     origin.check(); // a mistake in the options is said before anything is fetched
     RangeSnapshot snapshot = source.load(common.stateDir());
     origin.verify(snapshot, common.stateDir(), false);
-    Guards guards = runOptions.guards(source.guards());
+    Guards guards = RunOptions.of(spec).guards(source.guards());
     List<TargetResult> results = new ArrayList<>();
     for (Target target : targets) {
       TargetOptions own = options.forTarget(target);
@@ -88,7 +81,7 @@ final class PlanCommand implements Callable<Integer> {
         spec,
         new RunResult(Optional.of(snapshot), List.of(), results),
         Runs.Style.PLAN,
-        format.format);
+        FormatOption.of(spec));
   }
 
   /**

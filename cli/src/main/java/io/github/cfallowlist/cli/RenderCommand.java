@@ -17,42 +17,43 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code render}: prints or writes a target's full configuration. */
-@Command(
-    name = "render",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Print the full configuration a target would hold for the current ranges.",
-      "A target made of several files prints each after a '==> NAME <==' line; with --output"
-          + " they are written into that directory."
-    })
 final class RenderCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-  @Mixin CommonOptions common;
-  @Mixin SourceOptions source;
-  @Mixin ConfigOption config;
-  @Mixin TargetArgs targetArgs;
-  @Mixin FormatOption format;
+  final CommandSpec spec =
+      Declared.command(
+          this,
+          "render",
+          "Print the full configuration a target would hold for the current ranges.",
+          "A target made of several files prints each after a '==> NAME <==' line; with --output"
+              + " they are written into that directory.");
 
-  @Option(
-      names = "--output",
-      paramLabel = "PATH",
-      description =
-          "Write the configuration here (atomically) instead of printing it: a file, or a"
-              + " directory for a target made of several files. An existing file is replaced only"
-              + " if it carries cf-allowlist's header.")
-  Path output;
+  RenderCommand() {
+    CommonOptions.declare(spec);
+    SourceOptions.declare(spec);
+    ConfigOption.declare(spec);
+    TargetArgs.declare(spec);
+    FormatOption.declare(spec);
+    spec.addOption(
+        Declared.option(
+                "--output",
+                Path.class,
+                "PATH",
+                "Write the configuration here (atomically) instead of printing it: a file, or a"
+                    + " directory for a target made of several files. An existing file is"
+                    + " replaced only if it carries cf-allowlist's header.")
+            .build());
+  }
 
   @Override
   public Integer call() throws Exception {
-    config.applyTo(spec, targetArgs);
+    Optional<ConfigFile> file = ConfigOption.applyTo(spec);
+    Path output = Declared.value(spec, "--output");
+    SourceOptions source = SourceOptions.of(spec);
+    TargetArgs targetArgs = TargetArgs.of(spec, file);
     List<Target> targets = targetArgs.resolve();
     if (targets.size() != 1) {
       throw new IllegalArgumentException("render takes exactly one --target");
@@ -60,14 +61,14 @@ final class RenderCommand implements Callable<Integer> {
     Target target = targets.get(0);
     TargetOptions options = targetArgs.options(source.families());
     Run.checkSettings(targets, options);
-    RangeSnapshot snapshot = source.load(common.stateDir());
+    RangeSnapshot snapshot = source.load(CommonOptions.of(spec).stateDir());
     Rendered rendered = target.render(snapshot, options);
     List<Path> written = output != null ? paths(rendered, output) : List.of();
     if (output != null) {
       write(rendered, output);
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (format.json()) {
+    if (FormatOption.of(spec) == OutputFormat.json) {
       Json.print(out, toJson(target, snapshot, rendered, written));
       return Cli.OK;
     }

@@ -2,33 +2,56 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Fallback;
 import io.github.cfallowlist.Guards;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Options that decide what a run may do, shared by {@code plan}, {@code status} and {@code apply}
  * so that a dry run judges exactly as the apply would.
  */
 final class RunOptions {
-  @Option(
-      names = "--allow-shrink",
-      description = "Apply even when the new list removes more than --max-shrink of a family.")
-  boolean allowShrink;
+  private final boolean allowShrink;
+  private final int maxShrinkPercent;
+  private final String fallback;
 
-  @Option(
-      names = "--max-shrink",
-      paramLabel = "PERCENT",
-      defaultValue = "25",
-      description = "Largest share of a family's ranges one run may remove (default: 25).")
-  int maxShrinkPercent;
+  private RunOptions(boolean allowShrink, int maxShrinkPercent, String fallback) {
+    this.allowShrink = allowShrink;
+    this.maxShrinkPercent = maxShrinkPercent;
+    this.fallback = fallback;
+  }
 
-  @Option(
-      names = "--fallback",
-      paramLabel = "POLICY",
-      defaultValue = "last-good",
-      description =
-          "When the source fails and a target holds no list (first install, after a reboot):"
-              + " last-good (default: the saved list, else the embedded one), embedded, or none.")
-  String fallback;
+  /** Adds the options to {@code spec}. */
+  static void declare(CommandSpec spec) {
+    spec.addOption(
+        Declared.flag(
+            "--allow-shrink",
+            "Apply even when the new list removes more than --max-shrink of a family."));
+    spec.addOption(
+        Declared.option(
+                "--max-shrink",
+                int.class,
+                "PERCENT",
+                "Largest share of a family's ranges one run may remove (default: 25).")
+            .defaultValue("25")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--fallback",
+                String.class,
+                "POLICY",
+                "When the source fails and a target holds no list (first install, after a"
+                    + " reboot): last-good (default: the saved list, else the embedded one),"
+                    + " embedded, or none.")
+            .defaultValue("last-good")
+            .build());
+  }
+
+  /** The options as {@code spec} holds them. */
+  static RunOptions of(CommandSpec spec) {
+    return new RunOptions(
+        Declared.given(spec, "--allow-shrink"),
+        Declared.value(spec, "--max-shrink"),
+        Declared.value(spec, "--fallback"));
+  }
 
   Guards guards(Guards base) {
     if (maxShrinkPercent < 0 || maxShrinkPercent > 100) {

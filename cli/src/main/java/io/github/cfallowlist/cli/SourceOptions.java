@@ -9,78 +9,110 @@ import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Where the ranges come from and the guards they must pass. */
 final class SourceOptions {
-  @Option(
-      names = "--source",
-      paramLabel = "S",
-      defaultValue = "cloudflare",
-      description =
-          "cloudflare (the JSON API, default), cloudflare-text (the ips-v4/ips-v6 lists),"
-              + " embedded (the list shipped in the jar), last-good (the list the last apply"
-              + " saved), or file:PATH.")
-  String source;
+  final String source;
+  private final String apiUrl;
+  private final List<String> textUrls;
+  private final boolean jdcloud;
+  private final String proxy;
 
-  @Option(
-      names = "--api-url",
-      paramLabel = "URL",
-      defaultValue = RangeSource.DEFAULT_API_URL,
-      description =
-          "Base of the JSON API (default: ${DEFAULT-VALUE}); plain http only for loopback.")
-  String apiUrl;
+  /** {@code ipv4}, {@code ipv6} or {@code both}, as given. */
+  final String family;
 
-  @Option(
-      names = "--text-urls",
-      paramLabel = "V4URL,V6URL",
-      split = ",",
-      description =
-          "The two text lists for --source cloudflare-text (default: Cloudflare's ips-v4 and"
-              + " ips-v6); plain http only for loopback.")
-  List<String> textUrls;
+  private final int minRanges;
+  private final int shortestV4;
+  private final int shortestV6;
 
-  @Option(
-      names = "--jdcloud",
-      description = "Also use the JD Cloud China network's ranges (JSON API only).")
-  boolean jdcloud;
+  private SourceOptions(CommandSpec spec) {
+    source = Declared.value(spec, "--source");
+    apiUrl = Declared.value(spec, "--api-url");
+    textUrls = Declared.value(spec, "--text-urls");
+    jdcloud = Declared.given(spec, "--jdcloud");
+    proxy = Declared.value(spec, "--proxy");
+    family = Declared.value(spec, "--family");
+    minRanges = Declared.value(spec, "--min-ranges");
+    shortestV4 = Declared.value(spec, "--shortest-prefix-v4");
+    shortestV6 = Declared.value(spec, "--shortest-prefix-v6");
+  }
 
-  @Option(
-      names = "--proxy",
-      paramLabel = "URL",
-      description =
-          "HTTP proxy for the fetch, http://[USER:PASSWORD@]HOST[:PORT] (port 1080 by default);"
-              + " \"\" for none. Without it, https_proxy/HTTPS_PROXY and http_proxy are used, as"
-              + " curl does; no_proxy/NO_PROXY applies to both.")
-  String proxy;
+  /** Adds the options to {@code spec}. */
+  static void declare(CommandSpec spec) {
+    spec.addOption(
+        Declared.option(
+                "--source",
+                String.class,
+                "S",
+                "cloudflare (the JSON API, default), cloudflare-text (the ips-v4/ips-v6 lists),"
+                    + " embedded (the list shipped in the jar), last-good (the list the last"
+                    + " apply saved), or file:PATH.")
+            .defaultValue("cloudflare")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--api-url",
+                String.class,
+                "URL",
+                "Base of the JSON API (default: ${DEFAULT-VALUE}); plain http only for loopback.")
+            .defaultValue(RangeSource.DEFAULT_API_URL)
+            .build());
+    spec.addOption(
+        Declared.listOption(
+                "--text-urls",
+                String.class,
+                "V4URL,V6URL",
+                "The two text lists for --source cloudflare-text (default: Cloudflare's ips-v4 and"
+                    + " ips-v6); plain http only for loopback.")
+            .splitRegex(",")
+            .build());
+    spec.addOption(
+        Declared.flag(
+            "--jdcloud", "Also use the JD Cloud China network's ranges (JSON API only)."));
+    spec.addOption(
+        Declared.option(
+                "--proxy",
+                String.class,
+                "URL",
+                "HTTP proxy for the fetch, http://[USER:PASSWORD@]HOST[:PORT] (port 1080 by"
+                    + " default); \"\" for none. Without it, https_proxy/HTTPS_PROXY and"
+                    + " http_proxy are used, as curl does; no_proxy/NO_PROXY applies to both.")
+            .build());
+    spec.addOption(
+        Declared.option("--family", String.class, "F", "ipv4, ipv6 or both (default).")
+            .defaultValue("both")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--min-ranges",
+                int.class,
+                "N",
+                "Refuse a list with fewer ranges than this in a family in use (default: 5).")
+            .defaultValue("5")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--shortest-prefix-v4",
+                int.class,
+                "LEN",
+                "Refuse IPv4 ranges broader than this prefix length (default: 8).")
+            .defaultValue("8")
+            .build());
+    spec.addOption(
+        Declared.option(
+                "--shortest-prefix-v6",
+                int.class,
+                "LEN",
+                "Refuse IPv6 ranges broader than this prefix length (default: 16).")
+            .defaultValue("16")
+            .build());
+  }
 
-  @Option(
-      names = "--family",
-      paramLabel = "F",
-      defaultValue = "both",
-      description = "ipv4, ipv6 or both (default).")
-  String family;
-
-  @Option(
-      names = "--min-ranges",
-      paramLabel = "N",
-      defaultValue = "5",
-      description = "Refuse a list with fewer ranges than this in a family in use (default: 5).")
-  int minRanges;
-
-  @Option(
-      names = "--shortest-prefix-v4",
-      paramLabel = "LEN",
-      defaultValue = "8",
-      description = "Refuse IPv4 ranges broader than this prefix length (default: 8).")
-  int shortestV4;
-
-  @Option(
-      names = "--shortest-prefix-v6",
-      paramLabel = "LEN",
-      defaultValue = "16",
-      description = "Refuse IPv6 ranges broader than this prefix length (default: 16).")
-  int shortestV6;
+  /** The options as {@code spec} holds them. */
+  static SourceOptions of(CommandSpec spec) {
+    return new SourceOptions(spec);
+  }
 
   Families families() {
     return Families.parse(family);
