@@ -165,7 +165,7 @@ public final class Cli implements Runnable {
     if (verbosity == Logging.Verbosity.VERBOSE) {
       e.printStackTrace(cmd.getErr());
     }
-    cmd.getErr().println(Logging.line(java.util.logging.Level.SEVERE, message(e), verbosity));
+    cmd.getErr().println(Logging.line(System.Logger.Level.ERROR, message(e), verbosity));
     Json.printError(cmd, parseResult, message(e));
     return ERROR;
   }

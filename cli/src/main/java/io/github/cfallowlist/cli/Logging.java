@@ -2,13 +2,7 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Printable;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -16,8 +10,9 @@ import picocli.CommandLine.ParseResult;
  * What a command says on stderr besides its result: one line per event, {@code cf-allowlist: LEVEL:
  * message} with {@code --verbose}, {@code cf-allowlist: message} (and {@code cf-allowlist: warning:
  * message}) without it, errors only with {@code --quiet}. The library's records (it logs through
- * {@link System.Logger}, which the JDK hands to {@code java.util.logging}) are shown at the chosen
- * level; every other logger, the JDK's and OkHttp's, stays at WARNING whatever the flags.
+ * {@link System.Logger}, which {@link CommandLoggers} serves) are shown at the chosen level; every
+ * other logger, the JDK's and OkHttp's (which logs through {@code java.util.logging}, see {@link
+ * JavaLogging}), stays at WARNING whatever the flags.
  */
 final class Logging implements AutoCloseable {
   /** How much a command says. */
@@ -32,49 +27,74 @@ final class Logging implements AutoCloseable {
 
   private static final String PREFIX = "cf-allowlist: ";
 
-  // Held here because java.util.logging keeps loggers only weakly: a logger that is collected
-  // forgets the level set on it.
-  private static final Logger LIBRARY = Logger.getLogger("io.github.cfallowlist");
-  private static final Logger ROOT = Logger.getLogger("");
+  /** The loggers of the library and of its targets: their names start so. */
+  private static final String LIBRARY = "io.github.cfallowlist";
 
-  private static volatile Verbosity current = Verbosity.NORMAL;
+  /** Where the records go and how many: the running command's, else stderr at NORMAL. */
+  private record Sink(PrintWriter err, Verbosity verbosity) {}
 
-  private final Verbosity before;
-  private final Level rootLevel;
-  private final Level libraryLevel;
-  private final List<Handler> rootHandlers;
-  private final Handler handler;
+  private static volatile Sink sink =
+      new Sink(new PrintWriter(System.err, true, StandardCharsets.UTF_8), Verbosity.NORMAL);
 
-  private Logging(Handler handler) {
-    this.before = current;
-    this.rootLevel = ROOT.getLevel();
-    this.libraryLevel = LIBRARY.getLevel();
-    this.rootHandlers = List.of(ROOT.getHandlers());
-    this.handler = handler;
+  private final Sink before;
+
+  /** What the command changed in java.util.logging, to put back; null when it changed nothing. */
+  private final JavaLogging.Taken taken;
+
+  private Logging(Sink before, JavaLogging.Taken taken) {
+    this.before = before;
+    this.taken = taken;
   }
 
   /**
-   * Sends log records to {@code err} as {@code verbosity} asks until {@link #close}, which puts the
-   * previous handlers and levels back.
+   * Sends records to {@code err} as {@code verbosity} asks until {@link #close}, which puts the
+   * previous destination back.
    */
   static Logging install(Verbosity verbosity, PrintWriter err) {
-    Logging saved = new Logging(new LineHandler(err, verbosity));
-    saved.rootHandlers.forEach(ROOT::removeHandler);
-    ROOT.addHandler(saved.handler);
-    ROOT.setLevel(verbosity == Verbosity.QUIET ? Level.SEVERE : Level.WARNING);
-    LIBRARY.setLevel(
-        switch (verbosity) {
-          case QUIET -> Level.SEVERE;
-          case NORMAL -> Level.WARNING;
-          case VERBOSE -> Level.FINE;
-        });
-    current = verbosity;
-    return saved;
+    Sink previous = sink;
+    sink = new Sink(err, verbosity);
+    return new Logging(previous, JavaLogging.take(verbosity));
   }
 
   /** The verbosity of the command running now ({@link Verbosity#NORMAL} outside a command). */
   static Verbosity current() {
-    return current;
+    return sink.verbosity();
+  }
+
+  /** Whether a record of the logger {@code name} at {@code level} is shown now. */
+  static boolean shows(String name, System.Logger.Level level) {
+    if (level == System.Logger.Level.OFF || level == System.Logger.Level.ALL) {
+      return false;
+    }
+    System.Logger.Level least =
+        switch (sink.verbosity()) {
+          case QUIET -> System.Logger.Level.ERROR;
+          case NORMAL -> System.Logger.Level.WARNING;
+          case VERBOSE -> isLibrary(name) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+        };
+    return level.getSeverity() >= least.getSeverity();
+  }
+
+  private static boolean isLibrary(String name) {
+    return name != null
+        && name.startsWith(LIBRARY)
+        && (name.length() == LIBRARY.length() || name.charAt(LIBRARY.length()) == '.');
+  }
+
+  /** Writes one record as a line when {@link #shows} says so; the cause is said unless it is. */
+  static void publish(String name, System.Logger.Level level, String message, Throwable thrown) {
+    if (!shows(name, level)) {
+      return;
+    }
+    String text = message == null ? "" : message;
+    if (thrown != null && !text.contains(Printable.message(thrown))) {
+      text = text + ": " + Printable.message(thrown);
+    }
+    Sink s = sink;
+    synchronized (s.err()) {
+      s.err().println(line(level, text, s.verbosity()));
+      s.err().flush();
+    }
   }
 
   /**
@@ -106,90 +126,21 @@ final class Logging implements AutoCloseable {
   }
 
   /** One line for an event at {@code level}, in the shape {@code verbosity} uses. */
-  static String line(Level level, String message, Verbosity verbosity) {
+  static String line(System.Logger.Level level, String message, Verbosity verbosity) {
     String text = message.replace("\r", "").replace('\n', ' ').strip();
     if (verbosity == Verbosity.VERBOSE) {
-      return PREFIX + name(level) + ": " + text;
+      return PREFIX + level.getName() + ": " + text;
     }
-    return level.intValue() == Level.WARNING.intValue()
-        ? PREFIX + "warning: " + text
-        : PREFIX + text;
+    return level == System.Logger.Level.WARNING ? PREFIX + "warning: " + text : PREFIX + text;
   }
 
-  /** The level by the names of {@link System.Logger.Level}, which the library logs with. */
-  static String name(Level level) {
-    int v = level.intValue();
-    if (v >= Level.SEVERE.intValue()) {
-      return "ERROR";
-    }
-    if (v >= Level.WARNING.intValue()) {
-      return "WARNING";
-    }
-    if (v >= Level.INFO.intValue()) {
-      return "INFO";
-    }
-    if (v >= Level.FINE.intValue()) {
-      return "DEBUG";
-    }
-    return "TRACE";
-  }
-
-  /** Puts the handlers and levels back as they were before {@link #install}. */
+  /** Puts back where records went before {@link #install}. */
   @Override
   public void close() {
-    ROOT.removeHandler(handler);
-    handler.flush();
-    rootHandlers.forEach(ROOT::addHandler);
-    ROOT.setLevel(rootLevel);
-    LIBRARY.setLevel(libraryLevel);
-    current = before;
-  }
-
-  /** Writes each record as one line. */
-  private static final class LineHandler extends Handler {
-    private final PrintWriter err;
-    private final Verbosity verbosity;
-    private final Formatter formatter =
-        new Formatter() {
-          @Override
-          public String format(LogRecord record) {
-            return formatMessage(record);
-          }
-        };
-
-    LineHandler(PrintWriter err, Verbosity verbosity) {
-      this.err = err;
-      this.verbosity = verbosity;
-      setLevel(Level.ALL);
+    sink.err().flush();
+    if (taken != null) {
+      taken.restore();
     }
-
-    @Override
-    public void publish(LogRecord record) {
-      if (!isLoggable(record)) {
-        return;
-      }
-      List<String> parts = new ArrayList<>();
-      String message = formatter.formatMessage(record);
-      parts.add(message == null ? "" : message);
-      Throwable thrown = record.getThrown();
-      if (thrown != null && !parts.get(0).contains(Printable.message(thrown))) {
-        parts.add(Printable.message(thrown));
-      }
-      String text = String.join(": ", parts);
-      synchronized (err) {
-        err.println(line(record.getLevel(), text, verbosity));
-        err.flush();
-      }
-    }
-
-    @Override
-    public void flush() {
-      err.flush();
-    }
-
-    @Override
-    public void close() {
-      flush();
-    }
+    sink = before;
   }
 }

@@ -21,6 +21,7 @@ public final class Main {
    * the JVM exits (within systemd's default 90 s stop timeout).
    */
   public static void main(String[] args) {
+    JavaLogging.configureOnStart();
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

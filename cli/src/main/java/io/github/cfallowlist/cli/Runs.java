@@ -68,7 +68,7 @@ final class Runs {
       }
       String line = r.target() + ": " + Words.line(r, applyLine);
       if (r.outcome().failed()) {
-        err.println(Logging.line(java.util.logging.Level.SEVERE, line, Logging.current()));
+        err.println(Logging.line(System.Logger.Level.ERROR, line, Logging.current()));
       } else if (format == OutputFormat.text && !quiet) {
         out.println(line);
       }

@@ -51,10 +51,14 @@ class LoggingTest {
         .isEqualTo(
             "cf-allowlist: DEBUG: noisy: rendering\n"
                 + "cf-allowlist: INFO: noisy: rendered\n"
-                + "cf-allowlist: WARNING: okhttp warning second line\n");
+                + "cf-allowlist: WARNING: okhttp warning second line\n"
+                + "cf-allowlist: WARNING: okhttp jul warning\n");
 
     CliRun plain = CliRun.of("render", "--source", "embedded", "--target", "noisy");
-    assertThat(plain.err()).isEqualTo("cf-allowlist: warning: okhttp warning second line\n");
+    assertThat(plain.err())
+        .isEqualTo(
+            "cf-allowlist: warning: okhttp warning second line\n"
+                + "cf-allowlist: warning: okhttp jul warning\n");
 
     CliRun quiet = CliRun.of("render", "--source", "embedded", "--target", "noisy", "--quiet");
     assertThat(quiet.err()).isEmpty();
@@ -149,6 +153,52 @@ class LoggingTest {
         .isEqualTo(
             "cf-allowlist: --quiet and --verbose contradict each other; give one of them"
                 + " (see 'cf-allowlist fetch --help')\n");
+  }
+
+  @Test
+  void aLaunchedCommandStartsJavaLoggingOnlyWhenALibraryLogsThroughItAndThenShowsItsRecords()
+      throws Exception {
+    Path classes = dir.resolve("classes.txt");
+    Launched library =
+        launched(
+            List.of("-Xlog:class+load=info:file=" + classes),
+            "render",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--verbose");
+    assertThat(library.exitCode()).isZero();
+    assertThat(Files.readString(classes))
+        .contains("io.github.cfallowlist.cli.CommandLoggers ")
+        .doesNotContain("java.util.logging.LogManager ");
+
+    Launched noisy =
+        launched(List.of(), "render", "--source", "embedded", "--target", "noisy", "--verbose");
+    assertThat(noisy.exitCode()).isZero();
+    assertThat(noisy.err())
+        .isEqualTo(
+            "cf-allowlist: DEBUG: noisy: rendering\n"
+                + "cf-allowlist: INFO: noisy: rendered\n"
+                + "cf-allowlist: WARNING: okhttp warning second line\n"
+                + "cf-allowlist: WARNING: okhttp jul warning\n");
+    Launched quiet =
+        launched(List.of(), "render", "--source", "embedded", "--target", "noisy", "--quiet");
+    assertThat(quiet.err()).isEmpty();
+  }
+
+  private record Launched(int exitCode, String err) {}
+
+  /** The tool run in a JVM of its own, as the launcher runs it. */
+  private Launched launched(List<String> jvmOptions, String... args) throws Exception {
+    Path err = dir.resolve("err-" + System.nanoTime());
+    Process p =
+        new ProcessBuilder(CronCli.argv(jvmOptions, dir.resolve("state"), args))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(err.toFile())
+            .start();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new Launched(p.exitValue(), Files.readString(err));
   }
 
   @Test

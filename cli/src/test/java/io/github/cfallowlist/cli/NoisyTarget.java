@@ -25,6 +25,9 @@ public final class NoisyTarget implements Target {
     System.getLogger("sun.net.www.protocol.http.HttpURLConnection").log(Level.DEBUG, "sun fine");
     System.getLogger("okhttp3.OkHttpClient").log(Level.DEBUG, "okhttp fine");
     System.getLogger("okhttp3.OkHttpClient").log(Level.WARNING, "okhttp warning\nsecond line");
+    // OkHttp itself logs through java.util.logging.
+    java.util.logging.Logger.getLogger("okhttp3.internal.platform").fine("okhttp jul fine");
+    java.util.logging.Logger.getLogger("okhttp3.internal.platform").warning("okhttp jul warning");
     return Rendered.single("noisy.txt", "noisy\n");
   }
 
