@@ -34,9 +34,9 @@ final class Declared {
 
   /** An option without a value: given or not. */
   static OptionSpec flag(String name, String description) {
+    // No arity of its own: picocli's default for a boolean takes --flag and --flag=true|false.
     return OptionSpec.builder(name)
         .type(boolean.class)
-        .arity("0")
         .initialValue(false)
         .description(description)
         .build();
@@ -57,10 +57,14 @@ final class Declared {
         .description(description);
   }
 
-  /** Positional parameters, all of them, as a {@code List<String>}. */
+  /**
+   * Positional parameters, all of them, as a {@code List<String>}; required when {@code arity} asks
+   * for at least one.
+   */
   static PositionalParamSpec parameters(String arity, String label, String description) {
     return PositionalParamSpec.builder()
         .arity(arity)
+        .required(!arity.startsWith("0"))
         .type(java.util.List.class)
         .auxiliaryTypes(String.class)
         .paramLabel(label)

@@ -68,6 +68,34 @@ class DeclaredTest {
   }
 
   @Test
+  void aFlagTakesAnAttachedTrueOrFalseAndRefusesAnythingElseAsABoolean() {
+    assertThat(CliRun.of("fetch", "--source", "embedded", "--quiet=true").exitCode()).isZero();
+    assertThat(CliRun.of("fetch", "--source", "embedded", "--verbose=false").exitCode()).isZero();
+    CliRun yes = CliRun.of("fetch", "--source", "embedded", "--quiet=yes");
+    assertThat(yes.exitCode()).isEqualTo(1);
+    assertThat(yes.err())
+        .isEqualTo(
+            "cf-allowlist: Invalid value for option '--quiet': 'yes' is not a boolean"
+                + " (see 'cf-allowlist fetch --help')\n");
+  }
+
+  @Test
+  void checkWithoutAnAddressSaysTheParameterIsMissing() {
+    for (String[] args :
+        List.of(
+            new String[] {"check", "--source", "embedded"},
+            new String[] {"check", "--source", "embedded", "--format", "json", "--"})) {
+      CliRun run = CliRun.of(args);
+      assertThat(run.exitCode()).isEqualTo(1);
+      assertThat(run.out()).isEmpty();
+      assertThat(run.err())
+          .isEqualTo(
+              "cf-allowlist: Missing required parameter: 'ADDRESS'"
+                  + " (see 'cf-allowlist check --help')\n");
+    }
+  }
+
+  @Test
   void readingAnOptionTheCommandDoesNotDeclareIsAProgrammingErrorNamingIt() {
     CommandSpec spec = parsed();
     assertThatThrownBy(() -> Declared.value(spec, "--no-such-option"))
