@@ -124,13 +124,14 @@ public final class Cli implements Runnable {
     CommonOptions common = CommonOptions.of(spec);
     SourceOptions source = SourceOptions.of(spec);
     TargetArgs targetArgs = TargetArgs.of(spec, file);
+    RunOptions runOptions = RunOptions.of(spec);
     StateDir state = common.stateDir();
     return Run.builder()
         .source(source.rangeSource(state))
         .targets(targetArgs.resolve())
         .options(targetArgs.options(source.families()))
-        .guards(RunOptions.of(spec).guards(source.guards()))
-        .fallback(RunOptions.of(spec).fallback())
+        .guards(runOptions.guards(source.guards()))
+        .fallback(runOptions.fallback())
         .stopWhen(Main.STOPPING::get)
         .stateDir(state);
   }

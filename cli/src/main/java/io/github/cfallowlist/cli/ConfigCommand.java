@@ -1,6 +1,7 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.TargetOptions;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -47,14 +48,15 @@ final class ConfigCommand implements Runnable {
       try {
         SourceOptions source = SourceOptions.of(apply);
         source.rangeSource(CommonOptions.of(apply).stateDir());
-        RunOptions.of(apply).guards(source.guards());
-        RunOptions.of(apply).fallback();
+        RunOptions runOptions = RunOptions.of(apply);
+        runOptions.guards(source.guards());
+        runOptions.fallback();
         OriginOptions.of(apply).check();
         TargetArgs targetArgs = TargetArgs.of(apply, loaded);
-        targetArgs.options(source.families());
+        TargetOptions options = targetArgs.options(source.families());
         if (read.targetCount() > 0) {
           Cli.run(apply, loaded).build();
-          Run.checkSettings(targetArgs.resolve(), targetArgs.options(source.families()));
+          Run.checkSettings(targetArgs.resolve(), options);
         }
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": " + Cli.message(e), e);

@@ -50,11 +50,7 @@ final class Declared {
   /** A repeatable option whose values are of {@code type}: a {@code List} of them. */
   static OptionSpec.Builder listOption(
       String name, Class<?> type, String label, String description) {
-    return OptionSpec.builder(name)
-        .type(java.util.List.class)
-        .auxiliaryTypes(type)
-        .paramLabel(label)
-        .description(description);
+    return option(name, java.util.List.class, label, description).auxiliaryTypes(type);
   }
 
   /**

@@ -20,7 +20,6 @@ final class FormatOption {
 
   /** The format {@code spec} holds. */
   static OutputFormat of(CommandSpec spec) {
-    OutputFormat format = Declared.value(spec, "--format");
-    return format == null ? OutputFormat.text : format;
+    return Declared.value(spec, "--format");
   }
 }
