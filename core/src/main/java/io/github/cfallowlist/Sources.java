@@ -1,6 +1,5 @@
 package io.github.cfallowlist;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import io.github.cfallowlist.RawRanges.RawList;
@@ -136,10 +135,10 @@ final class Sources {
                   "the embedded snapshot " + EMBEDDED + " is missing from the jar");
             }
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, Object> root = JSON.std.mapFrom(body);
+            Map<?, ?> root = (Map<?, ?>) JsonValues.read(body);
             Instant recorded = Instant.parse(String.valueOf(root.get("recorded_at")));
             return parseApiBody(
-                body,
+                root,
                 "embedded snapshot recorded " + recorded,
                 false,
                 recorded,
@@ -201,11 +200,16 @@ final class Sources {
       String body, String source, boolean jdcloud, Instant fetchedAt, String where) {
     Object parsed;
     try {
-      parsed = JSON.std.anyFrom(body);
+      parsed = JsonValues.read(body);
     } catch (IOException | RuntimeException e) {
       throw new RejectedRangesException(
           where + " did not answer with JSON (" + describe(body) + "); nothing was changed", e);
     }
+    return parseApiBody(parsed, source, jdcloud, fetchedAt, where);
+  }
+
+  private static RawRanges parseApiBody(
+      Object parsed, String source, boolean jdcloud, Instant fetchedAt, String where) {
     if (!(parsed instanceof Map<?, ?> root)) {
       throw new RejectedRangesException(where + " answered with JSON that is not an object");
     }

@@ -92,6 +92,24 @@ class CloudflareSourcesTest {
   }
 
   @Test
+  void aListGivenTwiceIsRejectedRatherThanOneOfThemPicked() {
+    String body = Bodies.api();
+    server.enqueue(
+        ok(body.replaceFirst("\"ipv4_cidrs\"", "\"ipv4_cidrs\":[\"0.0.0.0/0\"],\"ipv4_cidrs\"")));
+    assertThatThrownBy(this::fetchApi)
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageContaining("did not answer with JSON");
+  }
+
+  @Test
+  void jsonFollowedByMoreTextIsRejected() {
+    server.enqueue(ok(Bodies.api() + "{}"));
+    assertThatThrownBy(this::fetchApi)
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageContaining("did not answer with JSON");
+  }
+
+  @Test
   void truncatedJsonIsRejected() {
     String body = Bodies.api();
     server.enqueue(ok(body.substring(0, body.length() / 2)));

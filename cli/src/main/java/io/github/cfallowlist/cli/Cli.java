@@ -98,10 +98,38 @@ public final class Cli implements Runnable {
     for (CommandLine sub : cmd.getSubcommands().values()) {
       sub.getCommandSpec().versionProvider(new Version());
     }
-    cmd.setExecutionStrategy(Cli::executeKeepingLogging);
-    cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
-    cmd.setParameterExceptionHandler(Cli::handleParameterException);
+    Handling handling = new Handling();
+    cmd.setExecutionStrategy(handling);
+    cmd.setExecutionExceptionHandler(handling);
+    cmd.setParameterExceptionHandler(handling);
     return cmd;
+  }
+
+  /**
+   * The execution strategy and error handlers, as one class rather than method references: the
+   * picocli interfaces they implement are compiled for an old class-file version, which a
+   * class-data archive can hold only while nothing links them when it is built, and building a
+   * method reference's class links its interface. As a class, they and picocli's {@code RunLast}
+   * start from the archive.
+   */
+  private static final class Handling
+      implements CommandLine.IExecutionStrategy,
+          CommandLine.IExecutionExceptionHandler,
+          CommandLine.IParameterExceptionHandler {
+    @Override
+    public int execute(ParseResult parseResult) {
+      return executeKeepingLogging(parseResult);
+    }
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult) {
+      return Cli.handleExecutionException(e, cmd, parseResult);
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      return handleParameterException(e, args);
+    }
   }
 
   /** Adds to {@code spec} the options {@link #run} reads, and {@code --format}. */

@@ -1,9 +1,9 @@
 package io.github.cfallowlist.adapter.nftables;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.JsonValues;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import java.io.IOException;
@@ -141,7 +141,7 @@ final class ForeignRules {
   private void read(String json) throws IOException {
     Object root;
     try {
-      root = JSON.std.anyFrom(json);
+      root = JsonValues.read(json);
     } catch (IOException e) {
       throw new IOException("nft printed JSON that cannot be read: " + e.getMessage(), e);
     }

@@ -1,14 +1,12 @@
 package io.github.cfallowlist.adapter.nftables;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.jr.ob.JSON;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.IpFamily;
+import io.github.cfallowlist.JsonValues;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.adapter.nftables.NftablesConfig.Rule;
@@ -28,12 +26,6 @@ import java.util.TreeSet;
  * replaces it.
  */
 final class LiveJson {
-  /** jackson-jr with a parser that refuses a key given twice in any object, read or skipped. */
-  private static final JSON READER =
-      JSON.builder(
-              JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-          .build();
-
   private static final Set<String> TABLE_KEYS = Set.of("family", "name", "handle");
   private static final Set<String> SET_KEYS =
       Set.of("family", "name", "table", "type", "handle", "flags", "elem");
@@ -109,7 +101,7 @@ final class LiveJson {
    */
   private static List<Map<?, ?>> items(String json) throws IOException {
     List<Map<?, ?>> out = null;
-    try (JsonParser parser = READER.createParser(json)) {
+    try (JsonParser parser = JsonValues.strictFactory().createParser(json)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         throw new IOException("nft printed JSON that cannot be read: it printed nothing");
@@ -150,7 +142,7 @@ final class LiveJson {
       String field = parser.currentName();
       boolean object = parser.nextToken() == JsonToken.START_OBJECT;
       out.put(
-          field, object && "set".equals(field) ? readSet(parser, json) : READER.anyFrom(parser));
+          field, object && "set".equals(field) ? readSet(parser, json) : JsonValues.value(parser));
     }
     return out;
   }
@@ -167,7 +159,7 @@ final class LiveJson {
         }
         out.put(field, elements);
       } else {
-        out.put(field, READER.anyFrom(parser));
+        out.put(field, JsonValues.value(parser));
       }
     }
     return out;
@@ -176,12 +168,12 @@ final class LiveJson {
   /**
    * The set element the parser stands at the first token of: a plain prefix ({@code
    * {"prefix":{"addr":A,"len":N}}}, nearly every element) read token by token into its {@link
-   * Cidr}; any other element, or one whose prefix does not parse, read again from its own text the
-   * way jackson-jr reads it, for {@link #prefixes} to judge.
+   * Cidr}; any other element, or one whose prefix does not parse, read again from its own text as
+   * plain values, for {@link #prefixes} to judge.
    */
   private static Object element(JsonParser parser, String json) throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
-      return READER.anyFrom(parser);
+      return JsonValues.value(parser);
     }
     JsonStreamContext list = parser.getParsingContext().getParent();
     int start = (int) parser.currentTokenLocation().getCharOffset();
@@ -196,7 +188,7 @@ final class LiveJson {
       }
     }
     int end = (int) parser.currentTokenLocation().getCharOffset() + 1;
-    return READER.anyFrom(json.substring(start, end));
+    return JsonValues.read(json.substring(start, end));
   }
 
   /**
