@@ -22,6 +22,7 @@ public final class Plan {
   private final RangeSnapshot snapshot;
   private final Optional<Rendered> desiredConfig;
   private final List<String> leftovers;
+  private final boolean changes;
 
   private Plan(
       String target,
@@ -36,6 +37,7 @@ public final class Plan {
     this.snapshot = snapshot;
     this.desiredConfig = desiredConfig;
     this.leftovers = List.copyOf(leftovers);
+    this.changes = differs();
   }
 
   /**
@@ -208,6 +210,11 @@ public final class Plan {
    * header (ports, mode, rules).
    */
   public boolean hasChanges() {
+    return changes;
+  }
+
+  /** What {@link #hasChanges} answers, worked out once: a run asks it several times. */
+  private boolean differs() {
     if (!leftovers.isEmpty()) {
       return true;
     }
@@ -224,7 +231,7 @@ public final class Plan {
     }
     for (Rendered.File w : want.files()) {
       Optional<Rendered.File> have = now.file(w.name());
-      if (have.isEmpty() || !have.get().body().equals(w.body())) {
+      if (have.isEmpty() || !have.get().sameBody(w)) {
         return true;
       }
     }

@@ -56,17 +56,34 @@ public record Rendered(List<File> files) {
      * body.
      */
     public String body() {
+      return content.substring(bodyStart());
+    }
+
+    /**
+     * Whether {@code other}'s {@link #body} is the same as this one's, compared in place: a
+     * rendered list can be megabytes, and a run compares a plan's files more than once.
+     */
+    public boolean sameBody(File other) {
+      int start = bodyStart();
+      int otherStart = other.bodyStart();
+      int length = content.length() - start;
+      return length == other.content.length() - otherStart
+          && content.regionMatches(start, other.content, otherStart, length);
+    }
+
+    /** Where {@link #body} starts in the content. */
+    private int bodyStart() {
       int marker = content.indexOf(Header.MARKER);
       if (marker < 0) {
-        return content;
+        return 0;
       }
       int eol = content.indexOf('\n', marker);
       if (eol < 0) {
-        return "";
+        return content.length();
       }
-      String rest = content.substring(eol + 1);
-      return rest.startsWith(XML_COMMENT_END + "\n")
-          ? rest.substring(XML_COMMENT_END.length() + 1)
+      int rest = eol + 1;
+      return content.startsWith(XML_COMMENT_END + "\n", rest)
+          ? rest + XML_COMMENT_END.length() + 1
           : rest;
     }
   }

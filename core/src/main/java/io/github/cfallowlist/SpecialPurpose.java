@@ -1,6 +1,9 @@
 package io.github.cfallowlist;
 
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,7 +54,27 @@ final class SpecialPurpose {
           block("fe80::/10", "link-local unicast (RFC 4291)"),
           block("ff00::/8", "multicast (RFC 4291)"));
 
+  /**
+   * The blocks of each family, so a prefix is checked against its own family's only; arrays, since
+   * every range of every list is checked and a loop over a list starts an iterator each time.
+   */
+  private static final Map<IpFamily, Block[]> BY_FAMILY = byFamily();
+
   private SpecialPurpose() {}
+
+  private static Map<IpFamily, Block[]> byFamily() {
+    Map<IpFamily, Block[]> out = new EnumMap<>(IpFamily.class);
+    for (IpFamily family : IpFamily.values()) {
+      List<Block> blocks = new ArrayList<>();
+      for (Block b : BLOCKS) {
+        if (b.cidr().family() == family) {
+          blocks.add(b);
+        }
+      }
+      out.put(family, blocks.toArray(new Block[0]));
+    }
+    return out;
+  }
 
   private static Block block(String cidr, String name) {
     return new Block(Cidr.parse(cidr), name);
@@ -59,7 +82,7 @@ final class SpecialPurpose {
 
   /** The first special-purpose block that overlaps {@code cidr}, if any. */
   public static Optional<Block> overlapping(Cidr cidr) {
-    for (Block b : BLOCKS) {
+    for (Block b : BY_FAMILY.get(cidr.family())) {
       if (b.cidr().overlaps(cidr)) {
         return Optional.of(b);
       }
