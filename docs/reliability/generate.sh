@@ -67,7 +67,9 @@ commits and then exits 1 or kills itself (a lost reply), commits and then hangs,
 committing (a modifying command may run 3 s here), or the program is missing (an empty directory
 is mounted over `/usr/sbin` as well). Lost replies and hangs happen once; a refusing or missing
 program stays so for the whole run, rollback included. The random kills start a JVM that runs one
-apply and SIGKILL it after 0-400 ms (every other time its commands too, as systemd stops a unit).
+apply and SIGKILL it at one random moment in each equal slice of half as long again as a run takes
+on the machine (the median of three timed runs first), so early, middle and late moments are all hit
+whether a run takes 60 ms or 600 (every other time its commands too, as systemd stops a unit).
 
 After each fault the live state is read with the real tools, not through the adapter (`nft list
 ruleset`; `iptables-save`, `ip6tables-save` and `ipset save`), and compared with what the same

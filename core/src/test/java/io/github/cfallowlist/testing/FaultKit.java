@@ -28,7 +28,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -466,6 +468,57 @@ public final class FaultKit {
     public void discard() {
       process.destroyForcibly();
     }
+
+    /**
+     * Lets the child apply and waits until it has ended.
+     *
+     * @return the milliseconds from {@code go} until the process had ended
+     */
+    public long timedRun() throws IOException, InterruptedException {
+      go();
+      long start = System.nanoTime();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("the child JVM did not finish its apply; see " + log);
+      }
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * How long to spread random kills over, in milliseconds: half as long again as the median of
+   * three whole runs of a warmed child, each from the old list to the new one. Machines differ
+   * fivefold in how fast a run is; a fixed span would put every kill after the end on a fast one.
+   *
+   * @param resetToOld puts the old list back live before each timed run
+   * @param run starts a fresh warmed child, lets it apply and returns how long it took in ms
+   */
+  public static int killSpan(Runnable resetToOld, TimedRun run)
+      throws IOException, InterruptedException {
+    long[] runs = new long[3];
+    for (int i = 0; i < runs.length; i++) {
+      resetToOld.run();
+      runs[i] = run.millis();
+    }
+    Arrays.sort(runs);
+    return (int) Math.max(20, runs[1] * 3 / 2);
+  }
+
+  /** One whole run of a fresh warmed child, for {@link #killSpan}. */
+  @FunctionalInterface
+  public interface TimedRun {
+    /** Returns the milliseconds from telling the child to go until it had ended. */
+    long millis() throws IOException, InterruptedException;
+  }
+
+  /**
+   * The moment of each kill trial, in milliseconds after {@code go}: one random moment in each of
+   * {@code trials} equal slices of {@code span}, so the early, middle and late parts of a run are
+   * each hit and the first slices always fall inside the run.
+   */
+  public static int delay(Random random, int trial, int trials, int span) {
+    int slice = Math.max(1, span / trials);
+    return trial * slice + random.nextInt(slice);
   }
 
   /**

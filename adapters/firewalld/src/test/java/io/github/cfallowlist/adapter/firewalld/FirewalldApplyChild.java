@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM started inside a {@link KillableFirewalld}'s namespaces (so its {@code firewall-cmd}
@@ -76,6 +77,21 @@ final class FirewalldApplyChild {
    */
   void run(boolean toNew) throws IOException {
     go(toNew, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Lets the child apply the new list or the old one to the end and waits until it has ended.
+   *
+   * @return the milliseconds from telling it to go until the process had ended
+   */
+  long timedRun(boolean toNew) throws IOException, InterruptedException {
+    go(toNew, Integer.MAX_VALUE);
+    long start = System.nanoTime();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the child JVM did not finish its apply; see " + log);
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   private void go(boolean toNew, int changes) throws IOException {

@@ -59,10 +59,8 @@ class FirewalldFaultTest {
           Map.entry(false, 3),
           Map.entry(true, 4));
 
-  /** Kills of a whole run at random moments, and the longest wait before one. */
+  /** Kills of a whole run at random moments, spread over half as long again as a run. */
   private static final int RANDOM_TRIALS = 12;
-
-  private static final int RANDOM_MAX_MS = 4000;
 
   private static final List<String> CONFIGS = List.of("runtime", "permanent");
   private static final List<String> OBJECTS =
@@ -262,11 +260,16 @@ class FirewalldFaultTest {
     Map<String, Integer> states = new TreeMap<>();
     Map<String, Integer> outcomes = new TreeMap<>();
     int killed = 0;
+    int span =
+        FaultKit.killSpan(
+            FirewalldFaultTest::startFromOld,
+            () -> FirewalldApplyChild.start(firewalld, tmp).timedRun(true));
+    startFromOld();
     FirewalldApplyChild child = FirewalldApplyChild.start(firewalld, tmp);
     for (int trial = 0; trial < RANDOM_TRIALS; trial++) {
       boolean toNew = trial % 2 == 0;
       boolean tree = trial % 4 >= 2;
-      int delay = random.nextInt(RANDOM_MAX_MS + 1);
+      int delay = FaultKit.delay(random, trial, RANDOM_TRIALS, span);
       child.run(toNew);
       Thread.sleep(delay);
       if (child.kill(tree)) {
@@ -300,7 +303,11 @@ class FirewalldFaultTest {
     child.discard();
     FaultKit.appendRow(
         NAME,
-        "SIGKILL at a random moment (" + RANDOM_TRIALS + " trials, 0-" + RANDOM_MAX_MS + " ms)",
+        "SIGKILL at a random moment ("
+            + RANDOM_TRIALS
+            + " trials over 0-"
+            + span
+            + " ms, 1.5 runs)",
         NAME,
         "the whole run",
         counted(states),

@@ -136,9 +136,16 @@ class IptablesFaultTest {
     Map<String, Integer> states = new TreeMap<>();
     Map<String, Integer> next = new TreeMap<>();
     int midRun = 0;
+    int span;
     try (Netns ns = Netns.create("cfiptk-")) {
       TargetContext clean = new TargetContext(options, NetnsCommandRunner.inside(ns.name()));
       Refs refs = references(ns, clean, options);
+      span =
+          FaultKit.killSpan(
+              () ->
+                  assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
+                      .isIn(Outcome.APPLIED, Outcome.IN_SYNC),
+              () -> Child.start(NAME, ns.name(), ipset, tmp).timedRun());
       Child child = Child.start(NAME, ns.name(), ipset, tmp);
       for (int trial = 0; trial < trials; trial++) {
         String what = "trial " + trial + " of seed " + seed;
@@ -146,7 +153,7 @@ class IptablesFaultTest {
             .as(what)
             .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
         assertThat(Refs.overall(refs.perFamily(saved(ns)))).as(what).isEqualTo(Live.OLD);
-        long delay = random.nextInt(401);
+        long delay = FaultKit.delay(random, trial, trials, span);
         child.go();
         Thread.sleep(delay);
         midRun += child.kill(trial % 2 == 1) ? 1 : 0;
@@ -188,7 +195,7 @@ class IptablesFaultTest {
     }
     FaultKit.appendRow(
         NAME,
-        "SIGKILL at a random moment (" + trials + " trials, 0-400 ms)",
+        "SIGKILL at a random moment (" + trials + " trials over 0-" + span + " ms, 1.5 runs)",
         ipset ? "iptables --ipset" : NAME,
         "the whole run",
         states.toString().replaceAll("[{}]", "").replace('=', ' '),

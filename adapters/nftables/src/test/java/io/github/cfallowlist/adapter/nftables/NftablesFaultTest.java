@@ -100,11 +100,18 @@ class NftablesFaultTest {
     Map<Live, Integer> states = new EnumMap<>(Live.class);
     Map<String, Integer> next = new TreeMap<>();
     int midRun = 0;
+    int span;
     try (Netns ns = Netns.create("cfnftk-")) {
       TargetContext clean = new TargetContext(options, NetnsCommandRunner.inside(ns.name()));
       References<String> refs = references(ns, clean);
       Rendered oldLive = target.render(RangeSnapshot.live(oldList.ranges(), NAME), options);
       Rendered newLive = target.render(RangeSnapshot.live(newList.ranges(), NAME), options);
+      span =
+          FaultKit.killSpan(
+              () ->
+                  assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
+                      .isIn(Outcome.APPLIED, Outcome.IN_SYNC),
+              () -> Child.start(NAME, ns.name(), false, tmp).timedRun());
       Child child = Child.start(NAME, ns.name(), false, tmp);
       for (int trial = 0; trial < KILL_TRIALS; trial++) {
         String what = "trial " + trial + " of seed " + seed;
@@ -112,7 +119,7 @@ class NftablesFaultTest {
             .as(what)
             .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
         assertThat(ruleset(ns)).as(what).isEqualTo(refs.old());
-        long delay = random.nextInt(401);
+        long delay = FaultKit.delay(random, trial, KILL_TRIALS, span);
         child.go();
         Thread.sleep(delay);
         midRun += child.kill(trial % 2 == 1) ? 1 : 0;
@@ -137,7 +144,7 @@ class NftablesFaultTest {
     }
     FaultKit.appendRow(
         NAME,
-        "SIGKILL at a random moment (" + KILL_TRIALS + " trials, 0-400 ms)",
+        "SIGKILL at a random moment (" + KILL_TRIALS + " trials over 0-" + span + " ms, 1.5 runs)",
         NAME,
         "the whole run",
         String.format(
