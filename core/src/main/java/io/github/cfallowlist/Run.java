@@ -34,7 +34,10 @@ import java.util.function.BooleanSupplier;
  * date; a target that holds a list is left as it is.
  */
 public final class Run {
-  private static final System.Logger LOG = System.getLogger(Run.class.getName());
+  /** The logger, looked up when a record is logged (see {@link SystemCommandRunner}). */
+  private static System.Logger logger() {
+    return System.getLogger(Run.class.getName());
+  }
 
   /** An embedded list older than this is named as such when a run falls back to it. */
   public static final Duration EMBEDDED_MAX_AGE = Duration.ofDays(90);
@@ -213,7 +216,7 @@ public final class Run {
           && t.readLive(context(t)).isEmpty()
           && t.leftovers(context(t)).isEmpty();
     } catch (IOException | RuntimeException e) {
-      LOG.log(Level.DEBUG, "{0}: cannot read the live state: {1}", t.name(), e.getMessage());
+      logger().log(Level.DEBUG, "{0}: cannot read the live state: {1}", t.name(), e.getMessage());
       return false;
     }
   }
@@ -223,7 +226,7 @@ public final class Run {
       try {
         return Optional.of(guards.validate(RangeSource.lastGood(state).fetch()));
       } catch (IOException | RuntimeException e) {
-        LOG.log(Level.DEBUG, "no usable last good list: {0}", e.getMessage());
+        logger().log(Level.DEBUG, "no usable last good list: {0}", e.getMessage());
       }
     }
     try {

@@ -19,7 +19,11 @@ import okhttp3.HttpUrl;
 
 /** The built-in sources. */
 final class Sources {
-  private static final System.Logger LOG = System.getLogger(Sources.class.getName());
+  /** The logger, looked up when a record is logged (see {@link SystemCommandRunner}). */
+  private static System.Logger logger() {
+    return System.getLogger(Sources.class.getName());
+  }
+
   private static final String EMBEDDED = "/io/github/cfallowlist/cloudflare-ips-2026-10-02.json";
 
   /** The name of every file source; the path follows it in the full name. */
@@ -41,7 +45,7 @@ final class Sources {
         () -> {
           HttpFetcher.Body body = new HttpFetcher(http).get(url);
           RawRanges raw = parseApiBody(body.text(), name, jdcloud, Instant.now(), display(url));
-          LOG.log(Level.DEBUG, () -> body.describe(raw.etag()));
+          logger().log(Level.DEBUG, () -> body.describe(raw.etag()));
           return raw;
         },
         true);
@@ -285,7 +289,7 @@ final class Sources {
 
   private static RawList textList(HttpFetcher.Body body, Optional<IpFamily> family) {
     RawList list = textList(body.text(), body.url(), family);
-    LOG.log(Level.DEBUG, () -> body.describe(Optional.empty()));
+    logger().log(Level.DEBUG, () -> body.describe(Optional.empty()));
     return list;
   }
 

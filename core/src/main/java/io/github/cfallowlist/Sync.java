@@ -12,7 +12,10 @@ import java.util.Optional;
  * a whole run; it is public for callers that hold a snapshot already.
  */
 public final class Sync {
-  private static final System.Logger LOG = System.getLogger(Sync.class.getName());
+  /** The logger, looked up when a record is logged (see {@link SystemCommandRunner}). */
+  private static System.Logger logger() {
+    return System.getLogger(Sync.class.getName());
+  }
 
   private Sync() {}
 
@@ -141,11 +144,12 @@ public final class Sync {
     } catch (IOException | RuntimeException e) {
       Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
       // A step on the way to the result, which says what the re-read showed.
-      LOG.log(
-          Level.DEBUG,
-          "{0}: apply failed ({1}), reading the live state again",
-          target.name(),
-          claimed);
+      logger()
+          .log(
+              Level.DEBUG,
+              "{0}: apply failed ({1}), reading the live state again",
+              target.name(),
+              claimed);
       return settle(
           target, plan, context, Printable.message(e), claimed, e instanceof ApplyFailedException);
     }
@@ -167,7 +171,7 @@ public final class Sync {
           plan,
           plan.isRemoval() ? "removed " + describe(plan) : "applied " + plan.summary());
     }
-    LOG.log(Level.WARNING, "{0}: read-back differs from the plan, restoring", target.name());
+    logger().log(Level.WARNING, "{0}: read-back differs from the plan, restoring", target.name());
     return restore(
         target,
         plan,

@@ -14,7 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs a {@link Run} for a command and prints its results; the exit code follows the outcomes. */
 final class Runs {
-  private static final System.Logger LOG = System.getLogger(Runs.class.getName());
+  /** The logger, looked up when a record is logged, as the library's classes do. */
+  private static System.Logger logger() {
+    return System.getLogger(Runs.class.getName());
+  }
 
   /** How results are shown. */
   enum Style {
@@ -46,7 +49,7 @@ final class Runs {
     PrintWriter err = spec.commandLine().getErr();
     int exitCode = exitCode(result.targets());
     for (String w : result.warnings()) {
-      LOG.log(System.Logger.Level.WARNING, w);
+      logger().log(System.Logger.Level.WARNING, w);
     }
     boolean applyLine = style == Style.APPLY;
     if (format == OutputFormat.json) {

@@ -3,6 +3,7 @@ package io.github.cfallowlist.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.adapter.firewalld.KillableFirewalld;
+import io.github.cfallowlist.testing.FaultKit;
 import io.github.cfallowlist.testing.SystemTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,8 +91,9 @@ class FirewalldSigtermTest {
     String oldEntries = entries(false);
     long started = System.nanoTime();
     apply(neu, dir.resolve("setup-new.log"), tmp);
-    // The signals land anywhere in a run as long as this change took, start to end.
-    int maxDelayMs = (int) Math.max(500, (System.nanoTime() - started) / 1_000_000);
+    // The signals land one in each equal slice of half as long again as this change took, start
+    // to end: the early slices before the apply starts, the middle ones in it, the last after it.
+    int span = (int) Math.max(500, (System.nanoTime() - started) / 1_000_000 * 3 / 2);
     String newEntries = entries(false);
     assertThat(newEntries).isNotEqualTo(oldEntries).contains("198.41.128.0/17");
     assertThat(entries(true)).isEqualTo(newEntries);
@@ -106,7 +108,7 @@ class FirewalldSigtermTest {
       String from = toOld ? newEntries : oldEntries;
       String to = toOld ? oldEntries : newEntries;
       Path log = dir.resolve("trial-" + trial + ".log");
-      int delay = random.nextInt(maxDelayMs + 1);
+      int delay = FaultKit.delay(random, trial, TRIALS, span);
       Process child =
           cli(
               log,

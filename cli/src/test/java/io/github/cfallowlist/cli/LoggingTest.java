@@ -156,8 +156,27 @@ class LoggingTest {
   }
 
   @Test
-  void aLaunchedCommandStartsJavaLoggingOnlyWhenALibraryLogsThroughItAndThenShowsItsRecords()
+  void aLaunchedCommandLooksLoggersUpOnlyWhenSomethingLogsAndStartsJavaLoggingOnlyForOkHttp()
       throws Exception {
+    Path silentClasses = dir.resolve("silent-classes.txt");
+    Launched silent =
+        launched(
+            List.of("-Xlog:class+load=info:file=" + silentClasses),
+            "render",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--verbose");
+    assertThat(silent.exitCode()).isZero();
+    assertThat(silent.err()).isEmpty();
+    // Nothing was logged, so the JDK never searched for a logger finder.
+    assertThat(Files.readString(silentClasses))
+        .contains("io.github.cfallowlist.adapter.nftables.")
+        .doesNotContain("io.github.cfallowlist.cli.CommandLoggers ")
+        .doesNotContain("java.lang.System$LoggerFinder ")
+        .doesNotContain("java.util.logging.LogManager ");
+
     Path classes = dir.resolve("classes.txt");
     Launched library =
         launched(
@@ -166,9 +185,10 @@ class LoggingTest {
             "--source",
             "embedded",
             "--target",
-            "nftables",
+            "logging",
             "--verbose");
     assertThat(library.exitCode()).isZero();
+    assertThat(library.err()).isEqualTo("cf-allowlist: DEBUG: logging: rendering\n");
     assertThat(Files.readString(classes))
         .contains("io.github.cfallowlist.cli.CommandLoggers ")
         .doesNotContain("java.util.logging.LogManager ");

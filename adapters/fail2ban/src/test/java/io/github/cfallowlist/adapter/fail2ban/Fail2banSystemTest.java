@@ -140,21 +140,29 @@ class Fail2banSystemTest {
     return client("-s", socket.toString(), "banned");
   }
 
-  /** Writes one failure line per address and waits until the last one is banned. */
-  private static void failures(String... addresses) throws Exception {
+  /**
+   * Writes one failure line per address and waits until {@code banned} shows each of {@code
+   * awaited}: each jail polls the file on its own thread, so one jail's ban says nothing of the
+   * other's.
+   */
+  private static void failures(List<String> awaited, String... addresses) throws Exception {
     StringBuilder lines = new StringBuilder();
     for (String a : addresses) {
       lines.append("fail from ").append(a).append('\n');
     }
-    String last = addresses[addresses.length - 1];
-    // Written again until the last one is banned: a polling jail that has just (re)started may
+    // Written again until every awaited ban shows: a polling jail that has just (re)started may
     // miss lines appended in its first second.
-    for (int round = 0; round < 10 && !banned().contains("'" + last + "'"); round++) {
+    for (int round = 0; round < 10 && !showsAll(awaited); round++) {
       Files.writeString(watched, lines, StandardOpenOption.APPEND);
-      for (int i = 0; i < 20 && !banned().contains("'" + last + "'"); i++) {
+      for (int i = 0; i < 20 && !showsAll(awaited); i++) {
         Thread.sleep(100);
       }
     }
+  }
+
+  private static boolean showsAll(List<String> awaited) {
+    String banned = banned();
+    return awaited.stream().allMatch(banned::contains);
   }
 
   @Test
@@ -162,7 +170,8 @@ class Fail2banSystemTest {
     TargetResult applied = Sync.sync(target, full, context(), Guards.defaults(), false);
     assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
 
-    failures(EDGE, OUTSIDER);
+    failures(
+        List.of("{'web': ['" + OUTSIDER + "']}", "{'own': ['" + OUTSIDER + "']}"), EDGE, OUTSIDER);
 
     String banned = banned();
     assertThat(banned).contains("{'web': ['" + OUTSIDER + "']}");
@@ -179,7 +188,7 @@ class Fail2banSystemTest {
     assertThat(own).contains(USERS).contains("173.245.48.0/20").contains("2400:cb00::/32");
     assertThat(web).contains("127.0.0.0/8").contains("173.245.48.0/20");
 
-    failures(USERS, "192.0.2.10");
+    failures(List.of("{'own': ['192.0.2.10']}"), USERS, "192.0.2.10");
     assertThat(banned()).contains("{'own': ['192.0.2.10']}");
     assertThat(banned()).doesNotContain("'own': ['" + USERS);
   }
