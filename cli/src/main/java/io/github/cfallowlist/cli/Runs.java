@@ -14,7 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs a {@link Run} for a command and prints its results; the exit code follows the outcomes. */
 final class Runs {
-  /** The logger, looked up when a record is logged, as the library's classes do. */
+  /**
+   * The logger, looked up when a record is logged: the JDK's first lookup searches for the logger
+   * finder, which a run that logs nothing need not pay.
+   */
   private static System.Logger logger() {
     return System.getLogger(Runs.class.getName());
   }

@@ -147,6 +147,13 @@ public final class FaultKit {
     return new References<>(old, neu);
   }
 
+  /** Brings the target back to {@link #oldList()} through {@code clean}, as a kill trial starts. */
+  public static void installOld(Target target, TargetContext clean, String what) {
+    assertThat(Sync.sync(target, oldList(), clean, guards(), false).outcome())
+        .as(what)
+        .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
+  }
+
   /** What the real tools showed with the old and with the new list installed. */
   public record References<T>(T old, T neu) {}
 
@@ -476,13 +483,23 @@ public final class FaultKit {
      */
     public long timedRun() throws IOException, InterruptedException {
       go();
-      long start = System.nanoTime();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("the child JVM did not finish its apply; see " + log);
-      }
-      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      return millisUntilEnd(process, log);
     }
+  }
+
+  /**
+   * Waits until a child JVM that was just told to apply has ended (at most 60 s; see {@code log}
+   * otherwise).
+   *
+   * @return the milliseconds it took
+   */
+  public static long millisUntilEnd(Process process, Path log) throws InterruptedException {
+    long start = System.nanoTime();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the child JVM did not finish its apply; see " + log);
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   /**

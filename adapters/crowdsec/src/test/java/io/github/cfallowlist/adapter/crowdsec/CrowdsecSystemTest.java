@@ -18,6 +18,7 @@ import io.github.cfallowlist.kit.FileApplier;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,18 +199,20 @@ class CrowdsecSystemTest {
    * never sees that line.
    */
   private static void visitUntil(String what, BooleanSupplier done, String... addresses)
-      throws IOException, InterruptedException {
-    for (int round = 0; ; round++) {
-      visit(addresses);
-      for (int i = 0; i < 50; i++) {
-        if (done.getAsBoolean()) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      assertThat(crowdsec.isAlive()).as("crowdsec is running, waiting for " + what).isTrue();
-      assertThat(round).as("waited 120 s for " + what).isLessThan(24);
-    }
+      throws InterruptedException {
+    int[] polls = {0};
+    waitFor(
+        what,
+        () -> {
+          if (polls[0]++ % 50 == 0) {
+            try {
+              visit(addresses);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+          return done.getAsBoolean();
+        });
   }
 
   /** An nginx access-log line from {@code address} that trips ltsich/http-w00tw00t at once. */

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM started inside a {@link KillableFirewalld}'s namespaces (so its {@code firewall-cmd}
@@ -86,12 +85,7 @@ final class FirewalldApplyChild {
    */
   long timedRun(boolean toNew) throws IOException, InterruptedException {
     go(toNew, Integer.MAX_VALUE);
-    long start = System.nanoTime();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("the child JVM did not finish its apply; see " + log);
-    }
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    return FaultKit.millisUntilEnd(process, log);
   }
 
   private void go(boolean toNew, int changes) throws IOException {

@@ -142,16 +142,12 @@ class IptablesFaultTest {
       Refs refs = references(ns, clean, options);
       span =
           FaultKit.killSpan(
-              () ->
-                  assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
-                      .isIn(Outcome.APPLIED, Outcome.IN_SYNC),
+              () -> FaultKit.installOld(target, clean, "before a timed run"),
               () -> Child.start(NAME, ns.name(), ipset, tmp).timedRun());
       Child child = Child.start(NAME, ns.name(), ipset, tmp);
       for (int trial = 0; trial < trials; trial++) {
         String what = "trial " + trial + " of seed " + seed;
-        assertThat(Sync.sync(target, oldList, clean, FaultKit.guards(), false).outcome())
-            .as(what)
-            .isIn(Outcome.APPLIED, Outcome.IN_SYNC);
+        FaultKit.installOld(target, clean, what);
         assertThat(Refs.overall(refs.perFamily(saved(ns)))).as(what).isEqualTo(Live.OLD);
         long delay = FaultKit.delay(random, trial, trials, span);
         child.go();
