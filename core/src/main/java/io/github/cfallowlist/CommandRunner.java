@@ -8,6 +8,12 @@ public interface CommandRunner {
   /**
    * Runs {@code command} to completion.
    *
+   * <p>A command's input must reach it whole or not at all, even when the calling process dies
+   * while the command starts: commands such as {@code ipset restore} and {@code
+   * firewall-offline-cmd --add-entries-from-file} cannot tell a list cut short from a whole one.
+   * The system runner writes the input to a file before the command starts; a runner of one's own
+   * should do the same, or its transport must.
+   *
    * @throws IOException when it cannot be started or runs past its timeout
    */
   CommandResult run(Command command) throws IOException;
@@ -27,7 +33,8 @@ public interface CommandRunner {
 
   /**
    * The real runner: {@link ProcessBuilder} with an argument list (never a shell), a fixed {@code
-   * PATH}, {@code LC_ALL=C}, and the command's timeout.
+   * PATH}, {@code LC_ALL=C}, the command's timeout, and its input read from a file written whole
+   * before it starts (and deleted once it has).
    */
   static CommandRunner system() {
     return SystemCommandRunner.INSTANCE;

@@ -3,7 +3,6 @@ package io.github.cfallowlist;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -68,20 +67,25 @@ enum SystemCommandRunner implements CommandRunner {
     env.put("PATH", PATH);
     env.put("LC_ALL", "C");
     env.remove("LANG");
+    Path input = command.stdin().isPresent() ? input(command) : null;
+    if (input != null) {
+      pb.redirectInput(input.toFile());
+    }
     Process process;
     try {
       process = pb.start();
     } catch (IOException e) {
       throw new IOException("cannot run '" + command.argv().get(0) + "': " + e.getMessage(), e);
+    } finally {
+      if (input != null) {
+        forget(input);
+      }
     }
     CompletableFuture<byte[]> out = drain(process.getInputStream());
     CompletableFuture<byte[]> err = drain(process.getErrorStream());
-    try (OutputStream stdin = process.getOutputStream()) {
-      if (command.stdin().isPresent()) {
-        stdin.write(command.stdin().get().getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      // The command may exit before reading all its input; its status tells what happened.
+    if (input == null) {
+      // No input: the command reads the end of it at once.
+      process.getOutputStream().close();
     }
     try {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -130,6 +134,52 @@ enum SystemCommandRunner implements CommandRunner {
       }
     }
     throw new ToolNotFoundException(program, PATH);
+  }
+
+  /**
+   * {@code command}'s input, written whole to a new file only this user can read. The command reads
+   * it from there rather than from a pipe this process feeds: a run killed while a command starts
+   * (SIGKILL, a stopped unit) would otherwise leave the command a cut-short input, which it cannot
+   * tell from a whole one, and a command that replaces a list (firewalld's setEntries) would put
+   * the part in place, or nothing, as the whole list.
+   */
+  private static Path input(Command command) throws IOException {
+    Path file;
+    try {
+      file = Files.createTempFile("cf-allowlist-input-", ".tmp");
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot write the input of '"
+              + command.display()
+              + "' to a file in "
+              + System.getProperty("java.io.tmpdir")
+              + ": "
+              + Printable.message(e),
+          e);
+    }
+    try {
+      Files.write(file, command.stdin().orElseThrow().getBytes(StandardCharsets.UTF_8));
+      return file;
+    } catch (IOException e) {
+      forget(file);
+      throw new IOException(
+          "cannot write the input of '"
+              + command.display()
+              + "' to "
+              + file
+              + ": "
+              + Printable.message(e),
+          e);
+    }
+  }
+
+  /** Deletes an input file; a started command keeps reading it through the descriptor it holds. */
+  private static void forget(Path input) {
+    try {
+      Files.deleteIfExists(input);
+    } catch (IOException e) {
+      logger().log(Level.DEBUG, () -> "cannot delete " + input + ": " + Printable.message(e));
+    }
   }
 
   private static CompletableFuture<byte[]> drain(InputStream in) {

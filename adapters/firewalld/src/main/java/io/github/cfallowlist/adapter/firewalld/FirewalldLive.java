@@ -101,8 +101,10 @@ final class FirewalldLive {
    * The command that replaces every entry of {@code family}'s ipset in the runtime or the permanent
    * configuration with {@code entries}, in one call to firewalld (its D-Bus method {@code
    * setEntries}, through the {@code python3-dbus} firewalld itself depends on): firewall-cmd only
-   * adds or removes entries, so a change of several calls could be cut between them. Its time limit
-   * grows with the list, since firewalld checks every entry before loading them.
+   * adds or removes entries, so a change of several calls could be cut between them. The entries
+   * are followed by a line {@code end}; an input cut short before it changes nothing, whatever
+   * runner carried it. Its time limit grows with the list, since firewalld checks every entry
+   * before loading them.
    */
   Command replaceEntries(boolean permanent, IpFamily family, List<String> entries) {
     long seconds = 30 + entries.size() / 500L;
@@ -115,7 +117,7 @@ final class FirewalldLive {
                 permanent ? "--permanent" : "runtime",
                 Names.ipset(family),
                 Long.toString(seconds)))
-        .withStdin(entries.isEmpty() ? "" : String.join("\n", entries) + "\n")
+        .withStdin(entries.isEmpty() ? "end\n" : String.join("\n", entries) + "\nend\n")
         .withTimeout(Duration.ofSeconds(seconds + 10));
   }
 

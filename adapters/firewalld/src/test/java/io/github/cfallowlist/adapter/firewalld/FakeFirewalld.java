@@ -280,7 +280,8 @@ final class FakeFirewalld implements CommandRunner {
 
   /**
    * The target's set-entries script: {@code -I -c SCRIPT runtime|--permanent IPSET SECONDS}, the
-   * entries on stdin; one call replaces them all, refused as a whole when two of them overlap.
+   * entries on stdin and then a line {@code end}; one call replaces them all, refused as a whole
+   * when two of them overlap or the end line is missing.
    */
   private CommandResult setEntries(List<String> args, Optional<String> stdin) {
     if (args.size() != 6
@@ -297,7 +298,11 @@ final class FakeFirewalld implements CommandRunner {
     if (ipset == null) {
       return error(1, "INVALID_IPSET: " + args.get(4));
     }
-    List<String> lines = stdin.orElse("").lines().filter(l -> !l.isBlank()).toList();
+    String input = stdin.orElse("");
+    if (!input.equals("end\n") && !input.endsWith("\nend\n")) {
+      return error(2, "the entries for " + args.get(4) + " ended before their end line");
+    }
+    List<String> lines = input.lines().filter(l -> !l.isBlank() && !l.equals("end")).toList();
     List<Cidr> given = lines.stream().map(Cidr::parse).toList();
     for (int i = 0; i < given.size(); i++) {
       for (int j = i + 1; j < given.size(); j++) {

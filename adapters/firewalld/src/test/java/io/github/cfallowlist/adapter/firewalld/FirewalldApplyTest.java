@@ -208,7 +208,9 @@ class FirewalldApplyTest {
             .filter(is(SET_ENTRIES + "--permanent cloudflare-v4 39"))
             .toList();
     assertThat(sets).hasSize(1);
-    assertThat(sets.get(0).stdin().orElseThrow().lines().count()).isEqualTo(4500);
+    // Every entry, then the end line that tells a whole list from one cut short.
+    assertThat(sets.get(0).stdin().orElseThrow().lines().count()).isEqualTo(4501);
+    assertThat(sets.get(0).stdin().orElseThrow()).endsWith("\nend\n");
     assertThat(sets.get(0).timeout()).isEqualTo(java.time.Duration.ofSeconds(49));
     assertThat(firewalld.entries("cloudflare-v4", false)).hasSize(4500);
   }

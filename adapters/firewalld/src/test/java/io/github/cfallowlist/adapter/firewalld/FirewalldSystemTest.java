@@ -291,6 +291,36 @@ class FirewalldSystemTest {
     assertThat(firewalld.reading()).isEqualTo(before);
   }
 
+  /**
+   * An entry list cut short on its way to firewalld (a run killed while a command started, or a
+   * caller's own runner that dropped the end of the input) changes nothing, runtime or permanent,
+   * rather than replacing the ipset with the part that arrived.
+   */
+  @Test
+  @Order(11)
+  void anEntryListCutShortChangesNeitherConfiguration() throws Exception {
+    firewalld.apply(SNAPSHOT);
+    FirewalldLive.Reading before = firewalld.reading();
+    FirewalldLive live = new FirewalldLive(firewalld.runner(), false);
+    List<String> entries = CHANGED.ranges().ipv4().stream().map(Cidr::toString).toList();
+
+    for (boolean permanent : List.of(false, true)) {
+      Command whole = live.replaceEntries(permanent, IpFamily.IPV4, entries);
+      String input = whole.stdin().orElseThrow();
+      for (String cut : List.of("", input.substring(0, input.indexOf('\n') + 1), input.strip())) {
+        CommandResult result =
+            firewalld
+                .runner()
+                .run(new Command(whole.argv(), Optional.of(cut), true, whole.timeout()));
+
+        assertThat(result.exitCode()).as("%s", cut).isEqualTo(2);
+        assertThat(result.stderr())
+            .contains("the entries for cloudflare-v4 ended before their end line");
+        assertThat(firewalld.reading()).isEqualTo(before);
+      }
+    }
+  }
+
   @Test
   @Order(12)
   void otherPortsShowAsAChangeAndApplyMovesThem() {
