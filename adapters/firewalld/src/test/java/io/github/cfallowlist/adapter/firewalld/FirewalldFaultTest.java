@@ -21,8 +21,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -474,12 +477,41 @@ class FirewalldFaultTest {
                   + " "
                   + (v.equals(oldView.get(key))
                       ? "old"
-                      : v.equals(newView.get(key)) ? "new" : "neither"));
+                      : v.equals(newView.get(key))
+                          ? "new"
+                          : "neither: " + drift(v, oldView.get(key)) + " from old"));
         }
         part += " (" + String.join(", ", odd) + ")";
       }
       parts.add(part);
     }
     return String.join(", ", parts);
+  }
+
+  /** How {@code now} differs from {@code was}: entries added and removed, or the lines that do. */
+  private static String drift(String now, String was) {
+    Set<String> nowLines = new TreeSet<>(now.lines().toList());
+    Set<String> wasLines = new TreeSet<>(was.lines().toList());
+    List<String> parts = new ArrayList<>();
+    Set<String> nowEntries = entries(now);
+    Set<String> wasEntries = entries(was);
+    nowEntries.stream().filter(e -> !wasEntries.contains(e)).forEach(e -> parts.add("+" + e));
+    wasEntries.stream().filter(e -> !nowEntries.contains(e)).forEach(e -> parts.add("-" + e));
+    nowLines.stream()
+        .filter(l -> !wasLines.contains(l) && !l.strip().startsWith("entries:"))
+        .forEach(l -> parts.add("line '" + l.strip() + "'"));
+    wasLines.stream()
+        .filter(l -> !nowLines.contains(l) && !l.strip().startsWith("entries:"))
+        .forEach(l -> parts.add("no line '" + l.strip() + "'"));
+    return String.join(" ", parts);
+  }
+
+  private static Set<String> entries(String info) {
+    return info.lines()
+        .map(String::strip)
+        .filter(l -> l.startsWith("entries:"))
+        .flatMap(l -> Arrays.stream(l.substring("entries:".length()).strip().split("\\s+")))
+        .filter(e -> !e.isEmpty())
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 }
