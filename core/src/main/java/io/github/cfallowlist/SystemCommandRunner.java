@@ -6,10 +6,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -144,33 +148,42 @@ enum SystemCommandRunner implements CommandRunner {
    * the part in place, or nothing, as the whole list.
    */
   private static Path input(Command command) throws IOException {
-    Path file;
+    Path file = null;
     try {
       file = Files.createTempFile("cf-allowlist-input-", ".tmp");
-    } catch (IOException e) {
-      throw new IOException(
-          "cannot write the input of '"
-              + command.display()
-              + "' to a file in "
-              + System.getProperty("java.io.tmpdir")
-              + ": "
-              + Printable.message(e),
-          e);
-    }
-    try {
       Files.write(file, command.stdin().orElseThrow().getBytes(StandardCharsets.UTF_8));
       return file;
     } catch (IOException e) {
-      forget(file);
+      if (file != null) {
+        forget(file);
+      }
       throw new IOException(
-          "cannot write the input of '"
-              + command.display()
-              + "' to "
-              + file
+          "cannot write "
+              + Path.of(command.argv().get(0)).getFileName()
+              + "'s input to "
+              + System.getProperty("java.io.tmpdir")
               + ": "
-              + Printable.message(e),
+              + why(e),
           e);
     }
+  }
+
+  /** Why a file could not be written, in words, without the file's random name. */
+  private static String why(IOException e) {
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "no such directory";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason().toLowerCase(Locale.ROOT);
+    }
+    // A failed write says only "No space left on device" and the like.
+    String text = Printable.message(e);
+    return text.length() > 1 && Character.isLowerCase(text.charAt(1))
+        ? Character.toLowerCase(text.charAt(0)) + text.substring(1)
+        : text;
   }
 
   /** Deletes an input file; a started command keeps reading it through the descriptor it holds. */

@@ -3,10 +3,13 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.testing.FaultKit;
+import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -75,6 +78,80 @@ class SystemCommandRunnerTest {
 
     // kill waited for the command, which counts what it read once the run is gone.
     assertThat(Files.readString(count).strip()).isEqualTo(String.valueOf(INPUT.length()));
+  }
+
+  /** The temporary directory is read once per JVM, so each case runs in a JVM of its own. */
+  @Test
+  void aTemporaryDirectoryThatCannotTakeTheInputIsNamedWithWhyAndTheCommandDoesNotRun(
+      @TempDir Path tmp) throws Exception {
+    Path missing = tmp.resolve("missing");
+    Path file = Files.writeString(tmp.resolve("file"), "");
+    Path ran = tmp.resolve("ran");
+
+    assertThat(inputError(missing, ran))
+        .isEqualTo("cannot write sh's input to " + missing + ": no such directory");
+    assertThat(inputError(file, ran))
+        .isEqualTo("cannot write sh's input to " + file + ": not a directory");
+    assertThat(ran).doesNotExist();
+  }
+
+  /** A full temporary file system, mounted for the child JVM alone. */
+  @Test
+  void aFullTemporaryDirectoryIsNamedWithWhyAndTheCommandDoesNotRun(@TempDir Path tmp)
+      throws Exception {
+    SystemTests.requireTools("unshare", "mount", "dd");
+    Path full = Files.createDirectories(tmp.resolve("full"));
+    Path ran = tmp.resolve("ran");
+
+    assertThat(
+            inputError(
+                full,
+                ran,
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                "mount -t tmpfs -o size=64k tmpfs \"$0\" && dd if=/dev/zero of=\"$0\"/fill bs=4k"
+                    + " count=64 2>/dev/null; exec \"$@\"",
+                full.toString()))
+        .isEqualTo("cannot write sh's input to " + full + ": no space left on device");
+    assertThat(ran).doesNotExist();
+  }
+
+  /**
+   * What a JVM whose temporary directory is {@code tmpdir} says when a command takes input; {@code
+   * prefix} starts that JVM.
+   */
+  private static String inputError(Path tmpdir, Path ran, String... prefix) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> argv = new ArrayList<>(List.of(prefix));
+    argv.addAll(
+        List.of(
+            java.toString(),
+            "-Djava.io.tmpdir=" + tmpdir,
+            "-cp",
+            System.getProperty("java.class.path"),
+            InputError.class.getName(),
+            ran.toString()));
+    Process child = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return out.strip();
+  }
+
+  /** Runs a command with input and prints the error: {@code RAN}, a file the command creates. */
+  public static final class InputError {
+    public static void main(String[] args) {
+      try {
+        CommandRunner.system()
+            .run(Command.modify("sh", "-c", "touch \"$1\"", "sh", args[0]).withStdin(INPUT));
+        System.out.println("no error");
+      } catch (IOException e) {
+        System.out.println(e.getMessage());
+      }
+    }
   }
 
   /** The run that is killed: {@code STARTED COUNT}. */
