@@ -302,7 +302,13 @@ final class FakeFirewalld implements CommandRunner {
     if (!input.equals("end\n") && !input.endsWith("\nend\n")) {
       return error(2, "the entries for " + args.get(4) + " ended before their end line");
     }
-    List<String> lines = input.lines().filter(l -> !l.isBlank() && !l.equals("end")).toList();
+    // As the script: every line before the last, which is the end line.
+    List<String> lines =
+        input
+            .substring(0, input.length() - "end\n".length())
+            .lines()
+            .filter(l -> !l.isBlank())
+            .toList();
     List<Cidr> given = lines.stream().map(Cidr::parse).toList();
     for (int i = 0; i < given.size(); i++) {
       for (int j = i + 1; j < given.size(); j++) {
