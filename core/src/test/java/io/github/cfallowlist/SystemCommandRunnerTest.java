@@ -3,6 +3,7 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.testing.FaultKit;
+import io.github.cfallowlist.testing.FullFileSystem;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,19 +104,7 @@ class SystemCommandRunnerTest {
     Path full = Files.createDirectories(tmp.resolve("full"));
     Path ran = tmp.resolve("ran");
 
-    assertThat(
-            inputError(
-                full,
-                ran,
-                "unshare",
-                "-m",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                "mount -t tmpfs -o size=64k tmpfs \"$0\" && dd if=/dev/zero of=\"$0\"/fill bs=4k"
-                    + " count=64 2>/dev/null; exec \"$@\"",
-                full.toString()))
+    assertThat(inputError(full, ran, FullFileSystem.over(full).toArray(String[]::new)))
         .isEqualTo("cannot write sh's input to " + full + ": no space left on device");
     assertThat(ran).doesNotExist();
   }

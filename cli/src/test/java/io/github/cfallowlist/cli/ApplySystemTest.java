@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.RunLock;
 import io.github.cfallowlist.StateDir;
+import io.github.cfallowlist.testing.FullFileSystem;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
 import java.nio.file.Files;
@@ -388,35 +389,23 @@ class ApplySystemTest {
             www.toString()),
         null);
     Path state = Files.createDirectories(dir.resolve("full-state"));
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "unshare",
-                "-m",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                "mount -t tmpfs -o size=64k,mode=0700 tmpfs "
-                    + state
-                    + " && dd if=/dev/zero of="
-                    + state
-                    + "/fill bs=4k count=64 2>/dev/null; exec \"$@\"",
-                "sh",
-                "env",
-                "-i",
-                "PATH=/usr/bin:/bin",
-                ProcessHandle.current().info().command().orElseThrow(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "apply",
-                "--api-url",
-                "http://127.0.0.1:8088/ips.json",
-                "--target",
-                "nftables",
-                "--state-dir",
-                state.toString()));
+    List<String> argv = new ArrayList<>(FullFileSystem.over(state));
+    argv.addAll(
+        List.of(
+            "env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            ProcessHandle.current().info().command().orElseThrow(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "apply",
+            "--api-url",
+            "http://127.0.0.1:8088/ips.json",
+            "--target",
+            "nftables",
+            "--state-dir",
+            state.toString()));
     argv.addAll(List.of("--fallback", "none"));
     for (int attempt = 0; attempt < 100; attempt++) { // until the http server listens
       if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips.json").ok()) {

@@ -26,6 +26,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -426,7 +427,7 @@ class FirewalldFaultTest {
     if (!s.startsWith("entries:")) {
       return line;
     }
-    String[] entries = s.substring("entries:".length()).strip().split("\\s+");
+    String[] entries = entries(s);
     Arrays.sort(entries);
     return "  entries: " + String.join(" ", entries);
   }
@@ -488,30 +489,30 @@ class FirewalldFaultTest {
     return String.join(", ", parts);
   }
 
-  /** How {@code now} differs from {@code was}: entries added and removed, or the lines that do. */
+  /** The entries of a stripped {@code entries:} line. */
+  private static String[] entries(String line) {
+    return line.substring("entries:".length()).strip().split("\\s+");
+  }
+
+  /** How {@code now} differs from {@code was}: each entry or other line gained (+) or lost (-). */
   private static String drift(String now, String was) {
-    Set<String> nowLines = new TreeSet<>(now.lines().toList());
-    Set<String> wasLines = new TreeSet<>(was.lines().toList());
+    Set<String> gained = items(now);
+    gained.removeAll(items(was));
+    Set<String> lost = items(was);
+    lost.removeAll(items(now));
     List<String> parts = new ArrayList<>();
-    Set<String> nowEntries = entries(now);
-    Set<String> wasEntries = entries(was);
-    nowEntries.stream().filter(e -> !wasEntries.contains(e)).forEach(e -> parts.add("+" + e));
-    wasEntries.stream().filter(e -> !nowEntries.contains(e)).forEach(e -> parts.add("-" + e));
-    nowLines.stream()
-        .filter(l -> !wasLines.contains(l) && !l.strip().startsWith("entries:"))
-        .forEach(l -> parts.add("line '" + l.strip() + "'"));
-    wasLines.stream()
-        .filter(l -> !nowLines.contains(l) && !l.strip().startsWith("entries:"))
-        .forEach(l -> parts.add("no line '" + l.strip() + "'"));
+    gained.forEach(i -> parts.add("+" + i));
+    lost.forEach(i -> parts.add("-" + i));
     return String.join(" ", parts);
   }
 
-  private static Set<String> entries(String info) {
+  /** An object's entries, and each of its other lines in quotes. */
+  private static Set<String> items(String info) {
     return info.lines()
         .map(String::strip)
-        .filter(l -> l.startsWith("entries:"))
-        .flatMap(l -> Arrays.stream(l.substring("entries:".length()).strip().split("\\s+")))
-        .filter(e -> !e.isEmpty())
+        .flatMap(
+            l -> l.startsWith("entries:") ? Arrays.stream(entries(l)) : Stream.of("'" + l + "'"))
+        .filter(i -> !i.isEmpty())
         .collect(Collectors.toCollection(TreeSet::new));
   }
 }
