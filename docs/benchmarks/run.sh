@@ -56,7 +56,7 @@ fi
 command -v hyperfine >/dev/null || { echo "run.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 # The launcher's JVM flags, so the bare JVM is measured with the same ones.
-jvm_flags=$(sed -n 's/^set -- \(.*\) -jar .*/\1/p' cli/src/main/launcher/cf-allowlist)
+jvm_flags=$(sed -n 's/^flags="\(.*\)"$/\1/p' cli/src/main/launcher/cf-allowlist)
 cat >"$work/Hello.java" <<'JAVA'
 public class Hello { public static void main(String[] a) { System.out.println("hello"); } }
 JAVA
@@ -83,20 +83,27 @@ sandbox() {
   sleep 0.3
 }
 
-# hyperfine's JSON as table rows: "| name | median | min–max | ratio | CPU | CPU ratio |", the
-# ratios to the first command; CPU is user + system time (hyperfine's mean), which drifts less
-# than wall time when other work shares the machine.
+# hyperfine's JSON (one file, or several rounds of the same commands) as table rows: "| name |
+# median | min–max | ratio | CPU | CPU ratio |", the ratios to the first command; the rounds' times
+# are pooled. CPU is user + system time (hyperfine's mean), which drifts less than wall time when
+# other work shares the machine.
 hyperfine_rows() {
-  python3 - "$1" <<'PY'
+  python3 - "$@" <<'PY'
 import json, statistics, sys
-results = json.load(open(sys.argv[1]))["results"]
-base = statistics.median(results[0]["times"])
-base_cpu = results[0]["user"] + results[0]["system"]
-for r in results:
-    t = sorted(r["times"])
+rounds = [json.load(open(f))["results"] for f in sys.argv[1:]]
+order = [r["command"] for r in rounds[0]]
+pooled = {c: {"times": [], "cpu": []} for c in order}
+for results in rounds:
+    for r in results:
+        pooled[r["command"]]["times"] += r["times"]
+        pooled[r["command"]]["cpu"].append(r["user"] + r["system"])
+base = statistics.median(pooled[order[0]]["times"])
+base_cpu = statistics.mean(pooled[order[0]]["cpu"])
+for c in order:
+    t = sorted(pooled[c]["times"])
     m = statistics.median(t)
-    cpu = r["user"] + r["system"]
-    print(f"| {r['command']} | {m*1000:.0f} ms | {t[0]*1000:.0f}–{t[-1]*1000:.0f} ms | {m/base:.2f}×"
+    cpu = statistics.mean(pooled[c]["cpu"])
+    print(f"| {c} | {m*1000:.0f} ms | {t[0]*1000:.0f}–{t[-1]*1000:.0f} ms | {m/base:.2f}×"
           f" | {cpu*1000:.0f} ms | {cpu/base_cpu:.2f}× |")
 PY
 }
@@ -156,19 +163,26 @@ if $everyday; then
     $apply >/dev/null
     cmds+=(-n "apply --target nftables --source embedded (in sync, in a namespace)" "$apply")
   fi
-  hyperfine -N --style none --warmup 2 --runs "$runs" --export-json "$work/everyday.json" "${cmds[@]}" >/dev/null
+  # hyperfine runs one command's runs before the next command's: in rounds, the commands take
+  # turns, so load that comes and goes while the script runs falls on all of them alike.
+  rounds=4
+  per_round=$(((runs + rounds - 1) / rounds))
+  for round in $(seq 1 "$rounds"); do
+    hyperfine -N --style none --warmup 2 --runs "$per_round" \
+      --export-json "$work/everyday-$round.json" "${cmds[@]}" >/dev/null
+  done
   {
     echo "## The everyday run"
     echo
-    echo "A cron or timer run finds everything in sync. Median and min–max of $runs runs (hyperfine, after"
-    echo "2 warm-up runs), and the ratio to a bare JVM printing \"hello\" with the launcher's flags"
-    echo "(\`$jvm_flags\`), measured in the same run."
+    echo "A cron or timer run finds everything in sync. Median and min–max of $((per_round * rounds)) runs (hyperfine, in $rounds"
+    echo "rounds of $per_round that take turns, each after 2 warm-up runs), and the ratio to a bare JVM printing"
+    echo "\"hello\" with the launcher's flags (\`$jvm_flags\`), measured in the same rounds."
     echo
     machine
     echo
     echo "| case | median | min–max | ratio to the bare JVM | CPU | CPU ratio |"
     echo "|---|---|---|---|---|---|"
-    hyperfine_rows "$work/everyday.json"
+    hyperfine_rows "$work"/everyday-*.json
     echo
     echo "Peak RSS (median of 5 runs, \`/usr/bin/time\`): bare JVM $(peak_rss java $jvm_flags -cp "$work" Hello);"
     echo -n "in-sync plan $(peak_rss "$bin" plan --source embedded --target nftables --current "$work/current.nft")"
@@ -207,8 +221,16 @@ if $everyday; then
     echo "the archive holds (apply 129 → 123 ms, plan 113 → 109 ms); the launcher starts one compiler thread,"
     echo "not two that compete with the run on two cores (apply 115 → 112 ms, plan 108 → 102 ms, the bare"
     echo "JVM 33 ms either way); the library looks its loggers up at the first record, not when a class"
-    echo "loads (plan 102 → 99 ms, apply unchanged: it logs each command it starts). Tried without gain: a larger young generation (the everyday run collects"
-    echo "once, for 2 ms), \`-Djdk.lang.Process.launchMechanism=VFORK\`. An ahead-of-time cache (JDK 24 and"
+    echo "loads (plan 102 → 99 ms, apply unchanged: it logs each command it starts); the launcher names"
+    echo "the main class instead of \`-jar\` (which read the jar's directory of 4,300 entries, 400 KB, a"
+    echo "second time), finds its directory without starting \`readlink\` unless it was called through a"
+    echo "symlink, and starts the young generation at 5 MiB, which holds the 3 MiB an in-sync run allocates,"
+    echo "so the run ends before its first collection (2.5–3 ms before; 100 alternating runs: apply"
+    echo "119.9 → 116.0 ms, plan 101.9 → 97.0 ms; at 100,000 ranges the collections are the same). The"
+    echo "rounds above replace one hyperfine call per table, whose commands ran one after another and so"
+    echo "met different load. Tried without gain: looking the logger up while \`nft\` runs,"
+    echo "\`-Djdk.lang.Process.launchMechanism=VFORK\`, \`-Xint\` (slower by a fifth), a jar without the"
+    echo "annotation-only libraries (500 fewer entries: 0.5 ms). An ahead-of-time cache (JDK 24 and"
     echo "later keep classes loaded and linked between runs) could not be tried: Temurin 25.0.3 stops with an"
     echo "internal error (archiveHeapWriter.cpp:757) creating one from this jar."
   } >"$work/everyday.md"
