@@ -34,9 +34,21 @@ public interface CommandRunner {
   /**
    * The real runner: {@link ProcessBuilder} with an argument list (never a shell), a fixed {@code
    * PATH}, {@code LC_ALL=C}, the command's timeout, and its input read from a file written whole
-   * before it starts (and deleted once it has).
+   * before it starts (and deleted once it has). It logs each command, how it ended and how long it
+   * took at DEBUG.
    */
   static CommandRunner system() {
-    return SystemCommandRunner.INSTANCE;
+    return SystemCommandRunner.LOGGED;
+  }
+
+  /**
+   * The real runner of {@link #system()}, without its DEBUG record of each command: for a caller
+   * that knows DEBUG records are not shown (the command-line tool without {@code --verbose}). A run
+   * whose only records would be those then never asks for a logger, and so spares a cold JVM the
+   * JDK's first logger lookup (a service search that also reads the JDK's security properties:
+   * several milliseconds of an in-sync run).
+   */
+  static CommandRunner systemUnlogged() {
+    return SystemCommandRunner.UNLOGGED;
   }
 }

@@ -19,9 +19,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-/** Runs commands with {@link ProcessBuilder}: argument lists, fixed PATH, LC_ALL=C, timeouts. */
+/**
+ * Runs commands with {@link ProcessBuilder}: argument lists, fixed PATH, LC_ALL=C, timeouts; {@link
+ * #LOGGED} also logs each command at DEBUG.
+ */
 enum SystemCommandRunner implements CommandRunner {
-  INSTANCE;
+  /** Logs what ran, how it ended and how long it took, at DEBUG. */
+  LOGGED(true),
+  /** Logs no record per command. */
+  UNLOGGED(false);
+
+  private final boolean logsCommands;
+
+  SystemCommandRunner(boolean logsCommands) {
+    this.logsCommands = logsCommands;
+  }
 
   /**
    * The logger, looked up when a record is logged rather than when the class loads: the JDK's first
@@ -34,9 +46,14 @@ enum SystemCommandRunner implements CommandRunner {
 
   static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  /** Runs {@code command} and logs, at DEBUG, what ran, how it ended and how long it took. */
+  /**
+   * Runs {@code command} and, {@link #LOGGED}, logs at DEBUG what ran, how it ended and how long.
+   */
   @Override
   public CommandResult run(Command command) throws IOException {
+    if (!logsCommands) {
+      return start(command);
+    }
     long start = System.nanoTime();
     String ending = "did not start";
     try {

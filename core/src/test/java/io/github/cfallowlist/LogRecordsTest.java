@@ -63,6 +63,18 @@ class LogRecordsTest {
   }
 
   @Test
+  void theUnloggedSystemRunnerRunsTheCommandAndLogsNoRecord() throws Exception {
+    CommandResult result =
+        CommandRunner.systemUnlogged()
+            .run(Command.read("sh", "-c", "echo out; echo err >&2; exit 3"));
+
+    assertThat(result.exitCode()).isEqualTo(3);
+    assertThat(result.stdout()).isEqualTo("out\n");
+    assertThat(result.stderr()).isEqualTo("err\n");
+    assertThat(lines).isEmpty();
+  }
+
+  @Test
   void aCommandThatCannotStartIsLoggedToo() {
     try {
       CommandRunner.system().run(Command.read("/nonexistent/tool"));

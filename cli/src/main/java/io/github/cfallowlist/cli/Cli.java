@@ -1,6 +1,7 @@
 package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.RawRanges;
@@ -161,6 +162,10 @@ public final class Cli implements Runnable {
         .guards(runOptions.guards(source.guards()))
         .fallback(runOptions.fallback())
         .stopWhen(Main.STOPPING::get)
+        // Without --verbose no command's DEBUG record is shown: an unlogged runner asks for no
+        // logger, so a run that logs nothing else skips the JDK's first logger lookup.
+        .runner(
+            Logging.showsLibraryDebug() ? CommandRunner.system() : CommandRunner.systemUnlogged())
         .stateDir(state);
   }
 

@@ -75,6 +75,11 @@ final class Logging implements AutoCloseable {
     return level.getSeverity() >= least.getSeverity();
   }
 
+  /** Whether the library's DEBUG records (each command run, each fetch) are shown now. */
+  static boolean showsLibraryDebug() {
+    return shows(LIBRARY, System.Logger.Level.DEBUG);
+  }
+
   private static boolean isLibrary(String name) {
     return name != null
         && name.startsWith(LIBRARY)

@@ -86,6 +86,40 @@ class ApplySystemTest {
   }
 
   @Test
+  void anInSyncApplyReadsTheKernelWithoutAskingForALoggerUnlessVerbose() throws Exception {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    Path classes = dir.resolve("classes.txt");
+
+    Netns.Result quiet =
+        ns.exec(
+            null,
+            CronCli.argv(
+                List.of("-Xlog:class+load=info:file=" + classes),
+                dir.resolve("state"),
+                "apply",
+                "--source",
+                "embedded",
+                "--target",
+                "nftables"),
+            Duration.ofSeconds(90));
+
+    assertThat(quiet.exitCode()).as(quiet.stderr()).isZero();
+    assertThat(quiet.stdout()).isEqualTo("nftables: in sync (22 ranges): " + EMBEDDED + "\n");
+    assertThat(quiet.stderr()).isEmpty();
+    // nft ran and its listing was read, yet nothing asked the JDK for a logger (a cold JVM's first
+    // lookup searches for a logger finder and reads the security properties).
+    assertThat(Files.readString(classes))
+        .contains("io.github.cfallowlist.adapter.nftables.LiveJson ")
+        .doesNotContain("java.lang.System$LoggerFinder ");
+
+    Netns.Result verbose =
+        cli("apply", "--source", "embedded", "--target", "nftables", "--verbose");
+    assertThat(verbose.exitCode()).as(verbose.stderr()).isZero();
+    assertThat(verbose.stderr())
+        .containsPattern("(?m)^cf-allowlist: DEBUG: ran '\\S*nft -j list [^']*': exit 0, \\d+ ms$");
+  }
+
+  @Test
   void driftShowsInStatusPlanAndDryRunWithExitTwo() throws Exception {
     Path older = rangesFile("198.41.128.0/17");
     assertThat(cli("apply", "--source", "file:" + older, "--target", "nftables").exitCode())
