@@ -28,6 +28,39 @@ class OtherSourcesTest {
   @TempDir Path dir;
 
   @Test
+  void theEmbeddedRecordingTimeReadsAsInstantParseReadsIt() throws Exception {
+    for (String text :
+        List.of(
+            "2026-10-02T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2031-12-31T12:34:56Z")) {
+      assertThat(Sources.recordedAt(text)).as(text).isEqualTo(Instant.parse(text));
+    }
+  }
+
+  @Test
+  void anEmbeddedRecordingTimeOfAnotherFormOrOutOfRangeIsRefused() {
+    for (String text :
+        List.of(
+            "2026-10-02",
+            "2026-10-02T00:00:00",
+            "2026-10-02T00:00:00.5Z",
+            "2026-10-02T00:00:00+01:00",
+            "2026-13-02T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-10-02T24:00:00Z",
+            " 2026-10-02T00:00:00Z",
+            "null")) {
+      assertThatThrownBy(() -> Sources.recordedAt(text))
+          .as(text)
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessage(
+              "the embedded snapshot's recorded_at is not a UTC time such as 2026-10-02T00:00:00Z");
+    }
+  }
+
+  @Test
   void embeddedSnapshotHoldsTheRecordedListWithItsDateAndEtag() throws Exception {
     RangeSnapshot s = Guards.defaults().validate(RangeSource.embedded().fetch());
     assertThat(s.ranges().ipv4()).hasSize(15);

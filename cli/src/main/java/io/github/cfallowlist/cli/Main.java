@@ -15,6 +15,16 @@ public final class Main {
   /** How long a signal waits for the target being changed to finish and be verified. */
   private static final Duration GRACE = Duration.ofSeconds(75);
 
+  /** picocli's system property naming, as regular expressions, the built-in converters to skip. */
+  static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+  /**
+   * The converters this tool skips: picocli builds those of java.time and java.sql types by
+   * reflection at every start, which starts java.time's formatters (milliseconds of a cold start),
+   * and no option of the tool has such a type.
+   */
+  static final String UNUSED_CONVERTERS = "java\\.time\\..*,java\\.sql\\..*";
+
   /**
    * Runs the command line and exits with its status. On SIGTERM or SIGINT the target being changed
    * is finished and verified, the rest are not started, and every outcome line is printed before
@@ -22,6 +32,9 @@ public final class Main {
    */
   public static void main(String[] args) {
     JavaLogging.configureOnStart();
+    if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+      System.setProperty(CONVERTER_EXCLUDES, UNUSED_CONVERTERS);
+    }
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

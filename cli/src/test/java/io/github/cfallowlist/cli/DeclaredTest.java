@@ -22,6 +22,31 @@ class DeclaredTest {
   }
 
   @Test
+  void noOptionOfAnyCommandHasATypeWhoseConverterTheToolSkips() {
+    CommandLine all = Cli.commandLine("help");
+    List<String> typed = new java.util.ArrayList<>();
+    Stream.concat(Stream.of(all), all.getSubcommands().values().stream())
+        .flatMap(c -> Stream.concat(Stream.of(c), c.getSubcommands().values().stream()))
+        .map(CommandLine::getCommandSpec)
+        .forEach(
+            spec -> {
+              spec.args()
+                  .forEach(
+                      a -> {
+                        typed.add(a.type().getName());
+                        for (Class<?> aux : a.auxiliaryTypes()) {
+                          typed.add(aux.getName());
+                        }
+                      });
+            });
+
+    assertThat(typed).hasSizeGreaterThan(50).contains("java.lang.String", "java.nio.file.Path");
+    for (String pattern : Main.UNUSED_CONVERTERS.split(",", -1)) {
+      assertThat(typed).noneMatch(type -> type.matches(pattern));
+    }
+  }
+
+  @Test
   void everyGroupReadsBackTheOptionsItDeclaresWithTheirDefaults() {
     CommandSpec spec = parsed();
     assertThat(CommonOptions.of(spec).stateDir()).isNotNull();
