@@ -57,6 +57,7 @@ command -v hyperfine >/dev/null || { echo "run.sh needs hyperfine (apt-get insta
 
 # The launcher's JVM flags, so the bare JVM is measured with the same ones.
 jvm_flags=$(sed -n 's/^flags="\(.*\)"$/\1/p' cli/src/main/launcher/cf-allowlist)
+[ -n "$jvm_flags" ] || { echo "run.sh: no flags=\"...\" line in cli/src/main/launcher/cf-allowlist" >&2; exit 1; }
 cat >"$work/Hello.java" <<'JAVA'
 public class Hello { public static void main(String[] a) { System.out.println("hello"); } }
 JAVA
@@ -223,17 +224,20 @@ if $everyday; then
     echo "JVM 33 ms either way); the library looks its loggers up at the first record, not when a class"
     echo "loads (plan 102 → 99 ms, apply unchanged: it logs each command it starts); the launcher names"
     echo "the main class instead of \`-jar\` (which read the jar's directory of 4,300 entries, 400 KB, a"
-    echo "second time), finds its directory without starting \`readlink\` unless it was called through a"
-    echo "symlink, and starts the young generation at 5 MiB, which holds the 3 MiB an in-sync run allocates,"
-    echo "so the run ends before its first collection (2.5–3 ms before; 100 alternating runs: apply"
-    echo "119.9 → 116.0 ms, plan 101.9 → 97.0 ms; at 100,000 ranges the collections are the same). The"
+    echo "second time), finds its directory without starting \`readlink\` when called by its own path (not"
+    echo "through a symlink such as the package's \`/usr/bin/cf-allowlist\`), and starts the young"
+    echo "generation at 5 MiB, which holds the 3 MiB an in-sync run allocates, so the run ends before its"
+    echo "first collection (2.5–3 ms before; 100 alternating runs: apply 119.9 → 116.0 ms, plan"
+    echo "101.9 → 97.0 ms); the heap now starts at 16 MiB instead of a 5 MiB young generation in 8 MiB,"
+    echo "as fast for the everyday run, and a first nftables install of 100,000 ranges collects the"
+    echo "whole heap 4 times instead of 7. The"
     echo "rounds above replace one hyperfine call per table, whose commands ran one after another and so"
     echo "met different load; without \`--verbose\` the tool runs its commands through the library's"
     echo "unlogged system runner, so an in-sync apply asks for no logger and the JDK's first lookup (the"
     echo "service search and the security properties above) never happens (100 alternating runs: apply"
     echo "115.8 → 112.5 ms); picocli is told to skip the java.time and java.sql converters it builds by"
     echo "reflection, which no option uses, and the embedded snapshot's recording time is read field by"
-    echo "field rather than with \`Instant.parse\`, so no run starts java.time's formatters (apply"
+    echo "field rather than with \`Instant.parse\`, so an in-sync run with text output starts no java.time formatter (apply"
     echo "110.9 → 107.0 ms, plan 98.1 → 94.6 ms; skipping the converters alone had saved 1 ms, since the"
     echo "parse started the formatters anyway). Tried without gain: looking the logger up while \`nft\` runs,"
     echo "\`-Djdk.lang.Process.launchMechanism=VFORK\`, \`-Xint\` (slower by a fifth), a jar without the"

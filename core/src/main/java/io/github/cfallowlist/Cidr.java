@@ -8,6 +8,7 @@ import inet.ipaddr.IncompatibleAddressException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -134,6 +135,39 @@ public final class Cidr implements Comparable<Cidr> {
       byLow = Long.compareUnsigned(low, other.low);
     }
     return byLow != 0 ? byLow : Integer.compare(prefixLength(), other.prefixLength());
+  }
+
+  /** Most IPv4 prefixes {@link #sorted} sorts by key; each key keeps an index in its low bits. */
+  private static final int INDEX_BITS = 24;
+
+  /**
+   * A new list of {@code list}'s prefixes in {@link #compareTo} order. A list of IPv4 prefixes only
+   * is sorted as one {@code long} per prefix (address, length, index) rather than as objects,
+   * several times faster at 100,000 (a kernel lists its set's entries in hash order); any other
+   * list as {@link List#sort} sorts it.
+   */
+  public static List<Cidr> sorted(List<Cidr> list) {
+    int n = list.size();
+    long[] keys = n < 1 << INDEX_BITS ? new long[n] : null;
+    for (int i = 0; keys != null && i < n; i++) {
+      Cidr c = list.get(i);
+      if (c == null || !c.ipv4) {
+        keys = null;
+      } else {
+        keys[i] = (c.ipv4Address() & 0xffffffffL) << 30 | (long) c.prefixLength() << INDEX_BITS | i;
+      }
+    }
+    List<Cidr> sorted = new ArrayList<>(n);
+    if (keys == null) {
+      sorted.addAll(list);
+      sorted.sort(null);
+      return sorted;
+    }
+    Arrays.sort(keys);
+    for (long key : keys) {
+      sorted.add(list.get((int) (key & ((1 << INDEX_BITS) - 1))));
+    }
+    return sorted;
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.github.cfallowlist;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -65,11 +64,7 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
       // Already sorted with nothing covered (another set's list, a list read back in order).
       return List.copyOf(list);
     }
-    List<Cidr> sorted = family == IpFamily.IPV4 ? sortedIpv4(list) : null;
-    if (sorted == null) {
-      sorted = new ArrayList<>(list);
-      sorted.sort(null);
-    }
+    List<Cidr> sorted = Cidr.sorted(list);
     List<Cidr> out = new ArrayList<>(sorted.size());
     for (Cidr c : sorted) {
       if (c.family() != family) {
@@ -99,35 +94,6 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
       previous = c;
     }
     return true;
-  }
-
-  /** Most IPv4 prefixes {@link #sortedIpv4} sorts; each key keeps an index in its low bits. */
-  private static final int INDEX_BITS = 24;
-
-  /**
-   * {@code list} sorted as {@link Cidr#compareTo} orders it, by sorting one {@code long} per prefix
-   * (address, length, index) rather than the objects; null when not every entry is an IPv4 prefix
-   * or there are too many to index, for the general sort to handle.
-   */
-  private static List<Cidr> sortedIpv4(List<Cidr> list) {
-    int n = list.size();
-    if (n >= 1 << INDEX_BITS) {
-      return null;
-    }
-    long[] keys = new long[n];
-    for (int i = 0; i < n; i++) {
-      Cidr c = list.get(i);
-      if (c == null || c.family() != IpFamily.IPV4) {
-        return null;
-      }
-      keys[i] = (c.ipv4Address() & 0xffffffffL) << 30 | (long) c.prefixLength() << INDEX_BITS | i;
-    }
-    Arrays.sort(keys);
-    List<Cidr> sorted = new ArrayList<>(n);
-    for (long key : keys) {
-      sorted.add(list.get((int) (key & ((1 << INDEX_BITS) - 1))));
-    }
-    return sorted;
   }
 
   /** The prefixes of {@code family}. */

@@ -170,7 +170,7 @@ final class IptablesLive {
       }
       other.add(entry);
     }
-    cidrs.sort(null);
-    return new IptablesConfig.SetEntries(cidrs, other);
+    // ipset lists a hash set's entries in hash order.
+    return new IptablesConfig.SetEntries(Cidr.sorted(cidrs), other);
   }
 }
