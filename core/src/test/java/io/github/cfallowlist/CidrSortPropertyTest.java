@@ -56,19 +56,8 @@ class CidrSortPropertyTest {
             Arbitraries.of(0x00000000, 0x0a000000, 0x0a0a0000, 0x7f000001, 0xc0a80100, 0xffffffff),
             Arbitraries.integers().between(0, 32))
         .as(
-            (address, length) -> {
-              int masked = length == 0 ? 0 : address & (-1 << (32 - length));
-              return Cidr.parse(
-                  (masked >>> 24)
-                      + "."
-                      + (masked >>> 16 & 0xff)
-                      + "."
-                      + (masked >>> 8 & 0xff)
-                      + "."
-                      + (masked & 0xff)
-                      + "/"
-                      + length);
-            });
+            (address, length) ->
+                Cidr.ipv4(length == 0 ? 0 : address & (-1 << (32 - length)), length));
   }
 
   private static Arbitrary<Cidr> ipv6() {

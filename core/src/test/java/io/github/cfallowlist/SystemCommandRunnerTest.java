@@ -56,16 +56,8 @@ class SystemCommandRunnerTest {
       @TempDir Path tmp) throws Exception {
     Path started = tmp.resolve("started");
     Path count = tmp.resolve("count");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process child =
-        new ProcessBuilder(
-                java.toString(),
-                "-Djava.io.tmpdir=" + tmp,
-                "-cp",
-                System.getProperty("java.class.path"),
-                Child.class.getName(),
-                started.toString(),
-                count.toString())
+        new ProcessBuilder(java(tmp, Child.class, started.toString(), count.toString()))
             .redirectErrorStream(true)
             .redirectOutput(tmp.resolve("child.log").toFile())
             .start();
@@ -114,20 +106,29 @@ class SystemCommandRunnerTest {
    * prefix} starts that JVM.
    */
   private static String inputError(Path tmpdir, Path ran, String... prefix) throws Exception {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> argv = new ArrayList<>(List.of(prefix));
-    argv.addAll(
-        List.of(
-            java.toString(),
-            "-Djava.io.tmpdir=" + tmpdir,
-            "-cp",
-            System.getProperty("java.class.path"),
-            InputError.class.getName(),
-            ran.toString()));
+    argv.addAll(java(tmpdir, InputError.class, ran.toString()));
     Process child = new ProcessBuilder(argv).redirectErrorStream(true).start();
     String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     return out.strip();
+  }
+
+  /**
+   * The argument list running {@code main} in a JVM of its own whose temporary directory is {@code
+   * tmpdir}.
+   */
+  private static List<String> java(Path tmpdir, Class<?> main, String... args) {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmpdir,
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+    argv.addAll(List.of(args));
+    return argv;
   }
 
   /** Runs a command with input and prints the error: {@code RAN}, a file the command creates. */

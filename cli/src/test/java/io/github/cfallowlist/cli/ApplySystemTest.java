@@ -6,6 +6,7 @@ import io.github.cfallowlist.RunLock;
 import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.testing.FullFileSystem;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.OwnMounts;
 import io.github.cfallowlist.testing.SystemTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -353,34 +354,20 @@ class ApplySystemTest {
         nft, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path log = dir.resolve("sigterm.log");
-    List<String> javaArgv = new ArrayList<>(List.of("env", "-i", "PATH=/usr/bin:/bin"));
-    javaArgv.add(ProcessHandle.current().info().command().orElseThrow());
-    javaArgv.addAll(
-        List.of(
-            "-Djava.io.tmpdir=" + tmp,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
+    List<String> javaArgv =
+        CronCli.argv(
+            List.of("-Djava.io.tmpdir=" + tmp),
+            dir.resolve("state"),
             "apply",
             "--source",
             "file:" + changed,
             "--target",
             "nftables",
             "--target",
-            "iptables",
-            "--state-dir",
-            dir.resolve("state").toString()));
+            "iptables");
     List<String> argv =
         new ArrayList<>(
-            List.of(
-                "unshare",
-                "-m",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                "mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"",
-                "sh"));
+            OwnMounts.shell("mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"", "sh"));
     argv.addAll(javaArgv);
 
     Process child = ns.start(argv, log);
@@ -425,22 +412,16 @@ class ApplySystemTest {
     Path state = Files.createDirectories(dir.resolve("full-state"));
     List<String> argv = new ArrayList<>(FullFileSystem.over(state));
     argv.addAll(
-        List.of(
-            "env",
-            "-i",
-            "PATH=/usr/bin:/bin",
-            ProcessHandle.current().info().command().orElseThrow(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
+        CronCli.argv(
+            List.of(),
+            state,
             "apply",
             "--api-url",
             "http://127.0.0.1:8088/ips.json",
             "--target",
             "nftables",
-            "--state-dir",
-            state.toString()));
-    argv.addAll(List.of("--fallback", "none"));
+            "--fallback",
+            "none"));
     for (int attempt = 0; attempt < 100; attempt++) { // until the http server listens
       if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips.json").ok()) {
         break;

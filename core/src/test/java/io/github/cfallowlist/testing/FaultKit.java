@@ -288,23 +288,10 @@ public final class FaultKit {
         return plain.run(limited);
       }
       faulted.incrementAndGet();
-      List<String> argv =
-          new ArrayList<>(
-              List.of(
-                  "ip",
-                  "netns",
-                  "exec",
-                  namespace,
-                  "unshare",
-                  "-m",
-                  "--propagation",
-                  "private",
-                  "sh",
-                  "-c",
-                  MOUNT_AND_EXEC,
-                  "sh",
-                  wrappers.toString(),
-                  fault == Fault.MISSING ? "hide" : "show"));
+      List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+      argv.addAll(
+          OwnMounts.shell(
+              MOUNT_AND_EXEC, "sh", wrappers.toString(), fault == Fault.MISSING ? "hide" : "show"));
       argv.addAll(command.argv());
       Command wrapped = new Command(argv, command.stdin(), true, limited.timeout());
       try {

@@ -12,13 +12,7 @@ public final class FullFileSystem {
    * dir}, in a mount namespace of its own, then runs the arguments that follow. Needs root.
    */
   public static List<String> over(Path dir) {
-    return List.of(
-        "unshare",
-        "-m",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
+    return OwnMounts.shell(
         "mount -t tmpfs -o size=64k,mode=0700 tmpfs \"$0\" && dd if=/dev/zero of=\"$0\"/fill"
             + " bs=4k count=64 2>/dev/null; exec \"$@\"",
         dir.toString());

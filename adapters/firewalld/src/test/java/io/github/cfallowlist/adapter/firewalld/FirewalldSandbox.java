@@ -4,6 +4,7 @@ import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.OwnMounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -86,7 +87,7 @@ final class FirewalldSandbox implements AutoCloseable {
             + (dbusOnly
                 ? "exec sleep 600\n"
                 : "exec firewalld --nofork --nopid --log-target=file --log-file=\"$0/firewalld.log\"\n");
-    Process daemon = netns.start(inOwnMounts(script, dir), dir.resolve("start.log"));
+    Process daemon = netns.start(OwnMounts.shell(script, dir.toString()), dir.resolve("start.log"));
     FirewalldSandbox sandbox = new FirewalldSandbox(netns, ownsNetns, dir, daemon);
     try {
       sandbox.awaitStarted(dbusOnly);
@@ -95,15 +96,6 @@ final class FirewalldSandbox implements AutoCloseable {
       throw e;
     }
     return sandbox;
-  }
-
-  /**
-   * The command line running the shell {@code script} in a mount namespace of its own, whose mounts
-   * stay out of the host's, with {@code dir} as its {@code $0}.
-   */
-  static List<String> inOwnMounts(String script, Path dir) {
-    return List.of(
-        "unshare", "--mount", "--propagation", "private", "sh", "-c", script, dir.toString());
   }
 
   private void awaitStarted(boolean dbusOnly) {

@@ -4,6 +4,7 @@ import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.OwnMounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,8 +53,7 @@ public final class KillableFirewalld implements AutoCloseable {
               + "mount --bind \"$0/etc\" /etc/firewalld\n"
               + "dbus-daemon --system --fork\n"
               + "exec sleep 3600\n";
-      Process holder =
-          ns.start(FirewalldSandbox.inOwnMounts(script, dir), dir.resolve("start.log"));
+      Process holder = ns.start(OwnMounts.shell(script, dir.toString()), dir.resolve("start.log"));
       sandbox = new KillableFirewalld(ns, dir, holder);
       sandbox.awaitBus();
       sandbox.startFirewalld();

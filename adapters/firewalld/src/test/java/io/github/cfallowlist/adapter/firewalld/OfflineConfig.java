@@ -2,6 +2,7 @@ package io.github.cfallowlist.adapter.firewalld;
 
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.testing.OwnMounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ final class OfflineConfig implements AutoCloseable {
         "mount -t tmpfs cf-allowlist-run /run && mount -t tmpfs cf-allowlist-log /var/log"
             + " && mount --bind \"$0\" /etc/firewalld && exec \"$@\"";
     return command -> {
-      List<String> argv = new ArrayList<>(FirewalldSandbox.inOwnMounts(script, dir));
+      List<String> argv = new ArrayList<>(OwnMounts.shell(script, dir.toString()));
       argv.addAll(command.argv());
       return CommandRunner.system()
           .run(new Command(argv, command.stdin(), command.modifies(), command.timeout()));
