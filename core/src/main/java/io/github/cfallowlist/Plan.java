@@ -80,6 +80,24 @@ public final class Plan {
     return of(target, snapshot, options, current, currentRanges, leftovers);
   }
 
+  /**
+   * As {@link #fromLive}, with the desired configuration already rendered from {@code snapshot} and
+   * {@code options} (while the live state was being read).
+   */
+  static Plan fromLive(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetOptions options,
+      Optional<Rendered> current,
+      List<String> leftovers,
+      Rendered desired) {
+    requireNonNull(target, snapshot, options, current, leftovers, desired);
+    RangeSet currentRanges =
+        current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
+    return new Plan(
+        target.name(), current, currentRanges, snapshot, Optional.of(desired), leftovers);
+  }
+
   private static Plan of(
       Target target,
       RangeSnapshot snapshot,

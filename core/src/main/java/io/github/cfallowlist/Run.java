@@ -29,6 +29,13 @@ import java.util.function.BooleanSupplier;
  * }
  * }</pre>
  *
+ * <p>While the list loads, the first target's live state is read on a thread of the run's own (the
+ * {@link CommandRunner} is called from that thread, never at the same time as from the caller's):
+ * at 100,000 ranges, loading the list and reading the kernel each take a good part of a second.
+ * That reading can only end the target's part early: when it shows the target in sync, that is its
+ * result; any change is planned, guarded and applied from a fresh reading. A reading the run does
+ * not use is stopped, its command killed, before {@link #execute} returns.
+ *
  * <p>When the source fails and a target holds none of cf-allowlist's objects (a first install, or a
  * reboot emptied the ruleset), the {@link Fallback} list is installed there and a warning names its
  * date; a target that holds a list is left as it is.
@@ -119,18 +126,34 @@ public final class Run {
 
   private RunResult executeLocked() {
     List<String> warnings = new ArrayList<>();
-    List<TargetResult> results = new ArrayList<>();
     if (action == Action.UNINSTALL || action == Action.UNINSTALL_DRY_RUN) {
+      List<TargetResult> results = new ArrayList<>();
       for (Target t : targets) {
         results.add(stopping() ? notStarted(t) : Sync.remove(t, context(t), action.dryRun()));
       }
       return new RunResult(Optional.empty(), warnings, results);
     }
+    Target first = targets.get(0);
+    if (!first.supportsLive()) {
+      return load(Optional.empty(), warnings);
+    }
+    Sync.checkSettings(first, context(first).options());
+    try (ReadAhead early = ReadAhead.start(first, context(first))) {
+      return load(Optional.of(early), warnings);
+    }
+  }
+
+  /**
+   * Loads the list and syncs every target with it; {@code early} is the first target's live state,
+   * read while the list loads.
+   */
+  private RunResult load(Optional<ReadAhead> early, List<String> warnings) {
+    List<TargetResult> results = new ArrayList<>();
     RangeSnapshot snapshot;
     try {
       snapshot = guards.validate(source.fetch());
     } catch (IOException | RuntimeException e) {
-      return withoutSource(Printable.message(e), warnings);
+      return withoutSource(Printable.message(e), warnings, early);
     }
     if (originCheck.isPresent()) {
       try {
@@ -162,8 +185,13 @@ public final class Run {
       }
     }
     for (Target t : targets) {
-      results.add(
-          stopping() ? notStarted(t) : Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+      if (stopping()) {
+        results.add(notStarted(t));
+      } else if (results.isEmpty() && early.isPresent()) {
+        results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun(), early.get()));
+      } else {
+        results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+      }
     }
     return new RunResult(Optional.of(snapshot), warnings, results);
   }
@@ -177,12 +205,14 @@ public final class Run {
   }
 
   /** The source failed: only targets holding nothing of ours get the fallback list. */
-  private RunResult withoutSource(String failure, List<String> warnings) {
+  private RunResult withoutSource(
+      String failure, List<String> warnings, Optional<ReadAhead> early) {
     List<TargetResult> results = new ArrayList<>();
     Optional<RangeSnapshot> saved = Optional.empty();
     String unchanged = failure + "; nothing was applied and the current rules stay in place";
     for (Target t : targets) {
-      if (fallback == Fallback.NONE || !holdsNothing(t)) {
+      Optional<ReadAhead> read = results.isEmpty() ? early : Optional.empty();
+      if (fallback == Fallback.NONE || !holdsNothing(t, read)) {
         results.add(TargetResult.failed(t, unchanged));
         continue;
       }
@@ -210,11 +240,14 @@ public final class Run {
     return new RunResult(saved, warnings, results);
   }
 
-  private boolean holdsNothing(Target t) {
+  /** Whether {@code t} holds none of cf-allowlist's objects, as {@code early} read it if given. */
+  private boolean holdsNothing(Target t, Optional<ReadAhead> early) {
+    if (!t.supportsLive()) {
+      return false;
+    }
     try {
-      return t.supportsLive()
-          && t.readLive(context(t)).isEmpty()
-          && t.leftovers(context(t)).isEmpty();
+      Sync.Live live = early.isPresent() ? early.get().get() : Sync.read(t, context(t));
+      return live.current().isEmpty() && live.leftovers().isEmpty();
     } catch (IOException | RuntimeException e) {
       logger().log(Level.DEBUG, "{0}: cannot read the live state: {1}", t.name(), e.getMessage());
       return false;

@@ -29,13 +29,25 @@ public final class Sync {
       throws IOException {
     requireLive(target);
     checkSettings(target, context.options());
+    return fromLive(target, snapshot, context, read(target, context));
+  }
+
+  /** What a target holds on the live system, read at one time: its configuration and leftovers. */
+  record Live(Optional<Rendered> current, List<String> leftovers) {}
+
+  /** Reads what {@code target} holds; runs only read commands. */
+  static Live read(Target target, TargetContext context) throws IOException {
     try {
       Optional<Rendered> current = target.readLive(context);
-      List<String> leftovers = target.leftovers(context);
-      return Plan.fromLive(target, snapshot, context.options(), current, leftovers);
+      return new Live(current, target.leftovers(context));
     } catch (ToolNotFoundException e) {
       throw missingTool(target, e);
     }
+  }
+
+  private static Plan fromLive(
+      Target target, RangeSnapshot snapshot, TargetContext context, Live live) {
+    return Plan.fromLive(target, snapshot, context.options(), live.current(), live.leftovers());
   }
 
   /**
@@ -59,6 +71,36 @@ public final class Sync {
       return judged;
     }
     return applyAndVerify(target, plan, context, () -> target.apply(plan, context));
+  }
+
+  /**
+   * {@link #sync}, given a reading of the live state that the run took while its list loaded. That
+   * reading is trusted only to show the target in sync: any other plan is made again from a fresh
+   * reading, so a change is planned, guarded and applied against the state as it is then.
+   */
+  static TargetResult sync(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetContext context,
+      Guards guards,
+      boolean dryRun,
+      ReadAhead early) {
+    requireLive(target);
+    checkSettings(target, context.options());
+    Plan plan;
+    try {
+      // Rendered while the reading runs, so the plan needs only the comparison once it is in.
+      Rendered desired = target.render(snapshot, context.options());
+      Live live = early.get();
+      plan =
+          Plan.fromLive(
+              target, snapshot, context.options(), live.current(), live.leftovers(), desired);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.failed(target, nothingChanged(Printable.message(e)));
+    }
+    return plan.hasChanges()
+        ? sync(target, snapshot, context, guards, dryRun)
+        : judge(target, plan, context.options(), guards);
   }
 
   /**

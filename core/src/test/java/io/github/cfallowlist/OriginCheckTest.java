@@ -334,7 +334,8 @@ class OriginCheckTest {
                   .endsWith("; nothing was applied and the current rules stay in place");
             });
     assertThat(target.live).isEmpty();
-    assertThat(target.calls).isEmpty();
+    // The target may have been read while the list loaded; nothing else was asked of it.
+    assertThat(target.calls).allMatch("read"::equals);
   }
 
   @Test

@@ -11,7 +11,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,11 +25,17 @@ class RunTest {
   private final SyncTest.FakeTarget target = new SyncTest.FakeTarget();
   private final RangeSnapshot embedded = TestSnapshots.embedded();
 
+  /** What a source does while it loads, before it answers. */
+  private interface Loading {
+    void run() throws IOException;
+  }
+
   /** A network source that answers with the embedded list, or fails like a host without network. */
   private static final class FakeNetwork implements RangeSource {
     boolean down;
     RangeSnapshot serves;
     int fetches;
+    Loading loading = () -> {};
 
     FakeNetwork(RangeSnapshot serves) {
       this.serves = serves;
@@ -44,6 +54,7 @@ class RunTest {
     @Override
     public RawRanges fetch() throws IOException {
       fetches++;
+      loading.run();
       if (down) {
         throw new IOException("cannot reach api.example: network is unreachable");
       }
@@ -67,7 +78,55 @@ class RunTest {
         Instant.parse("2026-11-01T10:00:00Z"));
   }
 
+  /**
+   * A fake target that says when its live state is being read, and whose reading can be held up
+   * until it is released or interrupted.
+   */
+  private static final class WatchedTarget extends SyncTest.FakeTarget {
+    volatile CountDownLatch reading = new CountDownLatch(1);
+    volatile CountDownLatch release = new CountDownLatch(0);
+    volatile Optional<String> fail = Optional.empty();
+    volatile boolean interrupted;
+
+    @Override
+    public Optional<Rendered> readLive(TargetContext context) throws IOException {
+      Optional<Rendered> now = super.readLive(context);
+      reading.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+        throw new IOException("interrupted while reading", e);
+      }
+      if (fail.isPresent()) {
+        throw new IOException(fail.get());
+      }
+      return now;
+    }
+  }
+
+  /** Waits until {@code target} is being read; the run fails the test if that never happens. */
+  private static void awaitReading(WatchedTarget target) throws IOException {
+    try {
+      if (!target.reading.await(10, TimeUnit.SECONDS)) {
+        throw new IOException("the target was not read while the list loaded");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  private static boolean aReadingThreadIsAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().startsWith("cf-allowlist-read-"));
+  }
+
   private Run.Builder run(RangeSource source) {
+    return run(source, target);
+  }
+
+  private Run.Builder run(RangeSource source, Target target) {
     return Run.builder()
         .source(source)
         .target(target)
@@ -252,5 +311,101 @@ class RunTest {
         .containsExactly(Outcome.APPLIED, Outcome.FAILED_UNCHANGED);
     assertThat(result.targets().get(1).message()).startsWith("not started");
     assertThat(second.live).isEmpty();
+  }
+
+  @Test
+  void anInSyncRunReadsTheTargetOnceAndWhileTheListLoads() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    FakeNetwork net = new FakeNetwork(embedded);
+    run(net, watched).build().execute();
+    watched.calls.clear();
+    watched.reading = new CountDownLatch(1);
+    // The list arrives only once the target is being read: read one after the other, it never
+    // would, and the fetch fails after 10 s.
+    net.loading = () -> awaitReading(watched);
+
+    RunResult result = run(net, watched).build().execute();
+
+    assertThat(result.targets())
+        .singleElement()
+        .extracting(TargetResult::outcome)
+        .isEqualTo(Outcome.IN_SYNC);
+    assertThat(watched.calls).containsExactly("read");
+    assertThat(aReadingThreadIsAlive()).isFalse();
+  }
+
+  @Test
+  void aChangeIsPlannedAgainstAFreshReadingNotTheOneTakenWhileTheListLoaded() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    FakeNetwork net = new FakeNetwork(embedded);
+    Cidr missing = embedded.ranges().ipv4().get(0);
+    List<Cidr> allButOne = new ArrayList<>(embedded.ranges().all());
+    allButOne.remove(missing);
+    Rendered other =
+        watched.render(embedded.withRanges(RangeSet.of(allButOne)), TargetOptions.defaults());
+    // Once the early reading has seen an empty target, something else fills it.
+    net.loading =
+        () -> {
+          awaitReading(watched);
+          watched.live = Optional.of(other);
+        };
+
+    RunResult result = run(net, watched).action(Run.Action.DRY_RUN).build().execute();
+
+    TargetResult planned = result.targets().get(0);
+    assertThat(planned.outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(planned.plan().orElseThrow().currentConfig()).contains(other);
+    assertThat(planned.plan().orElseThrow().added(IpFamily.IPV4)).containsExactly(missing);
+    assertThat(watched.calls).containsExactly("read", "read");
+    assertThat(watched.live).contains(other);
+  }
+
+  @Test
+  void aReadingTheRunDoesNotUseIsStoppedBeforeTheRunReturns() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    watched.release = new CountDownLatch(1); // the reading hangs, like a command that never ends
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    net.loading = () -> awaitReading(watched);
+
+    RunResult result = run(net, watched).fallback(Fallback.NONE).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).message()).contains("network is unreachable");
+    assertThat(watched.interrupted).isTrue();
+    assertThat(aReadingThreadIsAlive()).isFalse();
+  }
+
+  @Test
+  void aReadingThatFailsWhileTheListLoadsIsReportedAndNothingIsChanged() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    watched.fail = Optional.of("'nft -j list table inet cf_allowlist' did not finish within 60 s");
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.loading = () -> awaitReading(watched);
+
+    RunResult result = run(net, watched).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).message())
+        .isEqualTo(
+            "'nft -j list table inet cf_allowlist' did not finish within 60 s;"
+                + " nothing was changed");
+    assertThat(watched.calls).containsExactly("read");
+  }
+
+  @Test
+  void whenTheSourceFailsTheReadingTakenWhileItLoadedDecidesTheFallback() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+    net.loading = () -> awaitReading(watched);
+
+    RunResult result = run(net, watched).fallback(Fallback.EMBEDDED).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(result.targets().get(0).fallback())
+        .hasValueSatisfying(what -> assertThat(what).startsWith("embedded list recorded"));
+    // One reading decided the fallback; the change was planned from a fresh one and read back.
+    assertThat(watched.calls).containsExactly("read", "read", "apply", "read");
   }
 }

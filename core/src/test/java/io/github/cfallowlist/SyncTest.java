@@ -63,7 +63,7 @@ class SyncTest {
     }
 
     @Override
-    public Optional<Rendered> readLive(TargetContext context) {
+    public Optional<Rendered> readLive(TargetContext context) throws IOException {
       calls.add("read");
       return live;
     }
