@@ -1,8 +1,16 @@
 package io.github.cfallowlist;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
-/** Runs external commands. The seam tests replace with a recorder. */
+/**
+ * Runs external commands. The seam tests replace with a recorder.
+ *
+ * <p>A {@link Run} calls its runner from more than one thread (it reads its first target on a
+ * thread of its own while its list loads), one call after another, never two at once.
+ */
 public interface CommandRunner {
 
   /**
@@ -17,6 +25,25 @@ public interface CommandRunner {
    * @throws IOException when it cannot be started or runs past its timeout
    */
   CommandResult run(Command command) throws IOException;
+
+  /**
+   * Runs {@code command} to completion and hands what it prints to {@code reader}: the result holds
+   * what the reader returned when the command exited 0, and nothing otherwise (whatever the reader
+   * made of the output of a failed command is dropped, its error included). The system runner hands
+   * the output over while the command prints it, so that reading a long listing overlaps with its
+   * writing; this default runs {@link #run(Command)} and reads the output afterwards.
+   *
+   * @throws IOException as {@link #run(Command)}, or what the reader threw for a command that
+   *     exited 0
+   */
+  default <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
+    CommandResult result = run(command);
+    if (!result.ok()) {
+      return new ReadResult<>(result, Optional.empty());
+    }
+    byte[] out = result.stdout().getBytes(StandardCharsets.UTF_8);
+    return new ReadResult<>(result, Optional.of(reader.read(new ByteArrayInputStream(out))));
+  }
 
   /**
    * Runs {@code command} and fails unless it exits 0.

@@ -1,6 +1,8 @@
 package io.github.cfallowlist;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -8,37 +10,71 @@ import java.util.concurrent.FutureTask;
 /**
  * A target's live state read on a thread of its own, so that a run reads the system while its list
  * loads: at 100,000 ranges each takes a good part of a second. The reading is all read commands,
- * made under the run's lock, and only ever followed by the run's own use of the runner, never run
- * beside it.
+ * made under the run's lock, and the run makes no other use of the runner until it is over.
  *
  * <p>Closing it stops a reading the run did not use (the command still running is killed, as an
  * interrupt kills it in {@link SystemCommandRunner}) and waits for its thread, so no command
  * outlives the run.
  */
 final class ReadAhead implements AutoCloseable {
+  /**
+   * How long before the list is ready a reading may have ended and still be used. An older one (the
+   * list came slowly from the network) is read again: the state it saw may have changed since.
+   */
+  static final Duration MAX_AGE = Duration.ofSeconds(1);
+
   private final FutureTask<Sync.Live> reading;
   private final Thread thread;
+  private volatile long endedAt;
 
-  private ReadAhead(FutureTask<Sync.Live> reading, Thread thread) {
-    this.reading = reading;
-    this.thread = thread;
+  private ReadAhead(Target target, TargetContext context) {
+    this.reading =
+        new FutureTask<>(
+            () -> {
+              try {
+                return Sync.read(target, context);
+              } finally {
+                endedAt = System.nanoTime();
+              }
+            });
+    this.thread = new Thread(reading, "cf-allowlist-read-" + target.name());
+    thread.setDaemon(true);
   }
 
   /** Starts reading what {@code target} holds. */
   static ReadAhead start(Target target, TargetContext context) {
-    FutureTask<Sync.Live> reading = new FutureTask<>(() -> Sync.read(target, context));
-    Thread thread = new Thread(reading, "cf-allowlist-read-" + target.name());
-    thread.setDaemon(true);
-    thread.start();
-    return new ReadAhead(reading, thread);
+    ReadAhead early = new ReadAhead(target, context);
+    early.thread.start();
+    return early;
   }
 
   /**
-   * The reading, once it is done.
+   * The reading, once it is over, unless it ended more than {@link #MAX_AGE} ago: empty then,
+   * whatever it found.
    *
-   * @throws IOException what the reading threw, or when this thread was interrupted waiting
+   * @throws IOException what the reading threw (a recent one), or when this thread was interrupted
+   *     waiting
    */
-  Sync.Live get() throws IOException {
+  Optional<Sync.Live> recent() throws IOException {
+    Sync.Live live;
+    try {
+      live = get();
+    } catch (IOException | RuntimeException e) {
+      if (old()) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    return old() ? Optional.empty() : Optional.of(live);
+  }
+
+  private boolean old() {
+    return reading.isDone()
+        && !reading.isCancelled()
+        && System.nanoTime() - endedAt > MAX_AGE.toNanos();
+  }
+
+  private Sync.Live get() throws IOException {
     try {
       return reading.get();
     } catch (InterruptedException e) {

@@ -32,9 +32,12 @@ import java.util.function.BooleanSupplier;
  * <p>While the list loads, the first target's live state is read on a thread of the run's own (the
  * {@link CommandRunner} is called from that thread, never at the same time as from the caller's):
  * at 100,000 ranges, loading the list and reading the kernel each take a good part of a second.
- * That reading can only end the target's part early: when it shows the target in sync, that is its
- * result; any change is planned, guarded and applied from a fresh reading. A reading the run does
- * not use is stopped, its command killed, before {@link #execute} returns.
+ * That reading is used when it ended at most 1 s before the list was ready, and only to find the
+ * target in sync or to report that it could not be read: any change is planned, guarded and applied
+ * from a fresh reading, and so is the choice of a fallback list. The reading is over before a
+ * second target starts, and a reading the run does not use is stopped, its command killed, before
+ * {@link #execute} returns. A {@link Target} may so be read on that thread while it renders on the
+ * caller's.
  *
  * <p>When the source fails and a target holds none of cf-allowlist's objects (a first install, or a
  * reboot emptied the ruleset), the {@link Fallback} list is installed there and a warning names its
@@ -153,7 +156,9 @@ public final class Run {
     try {
       snapshot = guards.validate(source.fetch());
     } catch (IOException | RuntimeException e) {
-      return withoutSource(Printable.message(e), warnings, early);
+      // Speed no longer matters: whether a target holds a list is read afresh.
+      early.ifPresent(ReadAhead::close);
+      return withoutSource(Printable.message(e), warnings);
     }
     if (originCheck.isPresent()) {
       try {
@@ -184,13 +189,18 @@ public final class Run {
                 + Printable.message(e));
       }
     }
-    for (Target t : targets) {
+    for (int i = 0; i < targets.size(); i++) {
+      Target t = targets.get(i);
       if (stopping()) {
         results.add(notStarted(t));
-      } else if (results.isEmpty() && early.isPresent()) {
+      } else if (i == 0 && early.isPresent()) {
         results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun(), early.get()));
       } else {
         results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+      }
+      if (i == 0) {
+        // Whatever became of it, the early reading is over before another target starts.
+        early.ifPresent(ReadAhead::close);
       }
     }
     return new RunResult(Optional.of(snapshot), warnings, results);
@@ -205,14 +215,16 @@ public final class Run {
   }
 
   /** The source failed: only targets holding nothing of ours get the fallback list. */
-  private RunResult withoutSource(
-      String failure, List<String> warnings, Optional<ReadAhead> early) {
+  private RunResult withoutSource(String failure, List<String> warnings) {
     List<TargetResult> results = new ArrayList<>();
     Optional<RangeSnapshot> saved = Optional.empty();
     String unchanged = failure + "; nothing was applied and the current rules stay in place";
     for (Target t : targets) {
-      Optional<ReadAhead> read = results.isEmpty() ? early : Optional.empty();
-      if (fallback == Fallback.NONE || !holdsNothing(t, read)) {
+      if (stopping()) {
+        results.add(notStarted(t));
+        continue;
+      }
+      if (fallback == Fallback.NONE || !holdsNothing(t)) {
         results.add(TargetResult.failed(t, unchanged));
         continue;
       }
@@ -240,13 +252,13 @@ public final class Run {
     return new RunResult(saved, warnings, results);
   }
 
-  /** Whether {@code t} holds none of cf-allowlist's objects, as {@code early} read it if given. */
-  private boolean holdsNothing(Target t, Optional<ReadAhead> early) {
+  /** Whether {@code t} holds none of cf-allowlist's objects. */
+  private boolean holdsNothing(Target t) {
     if (!t.supportsLive()) {
       return false;
     }
     try {
-      Sync.Live live = early.isPresent() ? early.get().get() : Sync.read(t, context(t));
+      Sync.Live live = Sync.read(t, context(t));
       return live.current().isEmpty() && live.leftovers().isEmpty();
     } catch (IOException | RuntimeException e) {
       logger().log(Level.DEBUG, "{0}: cannot read the live state: {1}", t.name(), e.getMessage());

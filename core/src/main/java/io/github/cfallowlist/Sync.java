@@ -66,17 +66,15 @@ public final class Sync {
     } catch (IOException | RuntimeException e) {
       return TargetResult.failed(target, nothingChanged(Printable.message(e)));
     }
-    TargetResult judged = judge(target, plan, context.options(), guards);
-    if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
-      return judged;
-    }
-    return applyAndVerify(target, plan, context, () -> target.apply(plan, context));
+    return act(target, plan, context, guards, dryRun);
   }
 
   /**
-   * {@link #sync}, given a reading of the live state that the run took while its list loaded. That
-   * reading is trusted only to show the target in sync: any other plan is made again from a fresh
-   * reading, so a change is planned, guarded and applied against the state as it is then.
+   * {@link #sync}, given the reading of the live state that the run started while its list loaded;
+   * the configuration is rendered while that reading runs. The reading is used only when it ended
+   * at most {@link ReadAhead#MAX_AGE} before the list was ready, and then only to find the target
+   * in sync (or to report its failure): a change is planned, guarded and applied from a fresh
+   * reading. It is over, whatever became of it, when this returns.
    */
   static TargetResult sync(
       Target target,
@@ -89,18 +87,50 @@ public final class Sync {
     checkSettings(target, context.options());
     Plan plan;
     try {
-      // Rendered while the reading runs, so the plan needs only the comparison once it is in.
-      Rendered desired = target.render(snapshot, context.options());
-      Live live = early.get();
-      plan =
-          Plan.fromLive(
-              target, snapshot, context.options(), live.current(), live.leftovers(), desired);
+      Rendered desired = null;
+      RuntimeException unrendered = null;
+      try {
+        desired = target.render(snapshot, context.options());
+      } catch (RuntimeException e) {
+        unrendered = e;
+      }
+      // Waited for even when rendering failed: its failure comes first, as when a target is read
+      // before it is rendered, and its command is over before anything else runs.
+      Optional<Live> recent = early.recent();
+      if (unrendered != null) {
+        throw unrendered;
+      }
+      plan = planned(target, snapshot, context, recent, desired);
+      if (recent.isPresent() && plan.hasChanges()) {
+        plan = planned(target, snapshot, context, Optional.empty(), desired);
+      }
     } catch (IOException | RuntimeException e) {
       return TargetResult.failed(target, nothingChanged(Printable.message(e)));
     }
-    return plan.hasChanges()
-        ? sync(target, snapshot, context, guards, dryRun)
-        : judge(target, plan, context.options(), guards);
+    return act(target, plan, context, guards, dryRun);
+  }
+
+  /** The plan from {@code live}, or from a fresh reading when it is empty, to {@code desired}. */
+  private static Plan planned(
+      Target target,
+      RangeSnapshot snapshot,
+      TargetContext context,
+      Optional<Live> live,
+      Rendered desired)
+      throws IOException {
+    Live now = live.isPresent() ? live.get() : read(target, context);
+    return Plan.fromLive(
+        target, snapshot, context.options(), now.current(), now.leftovers(), desired);
+  }
+
+  /** Judges {@code plan} and, unless {@code dryRun}, applies and verifies a change it allows. */
+  private static TargetResult act(
+      Target target, Plan plan, TargetContext context, Guards guards, boolean dryRun) {
+    TargetResult judged = judge(target, plan, context.options(), guards);
+    if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
+      return judged;
+    }
+    return applyAndVerify(target, plan, context, () -> target.apply(plan, context));
   }
 
   /**

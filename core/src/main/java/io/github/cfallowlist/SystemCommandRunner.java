@@ -1,8 +1,9 @@
 package io.github.cfallowlist;
 
-import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +12,12 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,9 @@ enum SystemCommandRunner implements CommandRunner {
     return System.getLogger(SystemCommandRunner.class.getName());
   }
 
+  /** How long a killed command is waited for. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
   static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /**
@@ -51,15 +57,39 @@ enum SystemCommandRunner implements CommandRunner {
    */
   @Override
   public CommandResult run(Command command) throws IOException {
+    Ended<byte[]> ended = logged(command, InputStream::readAllBytes);
+    byte[] out;
+    try {
+      out = ended.outOrThrow(command);
+    } catch (IOException e) {
+      throw new IOException("cannot read the output of '" + command.display() + "'", e);
+    }
+    return new CommandResult(
+        ended.exitCode(), new String(out, StandardCharsets.UTF_8), ended.stderr());
+  }
+
+  /**
+   * Runs {@code command}, {@code reader} reading its output on the thread that drains it, while the
+   * command prints it; logged as {@link #run(Command)} is.
+   */
+  @Override
+  public <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
+    Ended<T> ended = logged(command, reader);
+    CommandResult result = new CommandResult(ended.exitCode(), "", ended.stderr());
+    return new ReadResult<>(
+        result, result.ok() ? Optional.of(ended.outOrThrow(command)) : Optional.<T>empty());
+  }
+
+  private <T> Ended<T> logged(Command command, OutputReader<T> stdout) throws IOException {
     if (!logsCommands) {
-      return start(command);
+      return start(command, stdout);
     }
     long start = System.nanoTime();
     String ending = "did not start";
     try {
-      CommandResult result = start(command);
-      ending = "exit " + result.exitCode();
-      return result;
+      Ended<T> ended = start(command, stdout);
+      ending = "exit " + ended.exitCode();
+      return ended;
     } catch (IOException e) {
       ending = Printable.message(e);
       throw e;
@@ -80,7 +110,24 @@ enum SystemCommandRunner implements CommandRunner {
     }
   }
 
-  private CommandResult start(Command command) throws IOException {
+  /**
+   * How a command ended: its exit status, what its stdout's reader returned or threw, and its
+   * stderr.
+   */
+  private record Ended<T>(int exitCode, T out, IOException outFailure, String stderr) {
+    /** What the reader returned, or what it threw. */
+    T outOrThrow(Command command) throws IOException {
+      if (outFailure != null) {
+        throw outFailure;
+      }
+      if (out == null) {
+        throw new IOException("the reader of '" + command.display() + "' returned nothing");
+      }
+      return out;
+    }
+  }
+
+  private <T> Ended<T> start(Command command, OutputReader<T> stdout) throws IOException {
     List<String> argv = new ArrayList<>(command.argv());
     argv.set(0, resolve(argv.get(0)).toString());
     ProcessBuilder pb = new ProcessBuilder(argv);
@@ -102,15 +149,15 @@ enum SystemCommandRunner implements CommandRunner {
         forget(input);
       }
     }
-    CompletableFuture<byte[]> out = drain(process.getInputStream());
-    CompletableFuture<byte[]> err = drain(process.getErrorStream());
+    CompletableFuture<T> out = drain(process.getInputStream(), stdout);
+    CompletableFuture<byte[]> err = drain(process.getErrorStream(), InputStream::readAllBytes);
     if (input == null) {
       // No input: the command reads the end of it at once.
       process.getOutputStream().close();
     }
     try {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
+        kill(process);
         throw new IOException(
             "'"
                 + command.display()
@@ -118,16 +165,58 @@ enum SystemCommandRunner implements CommandRunner {
                 + command.timeout().toSeconds()
                 + " s and was stopped");
       }
-      return new CommandResult(
-          process.exitValue(),
-          new String(out.get(), StandardCharsets.UTF_8),
-          new String(err.get(), StandardCharsets.UTF_8));
+      String errors = new String(err.get(), StandardCharsets.UTF_8);
+      try {
+        return new Ended<>(process.exitValue(), out.get(), null, errors);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof ReaderFailed failed) {
+          return new Ended<>(process.exitValue(), null, failed.getCause(), errors);
+        }
+        throw e;
+      }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      kill(process);
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running '" + command.display() + "'", e);
     } catch (ExecutionException e) {
       throw new IOException("cannot read the output of '" + command.display() + "'", e);
+    }
+  }
+
+  /**
+   * Kills {@code process} and waits until it is gone (a killed process ends at once; the wait is
+   * bounded all the same), so that it never outlives the call that started it.
+   */
+  private static void kill(Process process) {
+    process.destroyForcibly();
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** What a reader of a command's output threw, carried out of the thread that drains it. */
+  private static final class ReaderFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ReaderFailed(IOException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized IOException getCause() {
+      return (IOException) super.getCause();
     }
   }
 
@@ -212,13 +301,25 @@ enum SystemCommandRunner implements CommandRunner {
     }
   }
 
-  private static CompletableFuture<byte[]> drain(InputStream in) {
+  /**
+   * Hands {@code in} to {@code reader} on a thread of its own, then reads whatever it left to the
+   * end, so that the command never waits on a full pipe, whether the reader stopped early or threw.
+   * An {@link IOException} of the reader's own is carried out as {@link ReaderFailed}; one reading
+   * the pipe itself fails the future as it is.
+   */
+  private static <T> CompletableFuture<T> drain(InputStream in, OutputReader<T> reader) {
     return CompletableFuture.supplyAsync(
         () -> {
           try (in) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            return buf.toByteArray();
+            T value;
+            try {
+              value = reader.read(new KeptOpen(in));
+            } catch (IOException e) {
+              in.transferTo(OutputStream.nullOutputStream());
+              throw new ReaderFailed(e);
+            }
+            in.transferTo(OutputStream.nullOutputStream());
+            return value;
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -228,5 +329,17 @@ enum SystemCommandRunner implements CommandRunner {
           t.setDaemon(true);
           t.start();
         });
+  }
+
+  /** The output as a reader sees it: closing it leaves the pipe to the runner. */
+  private static final class KeptOpen extends FilterInputStream {
+    KeptOpen(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {
+      // The runner reads the rest and closes the pipe.
+    }
   }
 }

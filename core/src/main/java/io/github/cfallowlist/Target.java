@@ -36,6 +36,10 @@ import java.util.Optional;
  *       and the engine refuses unknown keys and malformed values before calling the target.
  * </ul>
  *
+ * <p>A {@link Run} reads its first target while its list loads: {@link #readLive} and {@link
+ * #leftovers} may be called on a thread of the run's own while {@link #render} runs on the caller's
+ * thread, so a target that keeps state between calls must keep it safe for that.
+ *
  * <p>Targets never print: they return data and throw exceptions whose messages a sysadmin can act
  * on, and log through {@link System.Logger}.
  */

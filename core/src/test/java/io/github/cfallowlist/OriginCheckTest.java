@@ -335,7 +335,7 @@ class OriginCheckTest {
             });
     assertThat(target.live).isEmpty();
     // The target may have been read while the list loaded; nothing else was asked of it.
-    assertThat(target.calls).allMatch("read"::equals);
+    assertThat(target.calls).hasSizeLessThanOrEqualTo(1).allMatch("read"::equals);
   }
 
   @Test

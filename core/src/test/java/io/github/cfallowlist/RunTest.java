@@ -79,25 +79,30 @@ class RunTest {
   }
 
   /**
-   * A fake target that says when its live state is being read, and whose reading can be held up
-   * until it is released or interrupted.
+   * A fake target that says when its live state is being read, and whose reading can be held up for
+   * a while or until it is interrupted.
    */
-  private static final class WatchedTarget extends SyncTest.FakeTarget {
+  private static class WatchedTarget extends SyncTest.FakeTarget {
     volatile CountDownLatch reading = new CountDownLatch(1);
-    volatile CountDownLatch release = new CountDownLatch(0);
+
+    /** How long a reading is held up; nothing, 30 s (until interrupted) or a moment. */
+    volatile Duration hold = Duration.ZERO;
+
     volatile Optional<String> fail = Optional.empty();
     volatile boolean interrupted;
+    volatile boolean readingOver;
 
     @Override
     public Optional<Rendered> readLive(TargetContext context) throws IOException {
       Optional<Rendered> now = super.readLive(context);
       reading.countDown();
       try {
-        release.await();
+        Thread.sleep(hold.toMillis());
       } catch (InterruptedException e) {
         interrupted = true;
         throw new IOException("interrupted while reading", e);
       }
+      readingOver = true;
       if (fail.isPresent()) {
         throw new IOException(fail.get());
       }
@@ -363,7 +368,7 @@ class RunTest {
   @Test
   void aReadingTheRunDoesNotUseIsStoppedBeforeTheRunReturns() throws Exception {
     WatchedTarget watched = new WatchedTarget();
-    watched.release = new CountDownLatch(1); // the reading hangs, like a command that never ends
+    watched.hold = Duration.ofSeconds(30); // the reading hangs, like a command that never ends
     FakeNetwork net = new FakeNetwork(embedded);
     net.down = true;
     net.loading = () -> awaitReading(watched);
@@ -394,18 +399,120 @@ class RunTest {
   }
 
   @Test
-  void whenTheSourceFailsTheReadingTakenWhileItLoadedDecidesTheFallback() throws Exception {
+  void whenTheSourceFailsWhetherATargetHoldsAListIsReadAfresh() throws Exception {
     WatchedTarget watched = new WatchedTarget();
     FakeNetwork net = new FakeNetwork(embedded);
+    Rendered other = watched.render(embedded, TargetOptions.defaults());
     net.down = true;
-    net.loading = () -> awaitReading(watched);
+    // The early reading sees an empty target; then something installs a list.
+    net.loading =
+        () -> {
+          awaitReading(watched);
+          watched.live = Optional.of(other);
+        };
 
     RunResult result = run(net, watched).fallback(Fallback.EMBEDDED).build().execute();
 
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).fallback()).isEmpty();
+    assertThat(watched.calls).doesNotContain("apply");
+    assertThat(watched.live).contains(other);
+  }
+
+  @Test
+  void aReadingThatEndedLongBeforeTheListArrivedIsReadAgain() throws Exception {
+    WatchedTarget watched = new WatchedTarget();
+    FakeNetwork net = new FakeNetwork(embedded);
+    run(net, watched).build().execute();
+    watched.calls.clear();
+    watched.reading = new CountDownLatch(1);
+    // The list comes slowly; meanwhile something empties the target.
+    net.loading =
+        () -> {
+          awaitReading(watched);
+          pause(ReadAhead.MAX_AGE.plusMillis(500));
+          watched.live = Optional.empty();
+        };
+
+    RunResult result = run(net, watched).build().execute();
+
     assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
-    assertThat(result.targets().get(0).fallback())
-        .hasValueSatisfying(what -> assertThat(what).startsWith("embedded list recorded"));
-    // One reading decided the fallback; the change was planned from a fresh one and read back.
     assertThat(watched.calls).containsExactly("read", "read", "apply", "read");
+    assertThat(watched.live).isPresent();
+  }
+
+  @Test
+  void theEarlyReadingIsOverBeforeTheNextTargetStartsEvenWhenRenderingFails() throws Exception {
+    WatchedTarget first =
+        new WatchedTarget() {
+          @Override
+          public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
+            throw new CfAllowlistException("fake cannot restrict a family that has no range");
+          }
+        };
+    first.hold = Duration.ofMillis(300);
+    List<Boolean> firstOverWhenSecondRead = new ArrayList<>();
+    SyncTest.FakeTarget second =
+        new SyncTest.FakeTarget() {
+          @Override
+          public String name() {
+            return "second";
+          }
+
+          @Override
+          public Optional<Rendered> readLive(TargetContext context) throws IOException {
+            firstOverWhenSecondRead.add(first.readingOver);
+            return super.readLive(context);
+          }
+        };
+
+    RunResult result = run(new FakeNetwork(embedded), first).target(second).build().execute();
+
+    assertThat(result.targets())
+        .extracting(TargetResult::outcome)
+        .containsExactly(Outcome.FAILED_UNCHANGED, Outcome.APPLIED);
+    assertThat(result.targets().get(0).message())
+        .startsWith("fake cannot restrict a family that has no range");
+    assertThat(firstOverWhenSecondRead).isNotEmpty().containsOnly(true);
+  }
+
+  @Test
+  void aReadingsFailureIsReportedBeforeARenderingsFailure() throws Exception {
+    WatchedTarget first =
+        new WatchedTarget() {
+          @Override
+          public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
+            throw new CfAllowlistException("fake cannot restrict a family that has no range");
+          }
+        };
+    first.fail = Optional.of("fake needs the program 'fake'; install the Debian package fake");
+
+    RunResult result = run(new FakeNetwork(embedded), first).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).message())
+        .startsWith("fake needs the program 'fake'; install the Debian package fake");
+  }
+
+  @Test
+  void aStopAskedForWhileTheSourceFailsInstallsNoFallback() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    net.down = true;
+
+    RunResult result = run(net).fallback(Fallback.EMBEDDED).stopWhen(() -> true).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.targets().get(0).message()).startsWith("not started");
+    assertThat(target.live).isEmpty();
+    assertThat(target.calls).doesNotContain("apply");
+  }
+
+  private static void pause(Duration duration) throws IOException {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
   }
 }

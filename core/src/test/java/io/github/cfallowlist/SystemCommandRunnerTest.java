@@ -1,6 +1,7 @@
 package io.github.cfallowlist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cfallowlist.testing.FaultKit;
 import io.github.cfallowlist.testing.FullFileSystem;
@@ -37,6 +38,93 @@ class SystemCommandRunnerTest {
     String path = lines.get(2).replace(" (deleted)", "");
     assertThat(path).contains("cf-allowlist-input-");
     assertThat(Path.of(path)).doesNotExist();
+  }
+
+  @Test
+  void aReaderGetsTheOutputWhileTheCommandIsStillPrinting(@TempDir Path dir) throws IOException {
+    Path seen = dir.resolve("seen");
+    // The command prints its second line only once the reader has read its first: handed the
+    // output after the command ended, the reader would never get there, and the command would run
+    // into its timeout.
+    Command command =
+        Command.read(
+                "sh",
+                "-c",
+                "echo first; while [ ! -e \"$1\" ]; do sleep 0.05; done; echo second",
+                "sh",
+                seen.toString())
+            .withTimeout(Duration.ofSeconds(20));
+
+    ReadResult<List<String>> read =
+        CommandRunner.system()
+            .run(
+                command,
+                out -> {
+                  var lines =
+                      new java.io.BufferedReader(
+                          new java.io.InputStreamReader(out, StandardCharsets.UTF_8));
+                  List<String> got = new ArrayList<>();
+                  got.add(lines.readLine());
+                  Files.createFile(seen);
+                  got.add(lines.readLine());
+                  return got;
+                });
+
+    assertThat(read.ok()).isTrue();
+    assertThat(read.value()).contains(List.of("first", "second"));
+  }
+
+  @Test
+  void aReaderThatStopsEarlyOrFailsNeverLeavesTheCommandBlockedOnAFullPipe() throws IOException {
+    // About 1.3 MB: far more than a pipe holds.
+    Command command = Command.read("seq", "1", "200000").withTimeout(Duration.ofSeconds(20));
+
+    ReadResult<Integer> first = CommandRunner.system().run(command, out -> out.read());
+    assertThat(first.ok()).isTrue();
+    assertThat(first.value()).contains((int) '1');
+
+    assertThatThrownBy(
+            () ->
+                CommandRunner.system()
+                    .run(
+                        command,
+                        out -> {
+                          out.readNBytes(10);
+                          throw new IOException("seq printed something that is not a listing");
+                        }))
+        .isInstanceOf(IOException.class)
+        .hasMessage("seq printed something that is not a listing");
+  }
+
+  @Test
+  void aCommandThatFailsGivesItsStatusAndErrorsAndNoReadValue() throws IOException {
+    ReadResult<String> read =
+        CommandRunner.system()
+            .run(
+                Command.read("sh", "-c", "echo partial; echo 'no such table' >&2; exit 3"),
+                out -> {
+                  throw new IOException("the reader of a failed command is not heard");
+                });
+
+    assertThat(read.ok()).isFalse();
+    assertThat(read.value()).isEmpty();
+    assertThat(read.result().exitCode()).isEqualTo(3);
+    assertThat(read.result().stderr()).isEqualTo("no such table\n");
+  }
+
+  @Test
+  void aCommandPastItsTimeoutIsGoneWhenTheRunnerReturns(@TempDir Path dir) throws Exception {
+    Path pid = dir.resolve("pid");
+    Command command =
+        Command.read("sh", "-c", "echo $$ > \"$1\"; exec sleep 30", "sh", pid.toString())
+            .withTimeout(Duration.ofSeconds(1));
+
+    assertThatThrownBy(() -> CommandRunner.system().run(command))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("did not finish within 1 s and was stopped");
+
+    long process = Long.parseLong(Files.readString(pid).strip());
+    assertThat(ProcessHandle.of(process).filter(ProcessHandle::isAlive)).isEmpty();
   }
 
   @Test

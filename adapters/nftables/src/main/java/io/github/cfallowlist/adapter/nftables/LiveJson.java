@@ -1,5 +1,6 @@
 package io.github.cfallowlist.adapter.nftables;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -10,7 +11,11 @@ import io.github.cfallowlist.JsonValues;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.adapter.nftables.NftablesConfig.Rule;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -45,6 +50,18 @@ final class LiveJson {
 
   /** The model of a whole table listed with {@code nft -j list table FAMILY NAME}. */
   static NftablesConfig table(Layout layout, String json) throws IOException {
+    return table(layout, new Text(json));
+  }
+
+  /**
+   * The model of a whole table listed with {@code nft -j list table FAMILY NAME}, read from nft's
+   * output as nft prints it.
+   */
+  static NftablesConfig table(Layout layout, InputStream json) throws IOException {
+    return table(layout, new Piped(json));
+  }
+
+  private static NftablesConfig table(Layout layout, Source json) throws IOException {
     LiveJson live = new LiveJson(true);
     for (Map<?, ?> item : items(json)) {
       live.item(item);
@@ -61,7 +78,7 @@ final class LiveJson {
   static NftablesConfig sets(Layout layout, List<String> jsons) throws IOException {
     LiveJson live = new LiveJson(false);
     for (String json : jsons) {
-      for (Map<?, ?> item : items(json)) {
+      for (Map<?, ?> item : items(new Text(json))) {
         if (item.get("set") instanceof Map<?, ?> set) {
           live.set(set);
         }
@@ -76,7 +93,7 @@ final class LiveJson {
    */
   static Set<String> tables(String json) throws IOException {
     Set<String> out = new TreeSet<>();
-    for (Map<?, ?> item : items(json)) {
+    for (Map<?, ?> item : items(new Text(json))) {
       if (item.get("table") instanceof Map<?, ?> table
           && table.get("family") instanceof String family
           && table.get("name") instanceof String name) {
@@ -84,6 +101,90 @@ final class LiveJson {
       }
     }
     return out;
+  }
+
+  /** Where nft's JSON comes from: a parser over it, and the text of a part of it read again. */
+  private interface Source {
+    JsonParser parser() throws IOException;
+
+    /** Where {@code location} is, in the units {@link #text} counts in. */
+    long offset(JsonLocation location);
+
+    /** The text from {@code start} to {@code end} (exclusive). */
+    String text(long start, long end);
+  }
+
+  /** JSON held as text. */
+  private record Text(String json) implements Source {
+    @Override
+    public JsonParser parser() throws IOException {
+      return JsonValues.strictFactory().createParser(json);
+    }
+
+    @Override
+    public long offset(JsonLocation location) {
+      return location.getCharOffset();
+    }
+
+    @Override
+    public String text(long start, long end) {
+      return json.substring((int) start, (int) end);
+    }
+  }
+
+  /**
+   * JSON read from a stream as it arrives. What has been read is kept, so that an element that is
+   * not a plain prefix can be read again from its own text.
+   */
+  private static final class Piped implements Source {
+    private final Seen seen = new Seen();
+    private final InputStream in;
+
+    Piped(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public JsonParser parser() throws IOException {
+      return JsonValues.strictFactory()
+          .createParser(
+              new FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                  int b = super.read();
+                  if (b >= 0) {
+                    seen.write(b);
+                  }
+                  return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                  int n = super.read(buffer, offset, length);
+                  if (n > 0) {
+                    seen.write(buffer, offset, n);
+                  }
+                  return n;
+                }
+              });
+    }
+
+    @Override
+    public long offset(JsonLocation location) {
+      return location.getByteOffset();
+    }
+
+    @Override
+    public String text(long start, long end) {
+      return seen.text((int) start, (int) end);
+    }
+  }
+
+  /** The bytes read so far, whose text can be taken without copying them all. */
+  private static final class Seen extends ByteArrayOutputStream {
+    String text(int start, int end) {
+      return new String(buf, start, end - start, StandardCharsets.UTF_8);
+    }
   }
 
   private NftablesConfig config(Layout layout) {
@@ -99,9 +200,9 @@ final class LiveJson {
    * into prefixes as they are read ({@link #element}), so a set of 100,000 ranges never stands in
    * memory as 100,000 small maps.
    */
-  private static List<Map<?, ?>> items(String json) throws IOException {
+  private static List<Map<?, ?>> items(Source json) throws IOException {
     List<Map<?, ?>> out = null;
-    try (JsonParser parser = JsonValues.strictFactory().createParser(json)) {
+    try (JsonParser parser = json.parser()) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         throw new IOException("nft printed JSON that cannot be read: it printed nothing");
@@ -136,7 +237,7 @@ final class LiveJson {
    * One object of the list, such as {@code {"set": {...}}}; a set's body is read by {@link
    * #readSet}.
    */
-  private static Map<String, Object> readItem(JsonParser parser, String json) throws IOException {
+  private static Map<String, Object> readItem(JsonParser parser, Source json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
@@ -148,7 +249,7 @@ final class LiveJson {
   }
 
   /** A set's body, its {@code "elem"} list read element by element with {@link #element}. */
-  private static Map<String, Object> readSet(JsonParser parser, String json) throws IOException {
+  private static Map<String, Object> readSet(JsonParser parser, Source json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
@@ -171,12 +272,12 @@ final class LiveJson {
    * Cidr}; any other element, or one whose prefix does not parse, read again from its own text as
    * plain values, for {@link #prefixes} to judge.
    */
-  private static Object element(JsonParser parser, String json) throws IOException {
+  private static Object element(JsonParser parser, Source json) throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
       return JsonValues.value(parser);
     }
     JsonStreamContext list = parser.getParsingContext().getParent();
-    int start = (int) parser.currentTokenLocation().getCharOffset();
+    long start = json.offset(parser.currentTokenLocation());
     Cidr prefix = plainPrefix(parser);
     if (prefix != null) {
       return prefix;
@@ -187,8 +288,8 @@ final class LiveJson {
         throw new IOException("nft printed JSON that ends inside a set element");
       }
     }
-    int end = (int) parser.currentTokenLocation().getCharOffset() + 1;
-    return JsonValues.read(json.substring(start, end));
+    long end = json.offset(parser.currentTokenLocation()) + 1;
+    return JsonValues.read(json.text(start, end));
   }
 
   /**

@@ -7,6 +7,7 @@ import io.github.cfallowlist.Header;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.ReadResult;
 import io.github.cfallowlist.Rendered;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -71,9 +72,13 @@ final class NftablesLive {
   /** The live model, or empty when none of the layout's objects exists. */
   Optional<NftablesConfig> config() throws IOException {
     if (layout.ownTable()) {
-      Optional<String> json =
-          listing("nft", "-j", "list", "table", layout.family(), layout.table());
-      return json.isEmpty() ? Optional.empty() : Optional.of(LiveJson.table(layout, json.get()));
+      // Read as nft prints it: at 100,000 ranges, nft spends a good part of its run printing.
+      Command command = Command.read("nft", "-j", "list", "table", layout.family(), layout.table());
+      ReadResult<NftablesConfig> read = runner.run(command, json -> LiveJson.table(layout, json));
+      if (read.ok() || absent(read.result())) {
+        return read.value();
+      }
+      throw read.result().failure(command);
     }
     List<String> jsons = new ArrayList<>();
     for (IpFamily family : IpFamily.values()) {
@@ -100,9 +105,14 @@ final class NftablesLive {
     if (result.ok()) {
       return Optional.of(result.stdout());
     }
-    if (result.stderr().contains("No such file or directory")) {
+    if (absent(result)) {
       return Optional.empty();
     }
     throw result.failure(command);
+  }
+
+  /** Whether nft failed because the object it was asked to list does not exist. */
+  private static boolean absent(CommandResult result) {
+    return result.stderr().contains("No such file or directory");
   }
 }

@@ -284,6 +284,65 @@ class NftablesParseTest {
   }
 
   @Test
+  void aListingReadAsNftPrintsItGivesWhatItsWholeTextGives() throws Exception {
+    // Elements that are not plain prefixes are read again from their own text; the comments put
+    // characters of several bytes before them, so bytes and characters part ways.
+    String elements =
+        "{\"elem\":{\"val\":{\"prefix\":{\"addr\":\"10.4.0.0\",\"len\":16}},"
+            + "\"comment\":\"caf\u00e9 \u2713\"}},"
+            + "{\"prefix\":{\"addr\":\"10.2.0.0\",\"len\":16}},"
+            + "{\"elem\":{\"val\":{\"range\":[\"10.5.0.0\",\"10.5.1.255\"]},"
+            + "\"comment\":\"\u00fcber \ud83d\ude00\"}},"
+            + "\"10.6.0.1\","
+            + "{\"prefix\":{\"addr\":\"10.3.2.1\",\"len\":16}}";
+    String json =
+        listing(
+            TABLE,
+            set("cloudflare_v4", "ipv4_addr", elements),
+            CHAIN,
+            rule(9, "{\"set\":[80,443]}", "ip", "cloudflare_v4"));
+
+    NftablesConfig whole = LiveJson.table(OWN, json);
+    NftablesConfig streamed = LiveJson.table(OWN, trickle(json));
+
+    assertThat(streamed).isEqualTo(whole);
+    assertThat(streamed.ranges())
+        .isEqualTo(RangeSet.parse("10.2.0.0/16", "10.4.0.0/16", "10.5.0.0/23", "10.6.0.1/32"));
+    assertThat(streamed.notes())
+        .containsExactly("1 element(s) of set cloudflare_v4 that are not IPv4 prefixes");
+    for (String bad : List.of(json.substring(0, 200), "", "{\"other\":[]}")) {
+      // The same refusal; the parser's own words after the colon differ for bytes and text.
+      String expected = failure(() -> LiveJson.table(OWN, bad)).split(": ", 2)[0];
+      assertThat(failure(() -> LiveJson.table(OWN, trickle(bad)))).startsWith(expected);
+    }
+  }
+
+  /** {@code json} as a stream that hands out a few bytes at a time, as a pipe may. */
+  private static java.io.InputStream trickle(String json) {
+    return new java.io.ByteArrayInputStream(
+        json.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, 7));
+      }
+    };
+  }
+
+  private interface Reading {
+    Object read() throws java.io.IOException;
+  }
+
+  /** The message of the error {@code reading} throws. */
+  private static String failure(Reading reading) {
+    try {
+      reading.read();
+    } catch (java.io.IOException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("the reading did not fail");
+  }
+
+  @Test
   void aChainWithAnotherPolicyIsNotOurs() throws Exception {
     String json = listing(TABLE, CHAIN.replace("\"accept\"", "\"drop\""));
 
