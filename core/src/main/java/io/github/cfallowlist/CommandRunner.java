@@ -41,8 +41,12 @@ public interface CommandRunner {
     if (!result.ok()) {
       return new ReadResult<>(result, Optional.empty());
     }
-    byte[] out = result.stdout().getBytes(StandardCharsets.UTF_8);
-    return new ReadResult<>(result, Optional.of(reader.read(new ByteArrayInputStream(out))));
+    T value =
+        reader.read(new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
+    if (value == null) {
+      throw new IOException("the reader of '" + command.display() + "' returned nothing");
+    }
+    return new ReadResult<>(result, Optional.of(value));
   }
 
   /**

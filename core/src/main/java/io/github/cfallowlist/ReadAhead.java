@@ -18,8 +18,9 @@ import java.util.concurrent.FutureTask;
  */
 final class ReadAhead implements AutoCloseable {
   /**
-   * How long before the list is ready a reading may have ended and still be used. An older one (the
-   * list came slowly from the network) is read again: the state it saw may have changed since.
+   * How long before the target is planned (its list loaded, checked and saved) a reading may have
+   * ended and still be used. An older one (the list came slowly from the network) is read again:
+   * the state it saw may have changed since.
    */
   static final Duration MAX_AGE = Duration.ofSeconds(1);
 
@@ -49,29 +50,28 @@ final class ReadAhead implements AutoCloseable {
   }
 
   /**
-   * The reading, once it is over, unless it ended more than {@link #MAX_AGE} ago: empty then,
-   * whatever it found.
+   * The reading, once it is over, unless it ended more than {@link #MAX_AGE} before {@code
+   * planning} (a {@link System#nanoTime()}, when the target's plan began): empty then, whatever it
+   * found.
    *
    * @throws IOException what the reading threw (a recent one), or when this thread was interrupted
    *     waiting
    */
-  Optional<Sync.Live> recent() throws IOException {
+  Optional<Sync.Live> recent(long planning) throws IOException {
     Sync.Live live;
     try {
       live = get();
     } catch (IOException | RuntimeException e) {
-      if (old()) {
+      if (old(planning)) {
         return Optional.empty();
       }
       throw e;
     }
-    return old() ? Optional.empty() : Optional.of(live);
+    return old(planning) ? Optional.empty() : Optional.of(live);
   }
 
-  private boolean old() {
-    return reading.isDone()
-        && !reading.isCancelled()
-        && System.nanoTime() - endedAt > MAX_AGE.toNanos();
+  private boolean old(long planning) {
+    return reading.isDone() && !reading.isCancelled() && planning - endedAt > MAX_AGE.toNanos();
   }
 
   private Sync.Live get() throws IOException {

@@ -32,10 +32,10 @@ import java.util.function.BooleanSupplier;
  * <p>While the list loads, the first target's live state is read on a thread of the run's own (the
  * {@link CommandRunner} is called from that thread, never at the same time as from the caller's):
  * at 100,000 ranges, loading the list and reading the kernel each take a good part of a second.
- * That reading is used when it ended at most 1 s before the list was ready, and only to find the
- * target in sync or to report that it could not be read: any change is planned, guarded and applied
- * from a fresh reading, and so is the choice of a fallback list. The reading is over before a
- * second target starts, and a reading the run does not use is stopped, its command killed, before
+ * That reading is used when it ended at most 1 s before the target was planned, and only to find
+ * the target in sync or to report that it could not be read: any change is planned, guarded and
+ * applied from a fresh reading, and so is the choice of a fallback list. The reading is over before
+ * a second target starts, and a reading the run does not use is stopped, its command killed, before
  * {@link #execute} returns. A {@link Target} may so be read on that thread while it renders on the
  * caller's.
  *

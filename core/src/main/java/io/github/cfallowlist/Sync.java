@@ -72,9 +72,9 @@ public final class Sync {
   /**
    * {@link #sync}, given the reading of the live state that the run started while its list loaded;
    * the configuration is rendered while that reading runs. The reading is used only when it ended
-   * at most {@link ReadAhead#MAX_AGE} before the list was ready, and then only to find the target
-   * in sync (or to report its failure): a change is planned, guarded and applied from a fresh
-   * reading. It is over, whatever became of it, when this returns.
+   * at most {@link ReadAhead#MAX_AGE} before the target was planned, and then only to find the
+   * target in sync (or to report its failure): a change is planned, guarded and applied from a
+   * fresh reading. It is over, whatever became of it, when this returns.
    */
   static TargetResult sync(
       Target target,
@@ -83,6 +83,7 @@ public final class Sync {
       Guards guards,
       boolean dryRun,
       ReadAhead early) {
+    long planning = System.nanoTime();
     requireLive(target);
     checkSettings(target, context.options());
     Plan plan;
@@ -96,7 +97,7 @@ public final class Sync {
       }
       // Waited for even when rendering failed: its failure comes first, as when a target is read
       // before it is rendered, and its command is over before anything else runs.
-      Optional<Live> recent = early.recent();
+      Optional<Live> recent = early.recent(planning);
       if (unrendered != null) {
         throw unrendered;
       }

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs commands with {@link ProcessBuilder}: argument lists, fixed PATH, LC_ALL=C, timeouts; {@link
@@ -114,11 +115,14 @@ enum SystemCommandRunner implements CommandRunner {
    * How a command ended: its exit status, what its stdout's reader returned or threw, and its
    * stderr.
    */
-  private record Ended<T>(int exitCode, T out, IOException outFailure, String stderr) {
-    /** What the reader returned, or what it threw. */
+  private record Ended<T>(int exitCode, T out, Exception outFailure, String stderr) {
+    /** What the reader returned, or what it threw (an unchecked error as an IOException). */
     T outOrThrow(Command command) throws IOException {
+      if (outFailure instanceof IOException e) {
+        throw e;
+      }
       if (outFailure != null) {
-        throw outFailure;
+        throw new IOException("cannot read the output of '" + command.display() + "'", outFailure);
       }
       if (out == null) {
         throw new IOException("the reader of '" + command.display() + "' returned nothing");
@@ -155,6 +159,7 @@ enum SystemCommandRunner implements CommandRunner {
       // No input: the command reads the end of it at once.
       process.getOutputStream().close();
     }
+    long deadline = System.nanoTime() + command.timeout().toNanos();
     try {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         kill(process);
@@ -165,15 +170,22 @@ enum SystemCommandRunner implements CommandRunner {
                 + command.timeout().toSeconds()
                 + " s and was stopped");
       }
-      String errors = new String(err.get(), StandardCharsets.UTF_8);
+      // The command has ended; its output is read within its time left, and never less than the
+      // grace a killed command gets (a reader that never returns, or a process the command left
+      // behind holding the pipe, must not hold the run).
+      long left = Math.max(deadline - System.nanoTime(), KILL_WAIT.toNanos());
+      String errors = new String(err.get(left, TimeUnit.NANOSECONDS), StandardCharsets.UTF_8);
       try {
-        return new Ended<>(process.exitValue(), out.get(), null, errors);
+        return new Ended<>(process.exitValue(), out.get(left, TimeUnit.NANOSECONDS), null, errors);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof ReaderFailed failed) {
           return new Ended<>(process.exitValue(), null, failed.getCause(), errors);
         }
         throw e;
       }
+    } catch (TimeoutException e) {
+      throw new IOException(
+          "'" + command.display() + "' ended, but its output could not be read to its end", e);
     } catch (InterruptedException e) {
       kill(process);
       Thread.currentThread().interrupt();
@@ -210,13 +222,13 @@ enum SystemCommandRunner implements CommandRunner {
   private static final class ReaderFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    ReaderFailed(IOException cause) {
+    ReaderFailed(Exception cause) {
       super(cause);
     }
 
     @Override
-    public synchronized IOException getCause() {
-      return (IOException) super.getCause();
+    public synchronized Exception getCause() {
+      return (Exception) super.getCause();
     }
   }
 
@@ -304,8 +316,8 @@ enum SystemCommandRunner implements CommandRunner {
   /**
    * Hands {@code in} to {@code reader} on a thread of its own, then reads whatever it left to the
    * end, so that the command never waits on a full pipe, whether the reader stopped early or threw.
-   * An {@link IOException} of the reader's own is carried out as {@link ReaderFailed}; one reading
-   * the pipe itself fails the future as it is.
+   * What the reader throws is carried out as {@link ReaderFailed}; an error reading the rest of the
+   * pipe fails the future as it is.
    */
   private static <T> CompletableFuture<T> drain(InputStream in, OutputReader<T> reader) {
     return CompletableFuture.supplyAsync(
@@ -314,8 +326,12 @@ enum SystemCommandRunner implements CommandRunner {
             T value;
             try {
               value = reader.read(new KeptOpen(in));
-            } catch (IOException e) {
-              in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException | RuntimeException e) {
+              try {
+                in.transferTo(OutputStream.nullOutputStream());
+              } catch (IOException unread) {
+                e.addSuppressed(unread);
+              }
               throw new ReaderFailed(e);
             }
             in.transferTo(OutputStream.nullOutputStream());

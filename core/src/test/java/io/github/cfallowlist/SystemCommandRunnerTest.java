@@ -110,6 +110,28 @@ class SystemCommandRunnerTest {
     assertThat(read.value()).isEmpty();
     assertThat(read.result().exitCode()).isEqualTo(3);
     assertThat(read.result().stderr()).isEqualTo("no such table\n");
+
+    // An unchecked error of the reader counts the same, and the output is still read to its end.
+    String lots = "seq 1 200000; echo 'no such table' >&2; exit 3";
+    ReadResult<String> unchecked =
+        CommandRunner.system()
+            .run(
+                Command.read("sh", "-c", lots).withTimeout(Duration.ofSeconds(20)),
+                out -> {
+                  throw new IllegalStateException("a reader's own bug");
+                });
+    assertThat(unchecked.ok()).isFalse();
+    assertThat(unchecked.result().exitCode()).isEqualTo(3);
+    assertThatThrownBy(
+            () ->
+                CommandRunner.system()
+                    .run(
+                        Command.read("seq", "1", "200000").withTimeout(Duration.ofSeconds(20)),
+                        out -> {
+                          throw new IllegalStateException("a reader's own bug");
+                        }))
+        .isInstanceOf(IOException.class)
+        .hasMessage("cannot read the output of 'seq 1 200000'");
   }
 
   @Test

@@ -8,8 +8,10 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.OutputReader;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.ReadResult;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
@@ -301,6 +303,14 @@ public final class FaultKit {
         String text = String.valueOf(e.getMessage()).replace(wrapped.display(), command.display());
         throw new IOException(text, e);
       }
+    }
+
+    /** Reads run as they are, their output handed over as the plain runner hands it. */
+    @Override
+    public <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
+      return command.modifies()
+          ? CommandRunner.super.run(command, reader)
+          : plain.run(command, reader);
     }
 
     /** How many modifying commands of the faulted program ran. */

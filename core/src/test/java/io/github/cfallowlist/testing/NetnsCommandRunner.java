@@ -3,6 +3,8 @@ package io.github.cfallowlist.testing;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.OutputReader;
+import io.github.cfallowlist.ReadResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,18 @@ public final class NetnsCommandRunner implements CommandRunner {
 
   @Override
   public CommandResult run(Command command) throws IOException {
+    return delegate.run(inside(command));
+  }
+
+  /** Hands the output to {@code reader} as the delegate does: the system runner, as it comes. */
+  @Override
+  public <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
+    return delegate.run(inside(command), reader);
+  }
+
+  private Command inside(Command command) {
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
     argv.addAll(command.argv());
-    return delegate.run(new Command(argv, command.stdin(), command.modifies(), command.timeout()));
+    return new Command(argv, command.stdin(), command.modifies(), command.timeout());
   }
 }

@@ -3,9 +3,12 @@ package io.github.cfallowlist.testing;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.OutputReader;
+import io.github.cfallowlist.ReadResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -40,6 +43,17 @@ public final class RecordingCommandRunner implements CommandRunner {
       return new CommandResult(1, "", "injected failure for " + command.display());
     }
     return delegate.run(command);
+  }
+
+  @Override
+  public synchronized <T> ReadResult<T> run(Command command, OutputReader<T> reader)
+      throws IOException {
+    commands.add(command);
+    if (failWhen.test(command)) {
+      return new ReadResult<>(
+          new CommandResult(1, "", "injected failure for " + command.display()), Optional.empty());
+    }
+    return delegate.run(command, reader);
   }
 
   /** Every command run so far. */

@@ -108,7 +108,7 @@ final class LiveJson {
     JsonParser parser() throws IOException;
 
     /** Where {@code location} is, in the units {@link #text} counts in. */
-    long offset(JsonLocation location);
+    long offset(JsonLocation location) throws IOException;
 
     /** The text from {@code start} to {@code end} (exclusive). */
     String text(long start, long end);
@@ -146,6 +146,7 @@ final class LiveJson {
 
     @Override
     public JsonParser parser() throws IOException {
+      // The stream is the caller's to close: the parser leaves it open.
       return JsonValues.strictFactory()
           .createParser(
               new FilterInputStream(in) {
@@ -166,12 +167,18 @@ final class LiveJson {
                   }
                   return n;
                 }
-              });
+              })
+          .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     }
 
     @Override
-    public long offset(JsonLocation location) {
-      return location.getByteOffset();
+    public long offset(JsonLocation location) throws IOException {
+      long offset = location.getByteOffset();
+      if (offset < 0) {
+        // Only a parser of bytes in UTF-8 counts them.
+        throw new IOException("nft printed JSON that is not in UTF-8");
+      }
+      return offset;
     }
 
     @Override

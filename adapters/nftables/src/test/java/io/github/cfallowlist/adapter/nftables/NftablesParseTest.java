@@ -310,6 +310,15 @@ class NftablesParseTest {
         .isEqualTo(RangeSet.parse("10.2.0.0/16", "10.4.0.0/16", "10.5.0.0/23", "10.6.0.1/32"));
     assertThat(streamed.notes())
         .containsExactly("1 element(s) of set cloudflare_v4 that are not IPv4 prefixes");
+    // Elements read again by the bytes they stand at need bytes in UTF-8.
+    assertThat(
+            failure(
+                () ->
+                    LiveJson.table(
+                        OWN,
+                        new java.io.ByteArrayInputStream(
+                            json.getBytes(java.nio.charset.StandardCharsets.UTF_16BE)))))
+        .isEqualTo("nft printed JSON that is not in UTF-8");
     for (String bad : List.of(json.substring(0, 200), "", "{\"other\":[]}")) {
       // The same refusal; the parser's own words after the colon differ for bytes and text.
       String expected = failure(() -> LiveJson.table(OWN, bad)).split(": ", 2)[0];
