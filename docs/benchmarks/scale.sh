@@ -50,12 +50,20 @@ ipset_file=$(find "$work/ipt" -name '*.ipset' -print -quit 2>/dev/null || true)
 drop_table="$in_ns nft delete table inet cf_allowlist 2>/dev/null || true"
 drop_ipset="$in_ns $bin apply --uninstall --target iptables --ipset --state-dir $state >/dev/null 2>&1; $in_ns ipset destroy 2>/dev/null || true"
 
-# hyperfine NAME PREPARE COMMAND: writes $work/NAME.json
+# hyperfine NAME PREPARE COMMAND [RUNS [ROUND]]: writes $work/NAME.ROUND.json
 bench() {
-  local name=$1 prepare=$2 command=$3
-  local args=(--runs "$runs" --export-json "$work/$name.json" --style none --shell bash)
+  local name=$1 prepare=$2 command=$3 count=${4:-$runs} round=${5:-0}
+  local args=(--runs "$count" --export-json "$work/$name.$round.json" --style none --shell bash)
   [ -n "$prepare" ] && args+=(--prepare "$prepare")
   hyperfine "${args[@]}" "$command" >/dev/null
+}
+# pair BASE PREPARE COMMAND NAME PREPARE COMMAND: RUNS rounds of one run of the baseline and one of
+# the tool, so that load which comes and goes on the machine falls on both alike.
+pair() {
+  for round in $(seq 1 "$runs"); do
+    bench "$1" "$2" "$3" 1 "$round"
+    bench "$4" "$5" "$6" 1 "$round"
+  done
 }
 # peak RSS in MiB of one run of COMMAND after PREPARE
 rss() {
@@ -66,21 +74,20 @@ rss() {
 
 # nftables: a first install into an empty namespace against nft -f of the same file, and the
 # in-sync run against one nft -j list of the set.
-bench nft-f "$drop_table" "$in_ns nft -f $nft_file"
-bench nft-install "$drop_table" "$in_ns $bin apply $nft_args"
+pair nft-f "$drop_table" "$in_ns nft -f $nft_file" \
+  nft-install "$drop_table" "$in_ns $bin apply $nft_args"
 nft_install_rss=$(rss "$drop_table" "$in_ns $bin apply $nft_args")
 count=$($in_ns nft -j list set inet cf_allowlist cloudflare_v4 | grep -o '"prefix"' | wc -l)
 [ "$count" -eq "$n" ] || { echo "the nftables install holds $count ranges, not $n" >&2; exit 1; }
-bench nft-list "" "$in_ns nft -j list set inet cf_allowlist cloudflare_v4 >/dev/null"
+pair nft-list "" "$in_ns nft -j list set inet cf_allowlist cloudflare_v4 >/dev/null" \
+  nft-insync "" "$in_ns $bin apply $nft_args"
 bench nft-text "" "$in_ns nft list set inet cf_allowlist cloudflare_v4 >/dev/null"
-bench nft-insync "" "$in_ns $bin apply $nft_args"
 nft_insync_rss=$(rss true "$in_ns $bin apply $nft_args")
 $in_ns nft delete table inet cf_allowlist
 
 # ipset: a first install (sets and rules) against ipset restore of the same entries.
-bench ipset-restore "$in_ns ipset destroy 2>/dev/null || true" "$in_ns ipset restore <$ipset_file"
-$in_ns ipset destroy
-bench ipset-install "$drop_ipset" "$in_ns $bin apply $ipset_args"
+pair ipset-restore "$drop_ipset" "$in_ns ipset restore <$ipset_file" \
+  ipset-install "$drop_ipset" "$in_ns $bin apply $ipset_args"
 ipset_install_rss=$(rss "$drop_ipset" "$in_ns $bin apply $ipset_args")
 count=$($in_ns ipset save cf-allowlist-v4 | grep -c '^add ')
 [ "$count" -eq "$n" ] || { echo "the ipset install holds $count ranges, not $n" >&2; exit 1; }
@@ -93,16 +100,18 @@ python3 - "$work" "$n" "$runs" "$nft_install_rss" "$nft_insync_rss" "$ipset_inst
 import json, statistics, sys, os, platform, subprocess, datetime
 work, n, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rss = dict(zip(["nft-install", "nft-insync", "ipset-install"], sys.argv[4:7]))
+import glob
+def results(name):
+    return [json.load(open(f))["results"][0] for f in sorted(glob.glob(os.path.join(work, name + ".*.json")))]
 def times(name):
-    return json.load(open(os.path.join(work, name + ".json")))["results"][0]["times"]
+    return [t for r in results(name) for t in r["times"]]
 def med(name):
     return statistics.median(times(name))
 def cell(name):
     t = times(name)
     return f"{statistics.median(t):.2f} s ({min(t):.2f}–{max(t):.2f})"
 def cpu(name):
-    r = json.load(open(os.path.join(work, name + ".json")))["results"][0]
-    return r["user"] + r["system"]
+    return statistics.mean(r["user"] + r["system"] for r in results(name))
 names = {"nft-f": "nft -f", "nft-list": "nft -j list", "ipset-restore": "ipset restore"}
 rows = [
     ("`nft -f` of the rendered file (empty namespace)", "nft-f", None, None),
@@ -121,8 +130,9 @@ print(f"## {n:,} ranges against the tools' own speed")
 print()
 print(f"Written by `sudo bash docs/benchmarks/scale.sh` on {datetime.date.today()}: {n:,} IPv4 /24s")
 print(f"from a `file:` source, {runs} run(s) each with hyperfine, median (min–max) wall time and mean")
-print("CPU time; a ratio is this run's figure over the baseline's from the same run (on a loaded")
-print("machine the CPU ratio is the steadier one). Peak RSS from one run")
+print("CPU time; a ratio is this run's figure over the baseline's from the same run, the two run in")
+print("turns, one run each per round (on a loaded machine the CPU ratio is the steadier one). Peak RSS")
+print("from one run")
 print(f"with `/usr/bin/time`. Machine: {os.cpu_count()} cores, {java}, load average")
 print(f"{' '.join(load)} at the end (other work was running: compare the ratios, not the times).")
 print()
