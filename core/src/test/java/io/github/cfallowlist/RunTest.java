@@ -110,6 +110,16 @@ class RunTest {
     }
   }
 
+  /** A watched target that cannot render the list (as restrict mode refuses a family with none). */
+  private static final class Unrenderable extends WatchedTarget {
+    static final String WHY = "fake cannot restrict a family that has no range";
+
+    @Override
+    public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
+      throw new CfAllowlistException(WHY);
+    }
+  }
+
   /** Waits until {@code target} is being read; the run fails the test if that never happens. */
   private static void awaitReading(WatchedTarget target) throws IOException {
     try {
@@ -120,6 +130,15 @@ class RunTest {
       Thread.currentThread().interrupt();
       throw new IOException(e);
     }
+  }
+
+  /** A watched target that a first run filled from {@code net}, its calls since then forgotten. */
+  private WatchedTarget installed(FakeNetwork net) throws IOException {
+    WatchedTarget watched = new WatchedTarget();
+    run(net, watched).build().execute();
+    watched.calls.clear();
+    watched.reading = new CountDownLatch(1);
+    return watched;
   }
 
   private static boolean aReadingThreadIsAlive() {
@@ -320,11 +339,8 @@ class RunTest {
 
   @Test
   void anInSyncRunReadsTheTargetOnceAndWhileTheListLoads() throws Exception {
-    WatchedTarget watched = new WatchedTarget();
     FakeNetwork net = new FakeNetwork(embedded);
-    run(net, watched).build().execute();
-    watched.calls.clear();
-    watched.reading = new CountDownLatch(1);
+    WatchedTarget watched = installed(net);
     // The list arrives only once the target is being read: read one after the other, it never
     // would, and the fetch fails after 10 s.
     net.loading = () -> awaitReading(watched);
@@ -421,11 +437,8 @@ class RunTest {
 
   @Test
   void aReadingThatEndedLongBeforeTheListArrivedIsReadAgain() throws Exception {
-    WatchedTarget watched = new WatchedTarget();
     FakeNetwork net = new FakeNetwork(embedded);
-    run(net, watched).build().execute();
-    watched.calls.clear();
-    watched.reading = new CountDownLatch(1);
+    WatchedTarget watched = installed(net);
     // The list comes slowly; meanwhile something empties the target.
     net.loading =
         () -> {
@@ -443,13 +456,7 @@ class RunTest {
 
   @Test
   void theEarlyReadingIsOverBeforeTheNextTargetStartsEvenWhenRenderingFails() throws Exception {
-    WatchedTarget first =
-        new WatchedTarget() {
-          @Override
-          public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
-            throw new CfAllowlistException("fake cannot restrict a family that has no range");
-          }
-        };
+    WatchedTarget first = new Unrenderable();
     first.hold = Duration.ofMillis(300);
     List<Boolean> firstOverWhenSecondRead = new ArrayList<>();
     SyncTest.FakeTarget second =
@@ -471,20 +478,13 @@ class RunTest {
     assertThat(result.targets())
         .extracting(TargetResult::outcome)
         .containsExactly(Outcome.FAILED_UNCHANGED, Outcome.APPLIED);
-    assertThat(result.targets().get(0).message())
-        .startsWith("fake cannot restrict a family that has no range");
+    assertThat(result.targets().get(0).message()).startsWith(Unrenderable.WHY);
     assertThat(firstOverWhenSecondRead).isNotEmpty().containsOnly(true);
   }
 
   @Test
   void aReadingsFailureIsReportedBeforeARenderingsFailure() throws Exception {
-    WatchedTarget first =
-        new WatchedTarget() {
-          @Override
-          public Rendered render(RangeSnapshot snapshot, TargetOptions options) {
-            throw new CfAllowlistException("fake cannot restrict a family that has no range");
-          }
-        };
+    WatchedTarget first = new Unrenderable();
     first.fail = Optional.of("fake needs the program 'fake'; install the Debian package fake");
 
     RunResult result = run(new FakeNetwork(embedded), first).build().execute();
