@@ -50,6 +50,20 @@ class ApplySystemTest {
         null, CronCli.argv(List.of(), dir.resolve("state"), args), Duration.ofSeconds(90));
   }
 
+  /**
+   * The start of a command line that runs the rest of it with {@code nft} found as a script that
+   * runs {@code first} (shell lines) and then the real nft, in a mount namespace of its own.
+   */
+  private List<String> withNft(String first) throws java.io.IOException {
+    Path wrappers = Files.createDirectories(dir.resolve("wrappers"));
+    Path nft = wrappers.resolve("nft");
+    Files.writeString(nft, "#!/bin/sh\n" + first + "exec /usr/sbin/nft \"$@\"\n");
+    Files.setPosixFilePermissions(
+        nft, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    return new ArrayList<>(
+        OwnMounts.shell("mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"", "sh"));
+  }
+
   private String ruleset() {
     return ns.execChecked("nft", "list", "ruleset").stdout();
   }
@@ -342,16 +356,8 @@ class ApplySystemTest {
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     Path changed = rangesFile("198.41.128.0/17");
     // An nft that takes two seconds to load a script: the signal lands while it runs.
-    Path wrappers = Files.createDirectories(dir.resolve("wrappers"));
     Path started = dir.resolve("nft-started");
-    Path nft = wrappers.resolve("nft");
-    Files.writeString(
-        nft,
-        "#!/bin/sh\nif [ \"$1\" = -f ]; then touch "
-            + started
-            + "; sleep 2; fi\nexec /usr/sbin/nft \"$@\"\n");
-    Files.setPosixFilePermissions(
-        nft, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    List<String> argv = withNft("if [ \"$1\" = -f ]; then touch " + started + "; sleep 2; fi\n");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path log = dir.resolve("sigterm.log");
     List<String> javaArgv =
@@ -365,9 +371,6 @@ class ApplySystemTest {
             "nftables",
             "--target",
             "iptables");
-    List<String> argv =
-        new ArrayList<>(
-            OwnMounts.shell("mount --bind " + wrappers + " /usr/local/sbin && exec \"$@\"", "sh"));
     argv.addAll(javaArgv);
 
     Process child = ns.start(argv, log);
@@ -391,6 +394,50 @@ class ApplySystemTest {
     try (var left = Files.list(tmp)) {
       assertThat(left).as("temporary files left behind").isEmpty();
     }
+  }
+
+  @Test
+  void aReadingThatHangsWhileTheListFailsIsKilledAndTheRulesStayAsTheyWere() throws Exception {
+    assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
+    String before = ruleset();
+    // A list long enough to take a while to read, refused at its last line: by then the run has
+    // started reading nft, which hangs (its own timeout is 60 s).
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < 100_000; i++) {
+      list.append(11 + i / 65536).append('.').append(i / 256 % 256).append('.');
+      list.append(i % 256).append(".0/24\n");
+    }
+    Path file = dir.resolve("list.txt");
+    Files.writeString(file, list + "not-an-address\n");
+    Path pid = dir.resolve("nft-pid");
+    List<String> argv =
+        withNft("if [ \"$1\" = -j ]; then echo $$ > " + pid + "; exec sleep 120; fi\n");
+    argv.addAll(
+        CronCli.argv(
+            List.of(),
+            dir.resolve("state"),
+            "apply",
+            "--source",
+            "file:" + file,
+            "--target",
+            "nftables",
+            "--fallback",
+            "none"));
+
+    long start = System.nanoTime();
+    Netns.Result run = ns.exec(null, argv, Duration.ofSeconds(90));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(run.exitCode()).as(run.stderr()).isEqualTo(1);
+    assertThat(run.stderr())
+        .contains("nftables: failed (nothing changed)")
+        .contains("nothing was applied and the current rules stay in place");
+    assertThat(pid).as("the run had started reading nft").exists();
+    long hung = Long.parseLong(Files.readString(pid).strip());
+    assertThat(ProcessHandle.of(hung).filter(ProcessHandle::isAlive)).as("the hung nft").isEmpty();
+    // Not waited out: the hung reading was stopped, not left to nft's 60 s timeout.
+    assertThat(took).isLessThan(Duration.ofSeconds(45));
+    assertThat(ruleset()).isEqualTo(before);
   }
 
   @Test
