@@ -3,7 +3,6 @@ package io.github.cfallowlist;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
  * Runs external commands. The seam tests replace with a recorder.
@@ -38,15 +37,9 @@ public interface CommandRunner {
    */
   default <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
     CommandResult result = run(command);
-    if (!result.ok()) {
-      return new ReadResult<>(result, Optional.empty());
-    }
-    T value =
-        reader.read(new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
-    if (value == null) {
-      throw new IOException("the reader of '" + command.display() + "' returned nothing");
-    }
-    return new ReadResult<>(result, Optional.of(value));
+    byte[] out = result.stdout().getBytes(StandardCharsets.UTF_8);
+    return ReadResult.of(
+        command, result, result.ok() ? reader.read(new ByteArrayInputStream(out)) : null);
   }
 
   /**

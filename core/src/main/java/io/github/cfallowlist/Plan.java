@@ -64,7 +64,8 @@ public final class Plan {
       List<String> leftovers) {
     requireNonNull(target, snapshot, options, current, leftovers);
     RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
-    return of(target, snapshot, options, current, currentRanges, leftovers);
+    return of(
+        target, snapshot, current, currentRanges, leftovers, target.render(snapshot, options));
   }
 
   /** As {@link #compute}, for a live reading: read with {@link Target#parseLive}. */
@@ -75,9 +76,9 @@ public final class Plan {
       Optional<Rendered> current,
       List<String> leftovers) {
     requireNonNull(target, snapshot, options, current, leftovers);
-    RangeSet currentRanges =
-        current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
-    return of(target, snapshot, options, current, currentRanges, leftovers);
+    RangeSet currentRanges = live(target, options, current);
+    return of(
+        target, snapshot, current, currentRanges, leftovers, target.render(snapshot, options));
   }
 
   /**
@@ -92,26 +93,23 @@ public final class Plan {
       List<String> leftovers,
       Rendered desired) {
     requireNonNull(target, snapshot, options, current, leftovers, desired);
-    RangeSet currentRanges =
-        current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
-    return new Plan(
-        target.name(), current, currentRanges, snapshot, Optional.of(desired), leftovers);
+    return of(target, snapshot, current, live(target, options, current), leftovers, desired);
+  }
+
+  /** The ranges of a live reading, none when nothing is installed. */
+  private static RangeSet live(Target target, TargetOptions options, Optional<Rendered> current) {
+    return current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
   }
 
   private static Plan of(
       Target target,
       RangeSnapshot snapshot,
-      TargetOptions options,
       Optional<Rendered> current,
       RangeSet currentRanges,
-      List<String> leftovers) {
+      List<String> leftovers,
+      Rendered desired) {
     return new Plan(
-        target.name(),
-        current,
-        currentRanges,
-        snapshot,
-        Optional.of(target.render(snapshot, options)),
-        leftovers);
+        target.name(), current, currentRanges, snapshot, Optional.of(desired), leftovers);
   }
 
   /**

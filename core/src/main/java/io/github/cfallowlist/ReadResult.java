@@ -1,5 +1,6 @@
 package io.github.cfallowlist;
 
+import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,22 @@ public record ReadResult<T>(CommandResult result, Optional<T> value) {
       throw new IllegalArgumentException(
           "a read value belongs to a command that exited 0, and only to one");
     }
+  }
+
+  /**
+   * The result of {@code command}, which ended as {@code result}, with what its reader returned
+   * when it exited 0 ({@code value} is then required).
+   *
+   * @throws IOException when the reader of a command that exited 0 returned null
+   */
+  static <T> ReadResult<T> of(Command command, CommandResult result, T value) throws IOException {
+    if (!result.ok()) {
+      return new ReadResult<>(result, Optional.empty());
+    }
+    if (value == null) {
+      throw new IOException("the reader of '" + command.display() + "' returned nothing");
+    }
+    return new ReadResult<>(result, Optional.of(value));
   }
 
   /** Whether the command exited 0. */

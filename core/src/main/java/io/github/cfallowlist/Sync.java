@@ -29,7 +29,8 @@ public final class Sync {
       throws IOException {
     requireLive(target);
     checkSettings(target, context.options());
-    return fromLive(target, snapshot, context, read(target, context));
+    Live live = read(target, context);
+    return Plan.fromLive(target, snapshot, context.options(), live.current(), live.leftovers());
   }
 
   /** What a target holds on the live system, read at one time: its configuration and leftovers. */
@@ -43,11 +44,6 @@ public final class Sync {
     } catch (ToolNotFoundException e) {
       throw missingTool(target, e);
     }
-  }
-
-  private static Plan fromLive(
-      Target target, RangeSnapshot snapshot, TargetContext context, Live live) {
-    return Plan.fromLive(target, snapshot, context.options(), live.current(), live.leftovers());
   }
 
   /**

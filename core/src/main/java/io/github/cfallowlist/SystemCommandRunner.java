@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,14 +58,11 @@ enum SystemCommandRunner implements CommandRunner {
   @Override
   public CommandResult run(Command command) throws IOException {
     Ended<byte[]> ended = logged(command, InputStream::readAllBytes);
-    byte[] out;
-    try {
-      out = ended.outOrThrow(command);
-    } catch (IOException e) {
-      throw new IOException("cannot read the output of '" + command.display() + "'", e);
+    if (ended.outFailure() != null) {
+      throw unreadable(command, ended.outFailure());
     }
     return new CommandResult(
-        ended.exitCode(), new String(out, StandardCharsets.UTF_8), ended.stderr());
+        ended.exitCode(), new String(ended.out(), StandardCharsets.UTF_8), ended.stderr());
   }
 
   /**
@@ -77,8 +73,21 @@ enum SystemCommandRunner implements CommandRunner {
   public <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
     Ended<T> ended = logged(command, reader);
     CommandResult result = new CommandResult(ended.exitCode(), "", ended.stderr());
-    return new ReadResult<>(
-        result, result.ok() ? Optional.of(ended.outOrThrow(command)) : Optional.<T>empty());
+    if (!result.ok()) {
+      return ReadResult.of(command, result, null);
+    }
+    if (ended.outFailure() instanceof IOException e) {
+      throw e;
+    }
+    if (ended.outFailure() != null) {
+      throw unreadable(command, ended.outFailure());
+    }
+    return ReadResult.of(command, result, ended.out());
+  }
+
+  /** The error for output that could not be read, naming the command. */
+  private static IOException unreadable(Command command, Exception cause) {
+    return new IOException("cannot read the output of '" + command.display() + "'", cause);
   }
 
   private <T> Ended<T> logged(Command command, OutputReader<T> stdout) throws IOException {
@@ -115,21 +124,7 @@ enum SystemCommandRunner implements CommandRunner {
    * How a command ended: its exit status, what its stdout's reader returned or threw, and its
    * stderr.
    */
-  private record Ended<T>(int exitCode, T out, Exception outFailure, String stderr) {
-    /** What the reader returned, or what it threw (an unchecked error as an IOException). */
-    T outOrThrow(Command command) throws IOException {
-      if (outFailure instanceof IOException e) {
-        throw e;
-      }
-      if (outFailure != null) {
-        throw new IOException("cannot read the output of '" + command.display() + "'", outFailure);
-      }
-      if (out == null) {
-        throw new IOException("the reader of '" + command.display() + "' returned nothing");
-      }
-      return out;
-    }
-  }
+  private record Ended<T>(int exitCode, T out, Exception outFailure, String stderr) {}
 
   private <T> Ended<T> start(Command command, OutputReader<T> stdout) throws IOException {
     List<String> argv = new ArrayList<>(command.argv());
@@ -191,7 +186,7 @@ enum SystemCommandRunner implements CommandRunner {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running '" + command.display() + "'", e);
     } catch (ExecutionException e) {
-      throw new IOException("cannot read the output of '" + command.display() + "'", e);
+      throw unreadable(command, e);
     }
   }
 

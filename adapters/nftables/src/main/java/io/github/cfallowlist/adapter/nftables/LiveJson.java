@@ -11,6 +11,7 @@ import io.github.cfallowlist.JsonValues;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.adapter.nftables.NftablesConfig.Rule;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -48,25 +49,21 @@ final class LiveJson {
     this.strict = strict;
   }
 
-  /** The model of a whole table listed with {@code nft -j list table FAMILY NAME}. */
-  static NftablesConfig table(Layout layout, String json) throws IOException {
-    return table(layout, new Text(json));
-  }
-
   /**
    * The model of a whole table listed with {@code nft -j list table FAMILY NAME}, read from nft's
    * output as nft prints it.
    */
   static NftablesConfig table(Layout layout, InputStream json) throws IOException {
-    return table(layout, new Piped(json));
-  }
-
-  private static NftablesConfig table(Layout layout, Source json) throws IOException {
     LiveJson live = new LiveJson(true);
-    for (Map<?, ?> item : items(json)) {
+    for (Map<?, ?> item : items(new Listing(json))) {
       live.item(item);
     }
     return live.config(layout);
+  }
+
+  /** {@code json} as the bytes nft would print. */
+  private static InputStream stream(String json) {
+    return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -78,7 +75,7 @@ final class LiveJson {
   static NftablesConfig sets(Layout layout, List<String> jsons) throws IOException {
     LiveJson live = new LiveJson(false);
     for (String json : jsons) {
-      for (Map<?, ?> item : items(new Text(json))) {
+      for (Map<?, ?> item : items(new Listing(stream(json)))) {
         if (item.get("set") instanceof Map<?, ?> set) {
           live.set(set);
         }
@@ -93,7 +90,7 @@ final class LiveJson {
    */
   static Set<String> tables(String json) throws IOException {
     Set<String> out = new TreeSet<>();
-    for (Map<?, ?> item : items(new Text(json))) {
+    for (Map<?, ?> item : items(new Listing(stream(json)))) {
       if (item.get("table") instanceof Map<?, ?> table
           && table.get("family") instanceof String family
           && table.get("name") instanceof String name) {
@@ -103,49 +100,19 @@ final class LiveJson {
     return out;
   }
 
-  /** Where nft's JSON comes from: a parser over it, and the text of a part of it read again. */
-  private interface Source {
-    JsonParser parser() throws IOException;
-
-    /** Where {@code location} is, in the units {@link #text} counts in. */
-    long offset(JsonLocation location) throws IOException;
-
-    /** The text from {@code start} to {@code end} (exclusive). */
-    String text(long start, long end);
-  }
-
-  /** JSON held as text. */
-  private record Text(String json) implements Source {
-    @Override
-    public JsonParser parser() throws IOException {
-      return JsonValues.strictFactory().createParser(json);
-    }
-
-    @Override
-    public long offset(JsonLocation location) {
-      return location.getCharOffset();
-    }
-
-    @Override
-    public String text(long start, long end) {
-      return json.substring((int) start, (int) end);
-    }
-  }
-
   /**
    * JSON read from a stream as it arrives. What has been read is kept, so that an element that is
    * not a plain prefix can be read again from its own text.
    */
-  private static final class Piped implements Source {
+  private static final class Listing {
     private final Seen seen = new Seen();
     private final InputStream in;
 
-    Piped(InputStream in) {
+    Listing(InputStream in) {
       this.in = in;
     }
 
-    @Override
-    public JsonParser parser() throws IOException {
+    JsonParser parser() throws IOException {
       // The stream is the caller's to close: the parser leaves it open.
       return JsonValues.strictFactory()
           .createParser(
@@ -171,8 +138,8 @@ final class LiveJson {
           .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     }
 
-    @Override
-    public long offset(JsonLocation location) throws IOException {
+    /** Where {@code location} is, in bytes. */
+    long offset(JsonLocation location) throws IOException {
       long offset = location.getByteOffset();
       if (offset < 0) {
         // Only a parser of bytes in UTF-8 counts them.
@@ -181,8 +148,8 @@ final class LiveJson {
       return offset;
     }
 
-    @Override
-    public String text(long start, long end) {
+    /** The text from byte {@code start} to byte {@code end} (exclusive). */
+    String text(long start, long end) {
       return seen.text((int) start, (int) end);
     }
   }
@@ -207,7 +174,7 @@ final class LiveJson {
    * into prefixes as they are read ({@link #element}), so a set of 100,000 ranges never stands in
    * memory as 100,000 small maps.
    */
-  private static List<Map<?, ?>> items(Source json) throws IOException {
+  private static List<Map<?, ?>> items(Listing json) throws IOException {
     List<Map<?, ?>> out = null;
     try (JsonParser parser = json.parser()) {
       JsonToken first = parser.nextToken();
@@ -244,7 +211,7 @@ final class LiveJson {
    * One object of the list, such as {@code {"set": {...}}}; a set's body is read by {@link
    * #readSet}.
    */
-  private static Map<String, Object> readItem(JsonParser parser, Source json) throws IOException {
+  private static Map<String, Object> readItem(JsonParser parser, Listing json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
@@ -256,7 +223,7 @@ final class LiveJson {
   }
 
   /** A set's body, its {@code "elem"} list read element by element with {@link #element}. */
-  private static Map<String, Object> readSet(JsonParser parser, Source json) throws IOException {
+  private static Map<String, Object> readSet(JsonParser parser, Listing json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
@@ -279,7 +246,7 @@ final class LiveJson {
    * Cidr}; any other element, or one whose prefix does not parse, read again from its own text as
    * plain values, for {@link #prefixes} to judge.
    */
-  private static Object element(JsonParser parser, Source json) throws IOException {
+  private static Object element(JsonParser parser, Listing json) throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
       return JsonValues.value(parser);
     }

@@ -166,7 +166,7 @@ class NftablesParseTest {
             rule(8, "{\"set\":[80,443]}", "ip", "cloudflare_v4"),
             rule(9, "8080", "ip6", "cloudflare_v6"));
 
-    NftablesConfig config = LiveJson.table(OWN, json);
+    NftablesConfig config = listed(OWN, json);
 
     assertThat(config.ranges())
         .isEqualTo(RangeSet.parse("1.2.3.4/32", "173.245.48.0/20", "2400:cb00::/32"));
@@ -218,7 +218,7 @@ class NftablesParseTest {
             rule(9, "{\"set\":[80,443]}", "ip", "cloudflare_v4"),
             "{\"map\":{\"family\":\"inet\",\"name\":\"m\",\"table\":\"cf_allowlist\"}}");
 
-    NftablesConfig config = LiveJson.table(OWN, json);
+    NftablesConfig config = listed(OWN, json);
 
     assertThat(config.notes())
         .containsExactly(
@@ -252,7 +252,7 @@ class NftablesParseTest {
             + "],\"family\":\"inet\",\"name\":\"cloudflare_v4\",\"table\":\"cf_allowlist\","
             + "\"type\":\"ipv4_addr\",\"handle\":2,\"flags\":[\"interval\"]}}";
 
-    NftablesConfig config = LiveJson.table(OWN, listing(set, TABLE));
+    NftablesConfig config = listed(OWN, listing(set, TABLE));
 
     assertThat(config.ranges())
         .isEqualTo(
@@ -266,7 +266,7 @@ class NftablesParseTest {
                 "10.9.0.0/16"));
     assertThat(config.notes())
         .containsExactly("2 element(s) of set cloudflare_v4 that are not IPv4 prefixes");
-    assertThatThrownBy(() -> LiveJson.table(OWN, listing(set, TABLE).substring(0, 200)))
+    assertThatThrownBy(() -> listed(OWN, listing(set, TABLE).substring(0, 200)))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("nft printed JSON that cannot be read");
     // A key given twice, where it is read and where it is skipped, is refused as it always was.
@@ -277,7 +277,7 @@ class NftablesParseTest {
             "{\"x\":{\"a\":1,\"a\":2}," + listing(set, TABLE).substring(1),
             "",
             "  ")) {
-      assertThatThrownBy(() -> LiveJson.table(OWN, twice))
+      assertThatThrownBy(() -> listed(OWN, twice))
           .isInstanceOf(java.io.IOException.class)
           .hasMessageContaining("nft printed JSON that cannot be read");
     }
@@ -302,7 +302,7 @@ class NftablesParseTest {
             CHAIN,
             rule(9, "{\"set\":[80,443]}", "ip", "cloudflare_v4"));
 
-    NftablesConfig whole = LiveJson.table(OWN, json);
+    NftablesConfig whole = listed(OWN, json);
     NftablesConfig streamed = LiveJson.table(OWN, trickle(json));
 
     assertThat(streamed).isEqualTo(whole);
@@ -321,9 +321,16 @@ class NftablesParseTest {
         .isEqualTo("nft printed JSON that is not in UTF-8");
     for (String bad : List.of(json.substring(0, 200), "", "{\"other\":[]}")) {
       // The same refusal; the parser's own words after the colon differ for bytes and text.
-      String expected = failure(() -> LiveJson.table(OWN, bad)).split(": ", 2)[0];
+      String expected = failure(() -> listed(OWN, bad)).split(": ", 2)[0];
       assertThat(failure(() -> LiveJson.table(OWN, trickle(bad)))).startsWith(expected);
     }
+  }
+
+  /** The model of a table listing held as text, read as nft's output is. */
+  private static NftablesConfig listed(Layout layout, String json) throws java.io.IOException {
+    return LiveJson.table(
+        layout,
+        new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** {@code json} as a stream that hands out a few bytes at a time, as a pipe may. */
@@ -355,7 +362,7 @@ class NftablesParseTest {
   void aChainWithAnotherPolicyIsNotOurs() throws Exception {
     String json = listing(TABLE, CHAIN.replace("\"accept\"", "\"drop\""));
 
-    NftablesConfig config = LiveJson.table(OWN, json);
+    NftablesConfig config = listed(OWN, json);
 
     assertThat(config.chain()).isEqualTo(Optional.empty());
     assertThat(config.notes())
@@ -380,7 +387,7 @@ class NftablesParseTest {
     assertThatThrownBy(() -> LiveJson.tables("<html>"))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("nft printed JSON that cannot be read");
-    assertThatThrownBy(() -> LiveJson.table(Layout.OWN, "{\"other\":[]}"))
+    assertThatThrownBy(() -> listed(Layout.OWN, "{\"other\":[]}"))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("without an \"nftables\" list");
   }
