@@ -16,7 +16,8 @@ import java.nio.file.StandardOpenOption;
  * The one way this library reads a file it is handed (a {@code file:} source, a {@code --current}
  * file, a state file): it must be a regular file (a FIFO, a device or a directory is refused before
  * it is opened, so nothing hangs or fills memory), at most {@link HttpOptions#ONE_MIB} bytes (a
- * list of ranges: at most {@link #MAX_LIST_BYTES}), and UTF-8.
+ * list of ranges: at most {@link #MAX_LIST_BYTES}; a configuration rendered from one: at most
+ * {@link #MAX_CONFIG_BYTES}), and UTF-8.
  */
 public final class SmallFiles {
   /** The most bytes read from one file, the same cap as an HTTP body. */
@@ -27,6 +28,15 @@ public final class SmallFiles {
    * snapshot): 64 MiB, room for a million IPv6 prefixes.
    */
   public static final long MAX_LIST_BYTES = 64 * HttpOptions.ONE_MIB;
+
+  /**
+   * The most bytes read from a file holding a configuration rendered from a list (a {@code
+   * --current} file, a file {@code render --output} would replace, a target's own file read back):
+   * 256 MiB, room for a million ranges in any target's format. Such a file grows with the list: the
+   * 1 MiB cap of {@link #MAX_BYTES} would refuse what the tool itself wrote from a list of 25,000
+   * to 60,000 ranges, depending on the target.
+   */
+  public static final long MAX_CONFIG_BYTES = 256 * HttpOptions.ONE_MIB;
 
   private SmallFiles() {}
 
@@ -50,6 +60,14 @@ public final class SmallFiles {
    */
   public static String readList(Path file, String what, boolean followLinks) throws IOException {
     return read(file, what, followLinks, MAX_LIST_BYTES);
+  }
+
+  /**
+   * As {@link #read(Path, String)}, for a configuration rendered from a list of ranges: at most
+   * {@link #MAX_CONFIG_BYTES} bytes.
+   */
+  public static String readConfig(Path file, String what) throws IOException {
+    return read(file, what, true, MAX_CONFIG_BYTES);
   }
 
   private static String read(Path file, String what, boolean followLinks, long maxBytes)

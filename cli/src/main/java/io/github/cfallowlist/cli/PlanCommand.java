@@ -111,7 +111,7 @@ final class PlanCommand implements Callable<Integer> {
       for (Rendered.File f : desired.files()) {
         Path file = path.resolve(f.name());
         if (Files.exists(file)) {
-          files.add(new Rendered.File(f.name(), SmallFiles.read(file, "--current")));
+          files.add(new Rendered.File(f.name(), SmallFiles.readConfig(file, "--current")));
         }
       }
       return files.isEmpty() ? Optional.empty() : Optional.of(new Rendered(files));
@@ -124,6 +124,6 @@ final class PlanCommand implements Callable<Integer> {
               + path);
     }
     return Optional.of(
-        Rendered.single(desired.files().get(0).name(), SmallFiles.read(path, "--current")));
+        Rendered.single(desired.files().get(0).name(), SmallFiles.readConfig(path, "--current")));
   }
 }

@@ -134,7 +134,7 @@ final class RenderCommand implements Callable<Integer> {
     }
     String content;
     try {
-      content = SmallFiles.read(file, "--output");
+      content = SmallFiles.readConfig(file, "--output");
     } catch (IOException e) {
       if (!Files.isRegularFile(file)) {
         throw e;

@@ -2,6 +2,7 @@ package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cfallowlist.SmallFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +65,72 @@ class RenderAndPlanTest {
     CliRun plan = planNftables(file.toString());
     assertThat(plan.exitCode()).isZero();
     assertThat(plan.out()).isEqualTo("nftables: in sync (22 ranges)\n");
+  }
+
+  @Test
+  void aLargeListIsRenderedAgainOverItsOwnFilesAndPlannedAgainstThemInSync() throws Exception {
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < 100_000; i++) {
+      list.append(11 + i / 65536).append('.').append(i / 256 % 256).append('.');
+      list.append(i % 256).append(".0/24\n");
+    }
+    Path source = dir.resolve("list.txt");
+    Files.writeString(source, list);
+    for (String target : new String[] {"nftables", "iptables", "nginx"}) {
+      Path out = Files.createDirectories(dir.resolve(target));
+      String[] render = {
+        "render",
+        "--source",
+        "file:" + source,
+        "--family",
+        "ipv4",
+        "--target",
+        target,
+        "--output",
+        out.toString()
+      };
+      assertThat(CliRun.of(render).exitCode()).isZero();
+      Path largest;
+      try (Stream<Path> files = Files.list(out)) {
+        largest = files.max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).get();
+      }
+      assertThat(Files.size(largest)).as(target).isGreaterThan(SmallFiles.MAX_BYTES);
+      byte[] first = Files.readAllBytes(largest);
+
+      CliRun again = CliRun.of(render);
+
+      assertThat(again.exitCode()).as(target + ": %s", again.err()).isZero();
+      assertThat(Files.readAllBytes(largest)).isEqualTo(first);
+      String current = target.equals("iptables") ? out.toString() : largest.toString();
+      CliRun plan =
+          CliRun.of(
+              "plan",
+              "--source",
+              "file:" + source,
+              "--family",
+              "ipv4",
+              "--target",
+              target,
+              "--current",
+              current);
+      assertThat(plan.exitCode()).as(target + ": %s", plan.err()).isZero();
+      assertThat(plan.out()).isEqualTo(target + ": in sync (100000 ranges)\n");
+    }
+  }
+
+  @Test
+  void aCurrentFileLargerThanAnyRenderedConfigurationIsRefusedInOneSentence() throws Exception {
+    Path big = dir.resolve("big.nft");
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      file.setLength(SmallFiles.MAX_CONFIG_BYTES + 1); // sparse: nothing is written
+    }
+
+    CliRun run = planNftables(big.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: --current " + big + " is larger than the limit of 268435456 bytes\n");
   }
 
   @Test

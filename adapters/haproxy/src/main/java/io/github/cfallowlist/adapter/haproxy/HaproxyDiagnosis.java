@@ -304,7 +304,8 @@ final class HaproxyDiagnosis {
 
     private void patternFile(Path file, String where) {
       try {
-        for (String line : SmallFiles.read(file, "an HAProxy pattern file").lines().toList()) {
+        for (String line :
+            SmallFiles.readConfig(file, "an HAProxy pattern file").lines().toList()) {
           String p = line.strip();
           if (!p.isEmpty() && !p.startsWith("#")) {
             pattern(p, file.toString());

@@ -78,7 +78,7 @@ final class HaproxyLive {
   static Optional<String> file(Path path) throws IOException {
     String text;
     try {
-      text = SmallFiles.read(path, "the HAProxy ACL file");
+      text = SmallFiles.readConfig(path, "the HAProxy ACL file");
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

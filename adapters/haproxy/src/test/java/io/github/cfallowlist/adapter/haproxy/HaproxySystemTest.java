@@ -6,12 +6,14 @@ import static io.github.cfallowlist.testing.EdgeAndOrigin.ORIGIN_V4;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
@@ -23,6 +25,7 @@ import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,6 +186,28 @@ class HaproxySystemTest {
     assertThat(Files.getLastModifiedTime(acl)).isEqualTo(modified);
     assertThat(runtime("show acl " + acl)).isEqualTo(entries);
     assertThat(runtime("show acl")).as("no version was prepared").isEqualTo(list);
+  }
+
+  @Test
+  void aListWhoseFileOutgrowsOneMebibyteIsAppliedAndThenInSync() throws Exception {
+    List<Cidr> many = new ArrayList<>(snapshot.ranges().all());
+    for (int i = 0; i < 100_000; i++) {
+      many.add(Cidr.parse((11 + i / 65536) + "." + (i / 256 % 256) + "." + (i % 256) + ".0/24"));
+    }
+    RangeSnapshot large = snapshot.withRanges(RangeSet.of(many));
+
+    TargetResult installed = Sync.sync(target, large, context(options()), Guards.defaults(), false);
+
+    assertThat(installed.outcome()).as(installed.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(Files.size(acl)).isGreaterThan(SmallFiles.MAX_BYTES);
+    assertThat(runtime("show acl " + acl).lines().count()).isEqualTo(many.size());
+    assertThat(seenAs(EDGE_CF_V4)).isEqualTo(VISITOR);
+    long modified = Files.getLastModifiedTime(acl).toMillis();
+
+    TargetResult again = Sync.sync(target, large, context(options()), Guards.defaults(), false);
+
+    assertThat(again.outcome()).as(again.message()).isEqualTo(Outcome.IN_SYNC);
+    assertThat(Files.getLastModifiedTime(acl).toMillis()).isEqualTo(modified);
   }
 
   @Test
