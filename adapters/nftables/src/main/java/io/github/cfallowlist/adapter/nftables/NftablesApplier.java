@@ -16,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Changes the ruleset, always with one {@code nft -f FILE} transaction: nft commits the whole file
@@ -44,10 +45,12 @@ final class NftablesApplier {
    * cf-allowlist did not write) go in the same transaction; in a user table, a set of a family no
    * longer in use is deleted, and a leftover own table {@code inet cf_allowlist} too.
    *
+   * @param planned the state the plan was read from, when it was read just now (the own table);
+   *     otherwise empty, and the layout's objects are listed first
    * @throws ApplyFailedException when the user's table does not exist or nft refuses the script
    *     (both {@link Outcome#FAILED_UNCHANGED}), or when nft's outcome is unknown
    */
-  void apply(Plan plan) throws IOException {
+  void apply(Plan plan, Optional<State> planned) throws IOException {
     if (plan.isRemoval()) {
       uninstall();
       return;
@@ -56,7 +59,7 @@ final class NftablesApplier {
     // Built from the plan's validated ranges, as the plan's own text was: only this target's
     // grammar reaches nft, and a large list is not rendered and parsed again on the way.
     NftablesConfig desired = NftablesConfig.desired(plan.snapshot(), context.options(), layout);
-    State before = live.state();
+    State before = planned.isPresent() ? planned.get() : live.state();
     StringBuilder script = new StringBuilder();
     if (layout.ownTable()) {
       if (before.config().isPresent() && !holdsOnly(desired, before.config().get())) {

@@ -4,6 +4,7 @@ import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
@@ -18,9 +19,11 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code nftables} target: Cloudflare's ranges in the named interval sets {@code cloudflare_v4}
@@ -61,13 +64,31 @@ public final class NftablesTarget implements Target {
   public static final String FILE_NAME = NftablesConfig.FILE_NAME;
 
   /**
-   * The last live reading and its ranges, so the plan built from it does not parse the text {@link
-   * #readLive} just rendered from the same model (at 100,000 ranges that costs as much as the
-   * read).
+   * The last live reading of the own table, its model and its ranges, so the plan built from it
+   * does not parse the text {@link #readLive} just rendered from the same model, and {@link #apply}
+   * of that plan does not list the table again before its transaction (at 100,000 ranges each costs
+   * as much as the read).
    */
   private volatile LiveReading lastReading;
 
-  private record LiveReading(Rendered rendered, RangeSet ranges) {}
+  /**
+   * How long after it was read a plan's reading stands for the state before its transaction: a plan
+   * applied later (a caller that planned, waited, then applied) gets a reading of its own.
+   */
+  static final Duration READING_KEPT = Duration.ofSeconds(1);
+
+  /**
+   * @param runner the runner it was read through (a plan read in one namespace says nothing of
+   *     another)
+   * @param readAt {@link System#nanoTime()} when nft had printed it
+   */
+  private record LiveReading(
+      Rendered rendered,
+      RangeSet ranges,
+      NftablesConfig config,
+      Layout layout,
+      CommandRunner runner,
+      long readAt) {}
 
   /** Creates the target; it holds nothing but its last live reading. */
   public NftablesTarget() {}
@@ -137,7 +158,12 @@ public final class NftablesTarget implements Target {
     }
     RangeSet ranges = config.get().ranges();
     Rendered rendered = NftablesLive.rendered(config.get(), ranges);
-    lastReading = new LiveReading(rendered, ranges);
+    Layout layout = NftablesSettings.of(context.options()).layout();
+    if (layout.ownTable()) {
+      lastReading =
+          new LiveReading(
+              rendered, ranges, config.get(), layout, context.runner(), System.nanoTime());
+    }
     return Optional.of(rendered);
   }
 
@@ -169,17 +195,39 @@ public final class NftablesTarget implements Target {
 
   /**
    * Puts {@code plan}'s configuration in place and deletes its leftovers with one {@code nft -f}
-   * transaction.
+   * transaction. The state before it is the reading {@code plan} was made from when {@link
+   * #readLive} made that reading of the own table through the same runner less than {@link
+   * #READING_KEPT} ago (a run plans and then applies); otherwise the layout's objects are listed
+   * first.
    *
    * @throws ApplyFailedException with {@link Outcome#FAILED_UNCHANGED} when {@code nft-table} names
    *     a table that does not exist or nft refuses the script, and, after nft timed out or was
-   *     killed, with {@link Outcome#FAILED_UNCHANGED} or {@link Outcome#STATE_UNKNOWN} as a fresh
-   *     read of the ruleset shows
+   *     killed, with {@link Outcome#FAILED_UNCHANGED} when a fresh read of the ruleset shows the
+   *     state before, {@link Outcome#STATE_UNKNOWN} otherwise
    * @throws IOException when the ruleset cannot be read before the change
    */
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
-    applier(context).apply(plan);
+    applier(context).apply(plan, planned(plan, context));
+  }
+
+  /**
+   * The state {@code plan} was made from, when that is the reading {@link #readLive} made of the
+   * own table through this context's runner less than {@link #READING_KEPT} ago; otherwise empty,
+   * and the applier lists the table itself.
+   */
+  @SuppressWarnings("ReferenceEquality") // the very object readLive returned, not an equal one
+  private Optional<NftablesLive.State> planned(Plan plan, TargetContext context) {
+    LiveReading last = lastReading;
+    if (last == null
+        || plan.currentConfig().isEmpty()
+        || plan.currentConfig().get() != last.rendered()
+        || last.runner() != context.runner()
+        || !last.layout().equals(NftablesSettings.of(context.options()).layout())
+        || System.nanoTime() - last.readAt() > READING_KEPT.toNanos()) {
+      return Optional.empty();
+    }
+    return Optional.of(new NftablesLive.State(Optional.of(last.config()), Set.of()));
   }
 
   /**

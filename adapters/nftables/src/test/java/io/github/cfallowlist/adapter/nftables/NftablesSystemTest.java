@@ -544,6 +544,63 @@ class NftablesSystemTest {
     }
   }
 
+  /** How many times {@code runner} listed the own table. */
+  private static long listings(RecordingCommandRunner runner) {
+    return runner.commands().stream()
+        .filter(c -> c.display().startsWith("nft -j list table inet cf_allowlist"))
+        .count();
+  }
+
+  @Test
+  void aChangeListsTheTableOnceToPlanAndOnceToReadBackNotAgainBeforeItsTransaction()
+      throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext context = new TargetContext(options, runner);
+      Sync.apply(target, embedded, context, Guards.defaults());
+      runner.clear();
+
+      TargetResult result = Sync.sync(target, changed, context, Guards.defaults(), false);
+
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(listings(runner)).isEqualTo(2);
+      assertThat(runner.modifyingCommands()).hasSize(1);
+      assertThat(
+              ns.execChecked("nft", "list", "set", "inet", "cf_allowlist", "cloudflare_v4")
+                  .stdout())
+          .contains(ADDED_RANGE)
+          .doesNotContain(REMOVED_RANGE);
+    }
+  }
+
+  @Test
+  void aPlanReadLongAgoOrThroughAnotherRunnerIsListedAgainBeforeItsTransaction() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      TargetContext context = new TargetContext(options, runner);
+      Sync.apply(target, embedded, context, Guards.defaults());
+      RecordingCommandRunner other = recorder(ns);
+      TargetContext otherContext = new TargetContext(options, other);
+
+      Plan elsewhere = Sync.plan(target, changed, context);
+      target.apply(elsewhere, otherContext);
+
+      assertThat(listings(other)).as("read through another runner").isEqualTo(1);
+      Plan back = Sync.plan(target, embedded, context);
+      Thread.sleep(NftablesTarget.READING_KEPT.toMillis() + 200);
+      runner.clear();
+      target.apply(back, context);
+
+      assertThat(listings(runner)).as("read more than a second ago").isEqualTo(1);
+      Plan now = Sync.plan(target, changed, context);
+      runner.clear();
+      target.apply(now, context);
+
+      assertThat(listings(runner)).as("the plan's own reading, just made").isZero();
+      assertThat(Sync.plan(target, changed, context).hasChanges()).isFalse();
+    }
+  }
+
   @Test
   void lostReplyAfterNftCommittedIsReadAgainAndFoundApplied() throws Exception {
     try (Netns ns = Netns.create("cfnft-")) {
