@@ -10,7 +10,8 @@ import java.util.List;
  * it: three lines of context, hunks closer than twice that merged, a range of one line written as
  * its start alone ({@code @@ -4 +4 @@}), an empty range written as the line before it ({@code @@
  * -0,0 +1,37 @@} for a new file, {@code @@ -1,37 +0,0 @@} for a deleted one), and {@code \ No
- * newline at end of file} after a last line that lacks one.
+ * newline at end of file} after a last line that lacks one. Long texts are diffed in time that does
+ * not grow with the number of lines that differ ({@link PatienceDiff}).
  */
 final class UnifiedDiff {
   static final int CONTEXT = 3;
@@ -28,7 +29,7 @@ final class UnifiedDiff {
     }
     List<String> a = lines(from);
     List<String> b = lines(to);
-    List<AbstractDelta<String>> deltas = DiffUtils.diff(a, b).getDeltas();
+    List<AbstractDelta<String>> deltas = DiffUtils.diff(a, b, new PatienceDiff()).getDeltas();
     StringBuilder out = new StringBuilder();
     out.append("--- ").append(fromName).append('\n');
     out.append("+++ ").append(toName).append('\n');

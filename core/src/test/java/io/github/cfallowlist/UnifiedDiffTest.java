@@ -3,8 +3,11 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.testing.PatchTool;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -79,6 +82,79 @@ class UnifiedDiffTest {
       return;
     }
     assertThat(PatchTool.apply(Map.of("f", from), diff)).isEqualTo(Map.of("f", to));
+  }
+
+  /** {@code count} sorted lines {@code prefix + i}, one per range as a rendered list has them. */
+  private static List<String> ranges(String prefix, int count) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(String.format(Locale.ROOT, "\t%s%06d,", prefix, i));
+    }
+    return out;
+  }
+
+  private static String text(List<String> lines) {
+    return String.join("\n", lines) + "\n";
+  }
+
+  private static long count(String diff, char mark) {
+    return diff.lines().filter(l -> l.charAt(0) == mark && !l.startsWith("--- ")).count();
+  }
+
+  @Example
+  void aLongListReplacedByAnotherIsOneHunkOfEveryLine() {
+    List<String> from = ranges("a", 100_000);
+    List<String> to = ranges("b", 100_000);
+    from.add(0, "table {");
+    to.add(0, "table {");
+
+    String diff = diff(text(from), text(to));
+
+    assertThat(diff).startsWith(HEAD + "@@ -1,100001 +1,100001 @@\n table {\n-\ta000000,\n");
+    assertThat(count(diff, '-')).isEqualTo(100_000);
+    assertThat(count(diff, '+')).isEqualTo(100_000 + 1); // the "+++" line
+  }
+
+  @Example
+  void aLongSortedListWithEveryOtherLineReplacedShowsOnlyThoseLines() {
+    List<String> from = ranges("a", 100_000);
+    List<String> to = new ArrayList<>(from);
+    for (int i = 0; i < to.size(); i += 2) {
+      to.set(i, to.get(i).replace('a', 'b'));
+    }
+
+    String diff = diff(text(from), text(to));
+
+    assertThat(count(diff, '-')).isEqualTo(50_000);
+    assertThat(count(diff, '+')).isEqualTo(50_000 + 1);
+  }
+
+  @Property(tries = 25)
+  void patchTurnsALongTextIntoAnotherWithMovesRepeatsAndGaps(@ForAll long seed) throws Exception {
+    Random random = new Random(seed);
+    List<String> from = new ArrayList<>();
+    int lines = PatienceDiff.MYERS_MAX_LINES + 1 + random.nextInt(1_500);
+    for (int i = 0; i < lines; i++) {
+      // Mostly lines found once, some found often, as in a rendered configuration.
+      from.add(random.nextInt(10) == 0 ? "}" : "r" + random.nextInt(4_000));
+    }
+    List<String> to = new ArrayList<>(from);
+    for (int edits = random.nextInt(60); edits >= 0 && to.size() > 100; edits--) {
+      int at = random.nextInt(to.size());
+      int length = Math.min(to.size() - at, 1 + random.nextInt(random.nextBoolean() ? 5 : 1_500));
+      switch (random.nextInt(3)) {
+        case 0 -> to.subList(at, at + length).clear();
+        case 1 -> to.addAll(at, ranges("n" + edits + "-", length));
+        default -> {
+          List<String> moved = new ArrayList<>(to.subList(at, at + length));
+          to.subList(at, at + length).clear();
+          to.addAll(random.nextInt(to.size() + 1), moved);
+        }
+      }
+    }
+    String diff = diff(text(from), text(to));
+
+    assertThat(PatchTool.apply(Map.of("f", text(from)), diff)).isEqualTo(Map.of("f", text(to)));
   }
 
   @Provide
