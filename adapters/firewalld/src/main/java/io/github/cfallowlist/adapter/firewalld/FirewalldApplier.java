@@ -34,7 +34,9 @@ import java.util.function.UnaryOperator;
  * (it is what filters traffic now), then the permanent one, and firewalld is not reloaded (a reload
  * would drop runtime changes other tools made, such as fail2ban's). Creating or deleting an object
  * (install, uninstall, a family added or dropped) is possible only in the permanent configuration,
- * which then changes first and is loaded with one reload.
+ * which then changes first and is loaded with one reload. New ipsets of more than {@link
+ * #FILLED_AFTER_RELOAD} entries are loaded empty and filled after the reload, runtime first: an
+ * ipset the runtime did not hold matched nothing before, and matches nothing while empty.
  *
  * <p><b>Entries.</b> With firewalld running, an ipset's entries change in one call, firewalld's
  * {@code setEntries} ({@link FirewalldLive#replaceEntries}), with a time limit that grows with the
@@ -58,6 +60,15 @@ final class FirewalldApplier {
 
   /** The most entries one firewall-cmd call adds or removes. */
   static final int BATCH = 2000;
+
+  /**
+   * The most entries new ipsets are created with before the reload that loads them; above it they
+   * are created empty and filled after the reload, each in one {@code setEntries} call. firewalld
+   * checks every entry as it loads a set, and firewall-cmd stops waiting for a reload after about
+   * 25 s, which a reload loading 100,000 entries takes longer than; filling a set has a time limit
+   * that grows with the list.
+   */
+  static final int FILLED_AFTER_RELOAD = 10_000;
 
   /**
    * Zone settings that hold lists, by firewall-cmd's name, with the option stem that edits them.
@@ -246,10 +257,41 @@ final class FirewalldApplier {
     } else {
       // Objects are created and deleted only in the permanent configuration; a reload makes the
       // runtime what it then holds.
-      converge(true, have.permanent(), want.runtime(), steps);
+      State reloaded = reloaded(have.runtime(), want.runtime());
+      converge(true, have.permanent(), reloaded, steps);
       steps.run(Command.modify(live.argv(false, "--reload")));
-      converge(true, want.runtime(), want.permanent(), steps);
+      if (!reloaded.equals(want.runtime())) {
+        converge(false, reloaded, want.runtime(), steps);
+      }
+      converge(true, reloaded, want.permanent(), steps);
     }
+  }
+
+  /**
+   * What the reload loads: {@code want}, except that ipsets the runtime does not hold yet are
+   * loaded empty and filled afterwards when they hold more than {@link #FILLED_AFTER_RELOAD}
+   * entries together. Nothing matched them before, and nothing matches them empty.
+   */
+  static State reloaded(State runtime, State want) {
+    int fresh = 0;
+    for (Map.Entry<IpFamily, IpsetInfo> e : want.ipsets().entrySet()) {
+      if (!runtime.ipsets().containsKey(e.getKey())) {
+        fresh += e.getValue().entries().size();
+      }
+    }
+    if (fresh <= FILLED_AFTER_RELOAD) {
+      return want;
+    }
+    Map<IpFamily, IpsetInfo> ipsets = new EnumMap<>(IpFamily.class);
+    want.ipsets()
+        .forEach(
+            (family, i) ->
+                ipsets.put(
+                    family,
+                    runtime.ipsets().containsKey(family)
+                        ? i
+                        : new IpsetInfo(i.type(), i.options(), List.of())));
+    return new State(want.zone(), ipsets);
   }
 
   /**

@@ -108,6 +108,57 @@ class FirewalldApplyTest {
         .containsExactlyInAnyOrderElementsOf(strings(SNAPSHOT.ranges().ipv6()));
   }
 
+  /** The embedded list with {@code count} more IPv4 /24s. */
+  static RangeSnapshot withMore(int count) {
+    List<Cidr> many = new ArrayList<>(SNAPSHOT.ranges().all());
+    for (int i = 0; i < count; i++) {
+      many.add(Cidr.parse((11 + i / 65536) + "." + (i / 256 % 256) + "." + (i % 256) + ".0/24"));
+    }
+    return SNAPSHOT.withRanges(RangeSet.of(many));
+  }
+
+  @Test
+  void anInstallOfMoreEntriesThanAReloadTakesLoadsItsIpsetsEmptyAndFillsThemAfter()
+      throws Exception {
+    RangeSnapshot large = withMore(FirewalldApplier.FILLED_AFTER_RELOAD);
+    String v4 = SET_ENTRIES + "runtime cloudflare-v4 " + (30 + large.ranges().ipv4().size() / 500);
+
+    Sync.apply(TARGET, large, context(), Guards.defaults());
+
+    assertThat(modifying())
+        .containsExactly(
+            "firewall-cmd --permanent --new-ipset=cloudflare-v4 --type=hash:net"
+                + " --option=family=inet",
+            "firewall-cmd --permanent --new-ipset=cloudflare-v6 --type=hash:net"
+                + " --option=family=inet6",
+            "firewall-cmd --permanent --new-zone=cloudflare",
+            "firewall-cmd --permanent --zone=cloudflare --add-port=80/tcp --add-port=443/tcp",
+            "firewall-cmd --permanent --zone=cloudflare --add-source=ipset:cloudflare-v4"
+                + " --add-source=ipset:cloudflare-v6",
+            "firewall-cmd --reload",
+            v4,
+            SET_ENTRIES + "runtime cloudflare-v6 30",
+            v4.replace("runtime", "--permanent"),
+            SET_ENTRIES + "--permanent cloudflare-v6 30");
+    for (boolean permanent : new boolean[] {false, true}) {
+      assertThat(firewalld.entries("cloudflare-v4", permanent))
+          .containsExactlyInAnyOrderElementsOf(strings(large.ranges().ipv4()));
+    }
+    runner.clear();
+    assertThat(Sync.plan(TARGET, large, context()).hasChanges()).isFalse();
+  }
+
+  @Test
+  void anInstallOfAsManyEntriesAsAReloadTakesLoadsThemWithTheReload() {
+    RangeSnapshot large = withMore(FirewalldApplier.FILLED_AFTER_RELOAD - SNAPSHOT.ranges().size());
+
+    Sync.apply(TARGET, large, context(), Guards.defaults());
+
+    assertThat(modifying()).last().isEqualTo("firewall-cmd --reload");
+    assertThat(firewalld.entries("cloudflare-v4", false))
+        .containsExactlyInAnyOrderElementsOf(strings(large.ranges().ipv4()));
+  }
+
   @Test
   void changedListReplacesEachIpsetInOneCallRuntimeFirstWithoutReload() {
     installed(SNAPSHOT);

@@ -30,6 +30,7 @@ import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.adapter.firewalld.FaultInjectingRunner.Fault;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import java.io.IOException;
@@ -664,5 +665,27 @@ class FirewalldSystemTest {
     List<Finding> findings = TARGET.diagnose(new Diagnosis(SNAPSHOT, List.of(443), context));
     assertThat(findings).singleElement().extracting(Finding::check).isEqualTo("firewalld rules");
     return findings.get(0);
+  }
+
+  @Test
+  @Order(23)
+  void aFreshInstallOfOneHundredThousandRangesIsAppliedThoughItsReloadWouldTimeOut()
+      throws Exception {
+    // Loading this many entries in a reload takes firewalld longer than firewall-cmd waits.
+    RangeSnapshot large = FirewalldApplyTest.withMore(100_000);
+    assertThat(TARGET.readLive(firewalld.context())).isEmpty();
+    try {
+      TargetResult installed =
+          Sync.sync(TARGET, large, firewalld.context(), Guards.defaults(), false);
+
+      assertThat(installed.outcome()).as(installed.message()).isEqualTo(Outcome.APPLIED);
+      FirewalldLive.Reading reading = firewalld.reading();
+      for (FirewalldLive.State state : List.of(reading.runtime(), reading.permanent())) {
+        assertThat(state.ipsets().get(IpFamily.IPV4).entries())
+            .hasSize(large.ranges().ipv4().size());
+      }
+    } finally {
+      Sync.uninstall(TARGET, firewalld.context());
+    }
   }
 }
