@@ -1,5 +1,6 @@
 package io.github.cfallowlist.adapter.fail2ban;
 
+import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.ConfigParseException;
@@ -10,6 +11,7 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.kit.LineFile;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -42,17 +44,35 @@ final class Fail2banConfig {
   /** How a live reading shows a Cloudflare address banned right now; never written. */
   static final String BANNED = "# banned inside the ranges, apply lifts it: ";
 
+  /**
+   * The most ranges the drop-in holds. fail2ban checks each {@code ignoreip} entry against every
+   * one it already holds as it loads them, in each jail, so loading grows with the square of the
+   * list: on a two-core machine 20,000 ranges took about 20 s per jail and 100,000 over 9 minutes,
+   * past any reload's time limit and with fail2ban busy all along. 10,000 take a few seconds.
+   */
+  static final int MAX_RANGES = 10_000;
+
   private Fail2banConfig() {}
 
   /**
    * The drop-in for {@code ranges} in {@code jails}.
    *
    * @throws IllegalArgumentException when there is no range or no jail
+   * @throws CfAllowlistException when there are more than {@link #MAX_RANGES} ranges
    */
   static String render(RangeSnapshot snapshot, RangeSet ranges, List<String> jails) {
     if (ranges.all().isEmpty()) {
       throw new IllegalArgumentException(
           "no range to add to fail2ban's ignoreip: the drop-in would change nothing");
+    }
+    if (ranges.size() > MAX_RANGES) {
+      throw new CfAllowlistException(
+          "fail2ban's ignoreip takes at most "
+              + String.format(Locale.ROOT, "%,d", MAX_RANGES)
+              + " ranges and the list has "
+              + String.format(Locale.ROOT, "%,d", ranges.size())
+              + ": fail2ban checks each entry against every other as it loads them, so 100,000"
+              + " ranges would keep it busy for minutes per jail at every start and reload");
     }
     StringBuilder out = new StringBuilder(Header.commented(snapshot, COMMENT));
     String line =

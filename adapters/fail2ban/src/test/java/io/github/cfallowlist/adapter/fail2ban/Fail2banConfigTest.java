@@ -3,9 +3,12 @@ package io.github.cfallowlist.adapter.fail2ban;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.Rendered;
@@ -13,6 +16,8 @@ import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,6 +56,31 @@ class Fail2banConfigTest {
     assertThat(rendered.text()).isEqualTo(golden);
     assertThat(target.parse(rendered, options(families)))
         .isEqualTo(embedded(families).ranges().restrictTo(families));
+  }
+
+  /** The embedded list with IPv4 /24s added up to {@code count} ranges. */
+  private static RangeSnapshot withRanges(int count) {
+    RangeSnapshot embedded = embedded(Families.BOTH);
+    List<Cidr> many = new ArrayList<>(embedded.ranges().all());
+    for (int i = 0; many.size() < count; i++) {
+      many.add(Cidr.parse((11 + i / 65536) + "." + (i / 256 % 256) + "." + (i % 256) + ".0/24"));
+    }
+    return embedded.withRanges(RangeSet.of(many));
+  }
+
+  @Test
+  void moreRangesThanFail2banLoadsInReasonableTimeAreRefusedInOneSentence() {
+    Rendered most = target.render(withRanges(Fail2banConfig.MAX_RANGES), options(Families.BOTH));
+    assertThat(target.parse(most, options(Families.BOTH)).size())
+        .isEqualTo(Fail2banConfig.MAX_RANGES);
+
+    assertThatThrownBy(
+            () -> target.render(withRanges(Fail2banConfig.MAX_RANGES + 1), options(Families.BOTH)))
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessage(
+            "fail2ban's ignoreip takes at most 10,000 ranges and the list has 10,001: fail2ban"
+                + " checks each entry against every other as it loads them, so 100,000 ranges"
+                + " would keep it busy for minutes per jail at every start and reload");
   }
 
   @Test
