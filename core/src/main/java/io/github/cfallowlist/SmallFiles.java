@@ -90,6 +90,10 @@ public final class SmallFiles {
     if (!Files.isRegularFile(file, links)) {
       throw new IOException(what + " " + file + " is not a regular file (a FIFO or a device)");
     }
+    if (Files.size(file) > maxBytes) {
+      // Refused before it is read; the limit below holds for a file that grows meanwhile.
+      throw tooLarge(file, what, maxBytes);
+    }
     byte[] bytes;
     try (InputStream in =
         followLinks
@@ -98,8 +102,7 @@ public final class SmallFiles {
       bytes = in.readNBytes((int) maxBytes + 1);
     }
     if (bytes.length > maxBytes) {
-      throw new IOException(
-          what + " " + file + " is larger than the limit of " + maxBytes + " bytes");
+      throw tooLarge(file, what, maxBytes);
     }
     try {
       return StandardCharsets.UTF_8
@@ -111,6 +114,11 @@ public final class SmallFiles {
     } catch (CharacterCodingException e) {
       throw new IOException(what + " " + file + " is not UTF-8 text", e);
     }
+  }
+
+  private static IOException tooLarge(Path file, String what, long maxBytes) {
+    return new IOException(
+        what + " " + file + " is larger than the limit of " + maxBytes + " bytes");
   }
 
   /** A missing file whose message says what the file was for. */

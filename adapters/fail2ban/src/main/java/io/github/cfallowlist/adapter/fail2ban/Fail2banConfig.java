@@ -71,8 +71,8 @@ final class Fail2banConfig {
               + String.format(Locale.ROOT, "%,d", MAX_RANGES)
               + " ranges and the list has "
               + String.format(Locale.ROOT, "%,d", ranges.size())
-              + ": fail2ban checks each entry against every other as it loads them, so 100,000"
-              + " ranges would keep it busy for minutes per jail at every start and reload");
+              + ": fail2ban checks each entry against every other as it loads them, so a list"
+              + " this long would keep it busy in every jail at every start and reload");
     }
     StringBuilder out = new StringBuilder(Header.commented(snapshot, COMMENT));
     String line =

@@ -93,6 +93,8 @@ public final class Fail2banTarget implements Target {
    *
    * @throws IllegalArgumentException for an unknown setting or a malformed value, or when no range
    *     is left
+   * @throws io.github.cfallowlist.CfAllowlistException when more than 10,000 ranges are left, more
+   *     than fail2ban loads in reasonable time
    */
   @Override
   public Rendered render(RangeSnapshot snapshot, TargetOptions options) {

@@ -79,8 +79,8 @@ class Fail2banConfigTest {
         .isInstanceOf(CfAllowlistException.class)
         .hasMessage(
             "fail2ban's ignoreip takes at most 10,000 ranges and the list has 10,001: fail2ban"
-                + " checks each entry against every other as it loads them, so 100,000 ranges"
-                + " would keep it busy for minutes per jail at every start and reload");
+                + " checks each entry against every other as it loads them, so a list this long"
+                + " would keep it busy in every jail at every start and reload");
   }
 
   @Test

@@ -35,7 +35,7 @@ import java.util.function.UnaryOperator;
  * would drop runtime changes other tools made, such as fail2ban's). Creating or deleting an object
  * (install, uninstall, a family added or dropped) is possible only in the permanent configuration,
  * which then changes first and is loaded with one reload. New ipsets of more than {@link
- * #FILLED_AFTER_RELOAD} entries are loaded empty and filled after the reload, runtime first: an
+ * #FILLED_AFTER_RELOAD} entries are loaded empty and filled after the reload, permanent first: an
  * ipset the runtime did not hold matched nothing before, and matches nothing while empty.
  *
  * <p><b>Entries.</b> With firewalld running, an ipset's entries change in one call, firewalld's
@@ -260,10 +260,12 @@ final class FirewalldApplier {
       State reloaded = reloaded(have.runtime(), want.runtime());
       converge(true, have.permanent(), reloaded, steps);
       steps.run(Command.modify(live.argv(false, "--reload")));
+      // Permanent first here: it is quick, and a run stopped while the runtime fills leaves empty
+      // sets there (matching nothing, as before they existed) and firewalld's next start complete.
+      converge(true, reloaded, want.permanent(), steps);
       if (!reloaded.equals(want.runtime())) {
         converge(false, reloaded, want.runtime(), steps);
       }
-      converge(true, reloaded, want.permanent(), steps);
     }
   }
 

@@ -136,16 +136,29 @@ class FirewalldApplyTest {
             "firewall-cmd --permanent --zone=cloudflare --add-source=ipset:cloudflare-v4"
                 + " --add-source=ipset:cloudflare-v6",
             "firewall-cmd --reload",
-            v4,
-            SET_ENTRIES + "runtime cloudflare-v6 30",
             v4.replace("runtime", "--permanent"),
-            SET_ENTRIES + "--permanent cloudflare-v6 30");
+            SET_ENTRIES + "--permanent cloudflare-v6 30",
+            v4,
+            SET_ENTRIES + "runtime cloudflare-v6 30");
     for (boolean permanent : new boolean[] {false, true}) {
       assertThat(firewalld.entries("cloudflare-v4", permanent))
           .containsExactlyInAnyOrderElementsOf(strings(large.ranges().ipv4()));
     }
     runner.clear();
     assertThat(Sync.plan(TARGET, large, context()).hasChanges()).isFalse();
+  }
+
+  @Test
+  void aFillThatFailsAfterTheReloadPutsBackTheStateBeforeTheInstall() {
+    RangeSnapshot large = withMore(FirewalldApplier.FILLED_AFTER_RELOAD);
+    String before = firewalld.state();
+    faults.fault(c -> c.display().startsWith(SET_ENTRIES + "runtime cloudflare-v4"), Fault.FAIL);
+
+    TargetResult result = Sync.sync(TARGET, large, context(), Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(modifying()).contains("firewall-cmd --reload");
+    assertThat(firewalld.state()).isEqualTo(before);
   }
 
   @Test

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The {@code nftables} target: Cloudflare's ranges in the named interval sets {@code cloudflare_v4}
@@ -64,12 +65,15 @@ public final class NftablesTarget implements Target {
   public static final String FILE_NAME = NftablesConfig.FILE_NAME;
 
   /**
-   * The last live reading of the own table, its model and its ranges, so the plan built from it
-   * does not parse the text {@link #readLive} just rendered from the same model, and {@link #apply}
-   * of that plan does not list the table again before its transaction (at 100,000 ranges each costs
-   * as much as the read).
+   * The last live reading, its model and its ranges, so the plan built from it does not parse the
+   * text {@link #readLive} just rendered from the same model, and {@link #apply} of that plan in
+   * the own table does not list the table again before its transaction (at 100,000 ranges each
+   * costs as much as the read).
    */
   private volatile LiveReading lastReading;
+
+  /** Nanoseconds, as {@link System#nanoTime()}. */
+  private final LongSupplier clock;
 
   /**
    * How long after it was read a plan's reading stands for the state before its transaction: a plan
@@ -80,7 +84,7 @@ public final class NftablesTarget implements Target {
   /**
    * @param runner the runner it was read through (a plan read in one namespace says nothing of
    *     another)
-   * @param readAt {@link System#nanoTime()} when nft had printed it
+   * @param readAt the clock's time when nft was started to read it
    */
   private record LiveReading(
       Rendered rendered,
@@ -91,7 +95,14 @@ public final class NftablesTarget implements Target {
       long readAt) {}
 
   /** Creates the target; it holds nothing but its last live reading. */
-  public NftablesTarget() {}
+  public NftablesTarget() {
+    this(System::nanoTime);
+  }
+
+  /** A target whose readings are timed by {@code clock}, in nanoseconds (for tests). */
+  NftablesTarget(LongSupplier clock) {
+    this.clock = clock;
+  }
 
   /** Returns {@code nftables}. */
   @Override
@@ -152,6 +163,7 @@ public final class NftablesTarget implements Target {
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
+    long started = clock.getAsLong();
     Optional<NftablesConfig> config = live(context).config();
     if (config.isEmpty()) {
       return Optional.empty();
@@ -159,11 +171,8 @@ public final class NftablesTarget implements Target {
     RangeSet ranges = config.get().ranges();
     Rendered rendered = NftablesLive.rendered(config.get(), ranges);
     Layout layout = NftablesSettings.of(context.options()).layout();
-    if (layout.ownTable()) {
-      lastReading =
-          new LiveReading(
-              rendered, ranges, config.get(), layout, context.runner(), System.nanoTime());
-    }
+    lastReading =
+        new LiveReading(rendered, ranges, config.get(), layout, context.runner(), started);
     return Optional.of(rendered);
   }
 
@@ -224,7 +233,8 @@ public final class NftablesTarget implements Target {
         || plan.currentConfig().get() != last.rendered()
         || last.runner() != context.runner()
         || !last.layout().equals(NftablesSettings.of(context.options()).layout())
-        || System.nanoTime() - last.readAt() > READING_KEPT.toNanos()) {
+        || !last.layout().ownTable()
+        || clock.getAsLong() - last.readAt() > READING_KEPT.toNanos()) {
       return Optional.empty();
     }
     return Optional.of(new NftablesLive.State(Optional.of(last.config()), Set.of()));

@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
@@ -575,29 +576,32 @@ class NftablesSystemTest {
 
   @Test
   void aPlanReadLongAgoOrThroughAnotherRunnerIsListedAgainBeforeItsTransaction() throws Exception {
+    AtomicLong now = new AtomicLong();
+    NftablesTarget timed = new NftablesTarget(now::get);
     try (Netns ns = Netns.create("cfnft-")) {
       RecordingCommandRunner runner = recorder(ns);
       TargetContext context = new TargetContext(options, runner);
-      Sync.apply(target, embedded, context, Guards.defaults());
+      Sync.apply(timed, embedded, context, Guards.defaults());
       RecordingCommandRunner other = recorder(ns);
       TargetContext otherContext = new TargetContext(options, other);
 
-      Plan elsewhere = Sync.plan(target, changed, context);
-      target.apply(elsewhere, otherContext);
+      Plan elsewhere = Sync.plan(timed, changed, context);
+      timed.apply(elsewhere, otherContext);
 
       assertThat(listings(other)).as("read through another runner").isEqualTo(1);
-      Plan back = Sync.plan(target, embedded, context);
-      Thread.sleep(NftablesTarget.READING_KEPT.toMillis() + 200);
+      Plan back = Sync.plan(timed, embedded, context);
+      now.addAndGet(NftablesTarget.READING_KEPT.toNanos() + 1);
       runner.clear();
-      target.apply(back, context);
+      timed.apply(back, context);
 
       assertThat(listings(runner)).as("read more than a second ago").isEqualTo(1);
-      Plan now = Sync.plan(target, changed, context);
+      Plan fresh = Sync.plan(timed, changed, context);
+      now.addAndGet(NftablesTarget.READING_KEPT.toNanos());
       runner.clear();
-      target.apply(now, context);
+      timed.apply(fresh, context);
 
-      assertThat(listings(runner)).as("the plan's own reading, just made").isZero();
-      assertThat(Sync.plan(target, changed, context).hasChanges()).isFalse();
+      assertThat(listings(runner)).as("the plan's own reading, a second old").isZero();
+      assertThat(Sync.plan(timed, changed, context).hasChanges()).isFalse();
     }
   }
 
