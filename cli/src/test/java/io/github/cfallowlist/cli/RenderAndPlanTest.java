@@ -67,6 +67,14 @@ class RenderAndPlanTest {
     assertThat(plan.out()).isEqualTo("nftables: in sync (22 ranges)\n");
   }
 
+  /** {@code name}, then {@code common}, then {@code more}. */
+  private static String[] command(String name, List<String> common, String... more) {
+    List<String> args = new ArrayList<>(List.of(name));
+    args.addAll(common);
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
   @Test
   void aLargeListIsRenderedAgainOverItsOwnFilesAndPlannedAgainstThemInSync() throws Exception {
     StringBuilder list = new StringBuilder();
@@ -78,17 +86,8 @@ class RenderAndPlanTest {
     Files.writeString(source, list);
     for (String target : new String[] {"nftables", "iptables", "nginx"}) {
       Path out = Files.createDirectories(dir.resolve(target));
-      String[] render = {
-        "render",
-        "--source",
-        "file:" + source,
-        "--family",
-        "ipv4",
-        "--target",
-        target,
-        "--output",
-        out.toString()
-      };
+      List<String> ipv4 = List.of("--source", "file:" + source, "--family", "ipv4");
+      String[] render = command("render", ipv4, "--target", target, "--output", out.toString());
       assertThat(CliRun.of(render).exitCode()).isZero();
       Path largest;
       try (Stream<Path> files = Files.list(out)) {
@@ -102,17 +101,7 @@ class RenderAndPlanTest {
       assertThat(again.exitCode()).as(target + ": %s", again.err()).isZero();
       assertThat(Files.readAllBytes(largest)).isEqualTo(first);
       String current = target.equals("iptables") ? out.toString() : largest.toString();
-      CliRun plan =
-          CliRun.of(
-              "plan",
-              "--source",
-              "file:" + source,
-              "--family",
-              "ipv4",
-              "--target",
-              target,
-              "--current",
-              current);
+      CliRun plan = CliRun.of(command("plan", ipv4, "--target", target, "--current", current));
       assertThat(plan.exitCode()).as(target + ": %s", plan.err()).isZero();
       assertThat(plan.out()).isEqualTo(target + ": in sync (100000 ranges)\n");
     }
