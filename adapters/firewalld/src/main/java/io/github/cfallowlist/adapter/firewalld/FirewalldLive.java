@@ -44,6 +44,8 @@ final class FirewalldLive {
 
   // Reads the zone and the ipsets of both configurations in one call (see infos).
   private static final String READ_STATE = resource("read-state.py");
+
+  private static final String RELOAD = resource("reload.py");
   private static final String ANSWER = "@@ ";
   private static final String MISSING = " missing";
 
@@ -107,7 +109,7 @@ final class FirewalldLive {
    * before loading them.
    */
   Command replaceEntries(boolean permanent, IpFamily family, List<String> entries) {
-    long seconds = 30 + entries.size() / 500L;
+    long seconds = seconds(entries.size());
     return Command.modify(
             List.of(
                 PYTHON,
@@ -119,6 +121,23 @@ final class FirewalldLive {
                 Long.toString(seconds)))
         .withStdin(entries.isEmpty() ? "end\n" : String.join("\n", entries) + "\nend\n")
         .withTimeout(Duration.ofSeconds(seconds + 10));
+  }
+
+  /**
+   * The command that reloads firewalld (its D-Bus method {@code reload}, the one {@code
+   * firewall-cmd --reload} calls), waiting for the reply for a time that grows with the {@code
+   * entries} of the ipsets it loads: firewall-cmd stops waiting after about 25 s, while firewalld
+   * checks every entry as it loads a set (about 50 s for 100,000).
+   */
+  Command reload(int entries) {
+    long seconds = seconds(entries);
+    return Command.modify(List.of(PYTHON, "-I", "-c", RELOAD, Long.toString(seconds)))
+        .withTimeout(Duration.ofSeconds(seconds + 10));
+  }
+
+  /** How long firewalld may take to check and load {@code entries}: 30 s and 1 s per 500. */
+  private static long seconds(int entries) {
+    return 30 + entries / 500L;
   }
 
   /**

@@ -155,6 +155,11 @@ final class FakeFirewalld implements CommandRunner {
         && argv.get(2).startsWith("# firewalld read-state")) {
       return readState(argv);
     }
+    if (program.equals("python3")
+        && argv.size() == 4
+        && argv.get(2).startsWith("# firewalld reload")) {
+      return reload(false);
+    }
     if (program.equals("python3")) {
       return setEntries(argv, command.stdin());
     }
@@ -179,11 +184,7 @@ final class FakeFirewalld implements CommandRunner {
       return ok("running\n");
     }
     if (first.equals("--reload")) {
-      if (inPermanent) {
-        return error(2, "--reload cannot be used with --permanent");
-      }
-      runtime = permanent.copy();
-      return ok("success\n");
+      return reload(inPermanent);
     }
     if (first.startsWith("--info-zone=")) {
       Zone z = config.zones.get(value);
@@ -276,6 +277,21 @@ final class FakeFirewalld implements CommandRunner {
       }
     }
     return ok(out.toString());
+  }
+
+  /**
+   * {@code firewall-cmd --reload}, or the target's reload script: the runtime becomes a copy of the
+   * permanent configuration.
+   */
+  private CommandResult reload(boolean inPermanent) {
+    if (inPermanent) {
+      return error(2, "--reload cannot be used with --permanent");
+    }
+    if (!running) {
+      return error(252, "DBUS_ERROR: The name org.fedoraproject.FirewallD1 was not provided");
+    }
+    runtime = permanent.copy();
+    return ok("success\n");
   }
 
   /**
