@@ -262,9 +262,7 @@ final class FirewalldApplier {
       // Permanent first here: it is quick, and a run stopped while the runtime fills leaves empty
       // sets there (matching nothing, as before they existed) and firewalld's next start complete.
       converge(true, reloaded, want.permanent(), steps);
-      if (!reloaded.equals(want.runtime())) {
-        converge(false, reloaded, want.runtime(), steps);
-      }
+      converge(false, reloaded, want.runtime(), steps);
     }
   }
 
@@ -279,15 +277,6 @@ final class FirewalldApplier {
    * entries together. Nothing matched them before, and nothing matches them empty.
    */
   static State reloaded(State runtime, State want) {
-    int fresh = 0;
-    for (Map.Entry<IpFamily, IpsetInfo> e : want.ipsets().entrySet()) {
-      if (!runtime.ipsets().containsKey(e.getKey())) {
-        fresh += e.getValue().entries().size();
-      }
-    }
-    if (fresh <= FILLED_AFTER_RELOAD) {
-      return want;
-    }
     Map<IpFamily, IpsetInfo> ipsets = new EnumMap<>(IpFamily.class);
     want.ipsets()
         .forEach(
@@ -297,7 +286,9 @@ final class FirewalldApplier {
                     runtime.ipsets().containsKey(family)
                         ? i
                         : new IpsetInfo(i.type(), i.options(), List.of())));
-    return new State(want.zone(), ipsets);
+    State emptied = new State(want.zone(), ipsets);
+    // What the new ipsets hold: all that emptying them took out.
+    return entries(want) - entries(emptied) <= FILLED_AFTER_RELOAD ? want : emptied;
   }
 
   /**
