@@ -64,8 +64,7 @@ public final class Plan {
       List<String> leftovers) {
     requireNonNull(target, snapshot, options, current, leftovers);
     RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
-    return of(
-        target, snapshot, current, currentRanges, leftovers, target.render(snapshot, options));
+    return of(target, snapshot, options, current, currentRanges, leftovers, Optional.empty());
   }
 
   /** As {@link #compute}, for a live reading: read with {@link Target#parseLive}. */
@@ -77,13 +76,12 @@ public final class Plan {
       List<String> leftovers) {
     requireNonNull(target, snapshot, options, current, leftovers);
     RangeSet currentRanges = live(target, options, current);
-    return of(
-        target, snapshot, current, currentRanges, leftovers, target.render(snapshot, options));
+    return of(target, snapshot, options, current, currentRanges, leftovers, Optional.empty());
   }
 
   /**
-   * As {@link #fromLive}, with the desired configuration already rendered from {@code snapshot} and
-   * {@code options} (while the live state was being read).
+   * As {@link #fromLive}, with the desired configuration already rendered from {@code snapshot}
+   * restricted to the families of {@code options} (while the live state was being read).
    */
   static Plan fromLive(
       Target target,
@@ -93,7 +91,8 @@ public final class Plan {
       List<String> leftovers,
       Rendered desired) {
     requireNonNull(target, snapshot, options, current, leftovers, desired);
-    return of(target, snapshot, current, live(target, options, current), leftovers, desired);
+    RangeSet currentRanges = live(target, options, current);
+    return of(target, snapshot, options, current, currentRanges, leftovers, Optional.of(desired));
   }
 
   /** The ranges of a live reading, none when nothing is installed. */
@@ -101,15 +100,28 @@ public final class Plan {
     return current.map(c -> target.parseLive(c, options)).orElseGet(RangeSet::empty);
   }
 
+  /**
+   * The plan to the ranges of {@code snapshot} in the families {@code options} manage, rendered
+   * unless {@code desired} holds the rendering already. A target renders and reads only those
+   * families, so a range of another would be a change no apply could make; and the rendering names
+   * the ranges it holds, as when the list was restricted when it was fetched.
+   */
   private static Plan of(
       Target target,
       RangeSnapshot snapshot,
+      TargetOptions options,
       Optional<Rendered> current,
       RangeSet currentRanges,
       List<String> leftovers,
-      Rendered desired) {
+      Optional<Rendered> desired) {
+    RangeSnapshot managed = snapshot.restrictTo(options.families());
     return new Plan(
-        target.name(), current, currentRanges, snapshot, Optional.of(desired), leftovers);
+        target.name(),
+        current,
+        currentRanges,
+        managed,
+        Optional.of(desired.orElseGet(() -> target.render(managed, options))),
+        leftovers);
   }
 
   /**

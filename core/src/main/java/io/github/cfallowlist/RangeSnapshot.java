@@ -32,6 +32,12 @@ public record RangeSnapshot(
     return new RangeSnapshot(other, source, etag, fetchedAt);
   }
 
+  /** This snapshot with only the ranges of {@code families} (this one when it holds no other). */
+  public RangeSnapshot restrictTo(Families families) {
+    RangeSet kept = ranges.restrictTo(families);
+    return kept.size() == ranges.size() ? this : withRanges(kept);
+  }
+
   /**
    * The provenance used when a target renders what it read from the live system: the source is
    * {@code live TARGET}, with no etag and no fetch time, so the same live state always renders the

@@ -87,7 +87,8 @@ public final class Sync {
       Rendered desired = null;
       RuntimeException unrendered = null;
       try {
-        desired = target.render(snapshot, context.options());
+        desired =
+            target.render(snapshot.restrictTo(context.options().families()), context.options());
       } catch (RuntimeException e) {
         unrendered = e;
       }

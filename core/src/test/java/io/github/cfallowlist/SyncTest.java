@@ -134,6 +134,21 @@ class SyncTest {
   }
 
   @Test
+  void aPlanForOneFamilyWantsOnlyThatFamilysRangesOfTheSnapshot() throws Exception {
+    TargetContext v4 =
+        new TargetContext(TargetOptions.defaults().withFamilies(Families.IPV4), context.runner());
+    assertThat(embedded.ranges().get(IpFamily.IPV6)).isNotEmpty();
+
+    TargetResult applied = Sync.sync(target, embedded, v4, Guards.defaults(), false);
+
+    assertThat(applied.outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(applied.plan().orElseThrow().desired().get(IpFamily.IPV6)).isEmpty();
+    assertThat(target.parse(target.live.orElseThrow(), v4.options()))
+        .isEqualTo(embedded.ranges().restrictTo(Families.IPV4));
+    assertThat(Sync.plan(target, embedded, v4).hasChanges()).isFalse();
+  }
+
+  @Test
   void readBackThatDiffersFromThePlanPutsThePreviousStateBack() throws Exception {
     Sync.apply(target, embedded, context, Guards.defaults());
     Rendered before = target.live.orElseThrow();

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -404,6 +405,30 @@ class NftablesSystemTest {
 
       assertThat(ruleset(ns)).contains("cloudflare_v4").doesNotContain("cloudflare_v6", "ip6");
       assertThat(Sync.plan(target, v4Only, context).hasChanges()).isFalse();
+    }
+  }
+
+  @Test
+  void aSnapshotOfBothFamiliesSyncedWithOneFamilyIsAppliedAndThenInSync() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      TargetContext v4 = new TargetContext(options.withFamilies(Families.IPV4), recorder(ns));
+
+      TargetResult applied = Sync.sync(target, embedded, v4, Guards.defaults(), false);
+
+      assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(applied.message()).doesNotContain("IPv6");
+      assertThat(ruleset(ns)).contains("cloudflare_v4").doesNotContain("cloudflare_v6");
+      TargetResult again = Sync.sync(target, embedded, v4, Guards.defaults(), false);
+      assertThat(again.outcome()).as(again.message()).isEqualTo(Outcome.IN_SYNC);
+      assertThat(
+              Sync.review(
+                      target,
+                      embedded,
+                      v4.options(),
+                      Guards.defaults(),
+                      Optional.of(target.render(embedded, v4.options())))
+                  .outcome())
+          .isEqualTo(Outcome.IN_SYNC);
     }
   }
 
