@@ -102,6 +102,22 @@ public record Guards(
     return new RangeSnapshot(ranges, raw.source(), raw.etag(), raw.fetchedAt());
   }
 
+  /**
+   * Checks a snapshot that {@link #validate} did not return (one built by hand, or kept from
+   * elsewhere) as a list is checked: every range, and the count per family in use. Returns the
+   * snapshot restricted to those families.
+   *
+   * @throws RejectedRangesException naming the first offending range
+   */
+  public RangeSnapshot check(RangeSnapshot snapshot) {
+    List<RawList> lists = new ArrayList<>();
+    for (IpFamily family : IpFamily.values()) {
+      List<String> entries = snapshot.ranges().get(family).stream().map(Cidr::toString).toList();
+      lists.add(new RawList(family + " ranges", Optional.of(family), entries));
+    }
+    return validate(new RawRanges(lists, snapshot.source(), snapshot.etag(), snapshot.fetchedAt()));
+  }
+
   /** " in LIST line N from SOURCE", naming the source only when the list's name does not. */
   private static String where(RawList list, int index, String source) {
     return " in " + list.where(index) + (source.contains(list.name()) ? "" : " from " + source);

@@ -131,6 +131,21 @@ public final class Plan {
       Target target, TargetOptions options, Optional<Rendered> current, List<String> leftovers) {
     requireNonNull(target, options, current, leftovers);
     RangeSet currentRanges = current.map(c -> target.parse(c, options)).orElseGet(RangeSet::empty);
+    return removal(target, current, currentRanges, leftovers);
+  }
+
+  /**
+   * As {@link #removal}, for a live reading: read with {@link Target#parseLive}, which accepts what
+   * a reading says of a configuration edited by hand, since that is removed all the same.
+   */
+  static Plan removalFromLive(
+      Target target, TargetOptions options, Optional<Rendered> current, List<String> leftovers) {
+    requireNonNull(target, options, current, leftovers);
+    return removal(target, current, live(target, options, current), leftovers);
+  }
+
+  private static Plan removal(
+      Target target, Optional<Rendered> current, RangeSet currentRanges, List<String> leftovers) {
     RangeSnapshot nothing = RangeSnapshot.live(RangeSet.empty(), "uninstall");
     return new Plan(target.name(), current, currentRanges, nothing, Optional.empty(), leftovers);
   }
@@ -252,18 +267,7 @@ public final class Plan {
     if (isInstall() || !current.equals(desired())) {
       return true;
     }
-    Rendered now = currentConfig.get();
-    Rendered want = desiredConfig.get();
-    if (now.files().size() != want.files().size()) {
-      return true;
-    }
-    for (Rendered.File w : want.files()) {
-      Optional<Rendered.File> have = now.file(w.name());
-      if (have.isEmpty() || !have.get().sameBody(w)) {
-        return true;
-      }
-    }
-    return false;
+    return !currentConfig.get().sameBodies(desiredConfig.get());
   }
 
   /**

@@ -28,6 +28,23 @@ public record Rendered(List<File> files) {
     return files.stream().filter(f -> f.name().equals(name)).findFirst();
   }
 
+  /**
+   * Whether {@code other} holds the same files with the same bodies: what the header says (where
+   * the list came from) aside, the same configuration.
+   */
+  public boolean sameBodies(Rendered other) {
+    if (files.size() != other.files.size()) {
+      return false;
+    }
+    for (File f : files) {
+      Optional<File> theirs = other.file(f.name());
+      if (theirs.isEmpty() || !theirs.get().sameBody(f)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The content of the only file, or all files one after the other. */
   public String text() {
     return files.stream().map(File::content).collect(Collectors.joining());

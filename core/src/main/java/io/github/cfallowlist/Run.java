@@ -95,7 +95,8 @@ public final class Run {
     this.source = b.source != null ? b.source : RangeSource.cloudflare();
     this.targets = List.copyOf(b.targets);
     this.options = b.options;
-    this.guards = b.guards;
+    // The families a run manages are its options': the list is checked for those.
+    this.guards = b.guards.withFamilies(b.options.families());
     this.state = b.state;
     this.action = b.action;
     this.fallback = b.fallback;
@@ -117,6 +118,9 @@ public final class Run {
    */
   public RunResult execute() throws IOException {
     checkSettings(targets, options);
+    for (Target t : targets) {
+      Sync.requireLive(t);
+    }
     if (!action.changes()) {
       return executeLocked();
     }
@@ -196,7 +200,7 @@ public final class Run {
       } else if (i == 0 && early.isPresent()) {
         results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun(), early.get()));
       } else {
-        results.add(Sync.sync(t, snapshot, context(t), guards, action.dryRun()));
+        results.add(Sync.syncChecked(t, snapshot, context(t), guards, action.dryRun()));
       }
       if (i == 0) {
         // Whatever became of it, the early reading is over before another target starts.
@@ -247,7 +251,8 @@ public final class Run {
               + (action.dryRun() ? "a run would install " : "installing ")
               + "the "
               + what);
-      results.add(Sync.sync(t, list, context(t), guards, action.dryRun()).withFallback(what));
+      results.add(
+          Sync.syncChecked(t, list, context(t), guards, action.dryRun()).withFallback(what));
     }
     return new RunResult(saved, warnings, results);
   }
@@ -405,7 +410,11 @@ public final class Run {
       return this;
     }
 
-    /** The guards the list and the plans must pass (default: {@link Guards#defaults()}). */
+    /**
+     * The guards the list and the plans must pass (default: {@link Guards#defaults()}). Their
+     * families are the options' ({@link TargetOptions#families()}): a run checks the list for the
+     * families its targets manage.
+     */
     public Builder guards(Guards value) {
       this.guards = require(value, "guards");
       return this;

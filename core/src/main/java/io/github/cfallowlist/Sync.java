@@ -49,10 +49,26 @@ public final class Sync {
   /**
    * Makes {@code target} hold {@code snapshot}'s ranges, or with {@code dryRun} only says whether
    * it would. Never throws for a failure of the target: the result's outcome says what happened.
+   * The snapshot passes {@code guards} first, as a fetched list does ({@link Guards#check}): a
+   * range they refuse makes the outcome {@link Outcome#REFUSED}, with nothing read or changed.
    *
    * @throws IllegalArgumentException for an unknown setting or a malformed value (nothing read)
    */
   public static TargetResult sync(
+      Target target, RangeSnapshot snapshot, TargetContext context, Guards guards, boolean dryRun) {
+    requireLive(target);
+    checkSettings(target, context.options());
+    RangeSnapshot checked;
+    try {
+      checked = guards.withFamilies(context.options().families()).check(snapshot);
+    } catch (RejectedRangesException e) {
+      return refused(target, e);
+    }
+    return syncChecked(target, checked, context, guards, dryRun);
+  }
+
+  /** {@link #sync} of a snapshot that has passed the guards already. */
+  static TargetResult syncChecked(
       Target target, RangeSnapshot snapshot, TargetContext context, Guards guards, boolean dryRun) {
     requireLive(target);
     checkSettings(target, context.options());
@@ -146,7 +162,23 @@ public final class Sync {
       Guards guards,
       Optional<Rendered> current) {
     checkSettings(target, options);
-    return judge(target, Plan.compute(target, snapshot, options, current), options, guards);
+    RangeSnapshot checked;
+    try {
+      checked = guards.withFamilies(options.families()).check(snapshot);
+    } catch (RejectedRangesException e) {
+      return refused(target, e);
+    }
+    return judge(target, Plan.compute(target, checked, options, current), options, guards);
+  }
+
+  /** The result for a snapshot the guards refused: nothing was read or changed. */
+  private static TargetResult refused(Target target, RejectedRangesException e) {
+    return new TargetResult(
+        target.name(),
+        Outcome.REFUSED,
+        Optional.empty(),
+        nothingChanged(e.getMessage()),
+        Optional.empty());
   }
 
   private static TargetResult judge(
@@ -186,7 +218,7 @@ public final class Sync {
 
   private static Plan removalPlan(Target target, TargetContext context) throws IOException {
     try {
-      return Plan.removal(
+      return Plan.removalFromLive(
           target, context.options(), target.readLive(context), target.leftovers(context));
     } catch (ToolNotFoundException e) {
       throw missingTool(target, e);
@@ -280,7 +312,7 @@ public final class Sync {
     TargetOptions options = context.options();
     Plan fromNow =
         plan.isRemoval()
-            ? Plan.removal(target, options, now, leftoversNow)
+            ? Plan.removalFromLive(target, options, now, leftoversNow)
             : Plan.fromLive(target, plan.snapshot(), options, now, leftoversNow);
     if (!fromNow.hasChanges()) {
       return TargetResult.of(
@@ -320,7 +352,7 @@ public final class Sync {
       Plan check;
       if (applied.currentConfig().isEmpty()) {
         target.uninstall(context);
-        check = Plan.removal(target, options, target.readLive(context), List.of());
+        check = Plan.removalFromLive(target, options, target.readLive(context), List.of());
       } else {
         RangeSet ranges = target.parseLive(applied.currentConfig().get(), options);
         RangeSnapshot previous = applied.snapshot().withRanges(ranges);
@@ -330,7 +362,20 @@ public final class Sync {
         if (back.hasChanges()) {
           target.apply(back, context);
         }
-        check = Plan.fromLive(target, previous, options, target.readLive(context), List.of());
+        Optional<Rendered> now = target.readLive(context);
+        check = Plan.fromLive(target, previous, options, now, List.of());
+        if (!check.hasChanges() && !now.orElseThrow().sameBodies(applied.currentConfig().get())) {
+          // The previous ranges, rendered with this run's options: other ports, mode or rules
+          // than the configuration before the change, which these options cannot render again.
+          return TargetResult.of(
+              target,
+              Outcome.STATE_UNKNOWN,
+              applied,
+              error
+                  + "; the previous ranges were put back but not the previous configuration, as"
+                  + " its ports, mode or rules differ from these options, so the live state is"
+                  + " neither the old nor the new one");
+        }
       }
       if (check.hasChanges()) {
         return TargetResult.of(
@@ -409,7 +454,7 @@ public final class Sync {
         e);
   }
 
-  private static void requireLive(Target target) {
+  static void requireLive(Target target) {
     if (!target.supportsLive()) {
       throw new CfAllowlistException(
           "target " + target.name() + " cannot read the live system yet; use --current FILE");

@@ -178,6 +178,45 @@ class RunTest {
   }
 
   @Test
+  void aRunForIpv6AloneChecksAndAppliesTheIpv6ListWithoutFallingBack() throws Exception {
+    FakeNetwork net =
+        new FakeNetwork(embedded.withRanges(embedded.ranges().restrictTo(Families.IPV6)));
+    TargetOptions v6 = TargetOptions.defaults().withFamilies(Families.IPV6);
+
+    RunResult result = run(net).options(v6).build().execute();
+
+    TargetResult t = result.targets().get(0);
+    assertThat(t.outcome()).as(t.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(t.fallback()).isEmpty();
+    assertThat(result.warnings()).isEmpty();
+    assertThat(target.parse(target.live.orElseThrow(), v6))
+        .isEqualTo(embedded.ranges().restrictTo(Families.IPV6));
+  }
+
+  @Test
+  void aTargetThatCannotReadTheLiveSystemStopsTheRunBeforeAnyTargetChanges() {
+    Target reviewOnly =
+        new SyncTest.FakeTarget() {
+          @Override
+          public boolean supportsLive() {
+            return false;
+          }
+
+          @Override
+          public String name() {
+            return "review-only";
+          }
+        };
+    Run run = run(new FakeNetwork(embedded)).target(reviewOnly).build();
+
+    assertThatThrownBy(run::execute)
+        .isInstanceOf(CfAllowlistException.class)
+        .hasMessageContaining("target review-only cannot read the live system");
+    assertThat(target.calls).isEmpty();
+    assertThat(target.live).isEmpty();
+  }
+
+  @Test
   void afterARebootWithoutNetworkTheLastGoodListIsInstalledAndNamed() throws Exception {
     FakeNetwork net = new FakeNetwork(embedded);
     run(net).build().execute();

@@ -433,6 +433,38 @@ class NftablesSystemTest {
   }
 
   @Test
+  void aFailedChangeOfPortsWhosePreviousRangesArePutBackIsNotReportedAsTheOldStatePutBack()
+      throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      Sync.apply(target, embedded, new TargetContext(options, recorder(ns)), Guards.defaults());
+      CommandRunner real = NetnsCommandRunner.inside(ns.name());
+      boolean[] first = {true};
+      CommandRunner lostReply =
+          command -> {
+            CommandResult result = real.run(command);
+            if (!command.modifies() || !first[0]) {
+              return result;
+            }
+            first[0] = false;
+            // The transaction took, something else added an element, and the reply was lost.
+            ns.execChecked(
+                "nft", "add", "element", "inet", "cf_allowlist", "cloudflare_v4", "{ 1.2.3.0/24 }");
+            return new CommandResult(1, "", "Error: connection lost");
+          };
+      TargetOptions morePorts = options.withPorts(List.of(PORT, 8443));
+
+      TargetResult result =
+          Sync.sync(
+              target, embedded, new TargetContext(morePorts, lostReply), Guards.defaults(), false);
+
+      assertThat(ruleset(ns)).contains("8443").doesNotContain("1.2.3.0");
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.STATE_UNKNOWN);
+      assertThat(result.message())
+          .contains("the previous ranges were put back but not the previous configuration");
+    }
+  }
+
+  @Test
   void aRuleAddedByHandToTheOwnChainIsAChangeAndApplyRemovesIt() throws Exception {
     try (Netns ns = Netns.create("cfnft-")) {
       TargetContext context = new TargetContext(options, recorder(ns));

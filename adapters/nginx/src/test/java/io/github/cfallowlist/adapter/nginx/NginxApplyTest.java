@@ -1014,6 +1014,23 @@ class NginxApplyTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("drifts")
+  void handEditedFilesAreRemovedByUninstall(Drift drift) throws IOException {
+    install(snapshot);
+    Path file = drift.file().equals(REAL_IP) ? realIp : allow;
+    Files.writeString(file, drift.edit().apply(Files.readString(file)));
+    TargetContext context = new TargetContext(options, RecordingCommandRunner.wrapping(fake()));
+
+    TargetResult dryRun = Sync.remove(target, context, true);
+
+    assertThat(dryRun.outcome()).as(dryRun.message()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(realIp).exists();
+    assertThat(Sync.uninstall(target, context)).isTrue();
+    assertThat(realIp).doesNotExist();
+    assertThat(allow).doesNotExist();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("drifts")
   void handEditShowsInThePlanAndApplyReplacesIt(Drift drift) throws IOException {
     install(snapshot);
     Path file = drift.file().equals(REAL_IP) ? realIp : allow;
