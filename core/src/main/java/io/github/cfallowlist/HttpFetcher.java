@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import okhttp3.Call;
@@ -214,7 +215,7 @@ final class HttpFetcher {
                   + e.getMessage(),
               e);
         }
-        throw e;
+        throw new IOException("could not connect to " + url + ": " + why(e), e);
       }
       try {
         Thread.sleep(backoff);
@@ -224,6 +225,21 @@ final class HttpFetcher {
       }
       backoff *= 2;
     }
+  }
+
+  /**
+   * Why a connection failed, in a few words: the client names only an address ({@code Failed to
+   * connect to /127.0.0.1:1}), the innermost cause says why ("connection refused").
+   */
+  private static String why(IOException e) {
+    if (e instanceof UnknownHostException) {
+      return "its host name could not be resolved";
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return Printable.message(root).toLowerCase(Locale.ROOT);
   }
 
   private static String attempts(int n) {

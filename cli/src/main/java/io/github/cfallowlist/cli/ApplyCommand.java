@@ -58,6 +58,10 @@ final class ApplyCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--lock-timeout " + lockTimeoutSeconds + " is negative; give the seconds to wait");
     }
+    if (metricsFile != null) {
+      // Before the run: a path the metrics may not replace is bad input, and nothing has changed.
+      MetricsFile.check(metricsFile);
+    }
     Run.Action action =
         Declared.given(spec, "--uninstall")
             ? (dryRun ? Run.Action.UNINSTALL_DRY_RUN : Run.Action.UNINSTALL)

@@ -3,14 +3,18 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.Run;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -177,20 +181,76 @@ public final class Cli implements Runnable {
     Logging.Verbosity verbosity = Logging.of(parseResult);
     try (Logging logging =
         Logging.install(verbosity, parseResult.commandSpec().commandLine().getErr())) {
-      return new CommandLine.RunLast().execute(parseResult);
+      int code = new CommandLine.RunLast().execute(parseResult);
+      return checkOutput(parseResult, code, verbosity);
     }
+  }
+
+  /**
+   * {@code code}, or {@link #ERROR} with a sentence on stderr when what the command printed could
+   * not be written: a {@link java.io.PrintWriter} keeps such an error to itself, and a run whose
+   * output was lost (a full disk, a closed pipe) must not look like a success.
+   */
+  private static int checkOutput(ParseResult parseResult, int code, Logging.Verbosity verbosity) {
+    ParseResult last = parseResult;
+    while (last.subcommand() != null) {
+      last = last.subcommand();
+    }
+    CommandLine cmd = last.commandSpec().commandLine();
+    PrintWriter out = cmd.getOut();
+    if (!out.checkError()) {
+      return code;
+    }
+    String why =
+        out instanceof StandardOutput s
+            ? s.failure().map(e -> ": " + Printable.of(Printable.message(e))).orElse("")
+            : "";
+    cmd.getErr()
+        .println(
+            Logging.line(
+                System.Logger.Level.ERROR, "could not write to standard output" + why, verbosity));
+    cmd.getErr().flush();
+    return ERROR;
   }
 
   private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
     cmd.getErr()
         .println(
-            "cf-allowlist: "
-                + Mistakes.explain(e, args)
-                + " (see '"
-                + cmd.getCommandSpec().qualifiedName()
-                + " --help')");
+            Logging.line(
+                System.Logger.Level.ERROR,
+                showingArgs(Mistakes.explain(e, args), List.of(args))
+                    + " (see '"
+                    + cmd.getCommandSpec().qualifiedName()
+                    + " --help')",
+                Logging.Verbosity.NORMAL));
     return ERROR;
+  }
+
+  /**
+   * {@code message} with every value of {@code args} it quotes that is not fit to show as it stands
+   * (a control character, more than {@link Printable#MAX} characters) shown as {@link Printable}
+   * shows it: escaped and cut short. picocli and the library quote a refused value whole.
+   */
+  static String showingArgs(String message, List<String> args) {
+    List<String> values = new ArrayList<>();
+    for (String arg : args) {
+      values.add(arg);
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("-") && eq > 0) {
+        values.add(arg.substring(eq + 1));
+      }
+    }
+    // The longest first, so that a value is not cut inside a longer one that holds it.
+    values.sort(Comparator.comparingInt(String::length).reversed());
+    String shown = message;
+    for (String value : values) {
+      String printable = Printable.of(value);
+      if (!value.isEmpty() && !printable.equals(value) && shown.contains(value)) {
+        shown = shown.replace(value, printable);
+      }
+    }
+    return shown;
   }
 
   private static int handleExecutionException(
@@ -199,8 +259,9 @@ public final class Cli implements Runnable {
     if (verbosity == Logging.Verbosity.VERBOSE) {
       e.printStackTrace(cmd.getErr());
     }
-    cmd.getErr().println(Logging.line(System.Logger.Level.ERROR, message(e), verbosity));
-    Json.printError(cmd, parseResult, message(e));
+    String message = showingArgs(message(e), parseResult.originalArgs());
+    cmd.getErr().println(Logging.line(System.Logger.Level.ERROR, message, verbosity));
+    Json.printError(cmd, parseResult, Logging.withoutControls(message));
     return ERROR;
   }
 

@@ -44,7 +44,16 @@ final class CommonOptions {
     return new CommonOptions(Declared.value(spec, "--state-dir"));
   }
 
+  /**
+   * The state directory the options name, or the default one.
+   *
+   * @throws IllegalArgumentException when {@code --state-dir} is empty
+   */
   StateDir stateDir() {
+    if (stateDir != null && stateDir.toString().isEmpty()) {
+      // An empty path is the working directory: never what was meant.
+      throw new IllegalArgumentException("--state-dir is empty; give a directory");
+    }
     return StateDir.at(stateDir != null ? stateDir : StateDir.defaultLocation());
   }
 }

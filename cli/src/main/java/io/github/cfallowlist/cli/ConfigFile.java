@@ -2,10 +2,12 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.Setting;
+import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.Targets;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,9 +39,6 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
 
   /** Where the service's configuration lives; a run reads it when it exists. */
   static final Path DEFAULT = Path.of("/etc/cf-allowlist/cf-allowlist.toml");
-
-  /** Largest file read, so a wrong path cannot fill the memory. */
-  private static final long MAX_BYTES = 1 << 20;
 
   /** The kinds of value a key takes. */
   enum Kind {
@@ -96,27 +95,45 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
   /**
    * The file {@code given} names, or the default file when {@code given} is null and it exists.
    *
-   * @throws IllegalArgumentException when the file given is missing or the file is not valid
+   * @throws IllegalArgumentException when the file given is missing, is not a regular file of at
+   *     most {@link SmallFiles#MAX_BYTES} bytes of UTF-8, or is not valid
    */
   static Optional<ConfigFile> load(Path given) throws IOException {
     if (given == null) {
       return Files.exists(DEFAULT) ? Optional.of(read(DEFAULT)) : Optional.empty();
     }
+    if (given.toString().isEmpty()) {
+      throw new IllegalArgumentException("--config is empty; give the path of the file");
+    }
     try {
       return Optional.of(read(given));
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException(
-          "configuration file " + given + " does not exist (--config)", e);
+          "configuration file " + Printable.of(given.toString()) + " does not exist (--config)", e);
     }
   }
 
-  /** Reads and checks {@code file}. */
-  static ConfigFile read(Path file) throws IOException {
-    if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+  /**
+   * Reads and checks {@code file}, through {@link SmallFiles} so that a FIFO or a device is refused
+   * before it is opened (it would hang, or fill the memory).
+   */
+  private static ConfigFile read(Path file) throws IOException {
+    String text;
+    try {
+      text = SmallFiles.read(file, "configuration file");
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (AccessDeniedException e) {
       throw new IllegalArgumentException(
-          file + ": is larger than " + MAX_BYTES + " bytes; not a configuration file");
+          "configuration file "
+              + Printable.of(file.toString())
+              + " cannot be read: permission denied",
+          e);
+    } catch (IOException e) {
+      // SmallFiles names the file and says what is wrong, never quoting its content.
+      throw new IllegalArgumentException(Printable.message(e), e);
     }
-    return parse(file, Files.readString(file));
+    return parse(file, text);
   }
 
   /** Checks {@code text}, read from {@code file}. */

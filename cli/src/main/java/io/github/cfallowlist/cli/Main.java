@@ -50,7 +50,7 @@ public final class Main {
                 "cf-allowlist-stop"));
     int code;
     try {
-      code = Cli.commandLine(args).execute(args);
+      code = Cli.commandLine(args).setOut(StandardOutput.open()).execute(args);
     } finally {
       done.countDown();
     }

@@ -3,12 +3,16 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Outcome;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RunResult;
+import io.github.cfallowlist.SmallFiles;
 import io.github.cfallowlist.TargetResult;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,11 +37,97 @@ final class MetricsFile {
    */
   static void write(Path file, Optional<RunResult> result, boolean dryRun, Instant now)
       throws IOException {
-    Map<String, String> previous = Map.of();
-    if (Files.isRegularFile(file)) {
-      previous = read(Files.readString(file));
-    }
+    Map<String, String> previous = read(existing(file));
     AtomicFiles.write(file, render(result, dryRun, now, previous));
+  }
+
+  /**
+   * Refuses, before a run changes anything, a {@code --metrics-file} that the run must not replace:
+   * an empty path, a symbolic link (the write would land on whatever it points to), a directory, a
+   * FIFO or a device, or a file that is not a metrics file cf-allowlist wrote.
+   *
+   * @throws IllegalArgumentException naming the option and the path
+   */
+  static void check(Path file) throws IOException {
+    existing(file);
+  }
+
+  /**
+   * The text of the metrics file already at {@code file}, empty when there is none.
+   *
+   * @throws IllegalArgumentException when {@code file} may not be replaced (see {@link #check})
+   */
+  private static String existing(Path file) throws IOException {
+    String shown = Printable.of(file.toString());
+    if (shown.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--metrics-file is empty; give the path of the file to write the metrics to");
+    }
+    if (Files.isSymbolicLink(file)) {
+      throw new IllegalArgumentException(
+          "--metrics-file "
+              + shown
+              + " is a symbolic link, which apply will not write through; give the path of the"
+              + " file itself");
+    }
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return "";
+    }
+    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException(
+          "--metrics-file " + shown + " is a directory; give the path of a file");
+    }
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException(
+          "--metrics-file "
+              + shown
+              + " is not a regular file (a FIFO or a device), which apply will not replace");
+    }
+    String text = "";
+    boolean ours;
+    try {
+      text = SmallFiles.read(file, "--metrics-file", false);
+      ours = isOurs(text);
+    } catch (AccessDeniedException e) {
+      throw new IllegalArgumentException(
+          "--metrics-file "
+              + shown
+              + " cannot be read (permission denied), so apply cannot tell whether cf-allowlist"
+              + " wrote it",
+          e);
+    } catch (IOException e) {
+      // Too large or not UTF-8: not a file cf-allowlist wrote.
+      ours = false;
+    }
+    if (!ours) {
+      throw new IllegalArgumentException(
+          "apply will not overwrite --metrics-file "
+              + shown
+              + ": it is not a metrics file cf-allowlist wrote (move it away or choose another"
+              + " path)");
+    }
+    return text;
+  }
+
+  /**
+   * Whether {@code text} is a metrics file this tool wrote: every line a {@code HELP} or {@code
+   * TYPE} comment or a sample of a {@code cf_allowlist_} series, the first the {@code HELP} line
+   * every version writes first. An empty file (made beforehand to give it an owner and a mode)
+   * holds nothing to lose and is taken too.
+   */
+  static boolean isOurs(String text) {
+    if (text.isEmpty()) {
+      return true;
+    }
+    if (!text.startsWith("# HELP " + P + "last_run_timestamp_seconds ")) {
+      return false;
+    }
+    return text.lines()
+        .allMatch(
+            line ->
+                line.startsWith("# HELP " + P)
+                    || line.startsWith("# TYPE " + P)
+                    || line.startsWith(P));
   }
 
   /** The series in an exposition text, by name and labels, with their values as written. */

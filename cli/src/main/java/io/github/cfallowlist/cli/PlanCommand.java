@@ -2,6 +2,8 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.Header;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Run;
@@ -57,6 +59,11 @@ final class PlanCommand implements Callable<Integer> {
           Runs.Style.PLAN,
           FormatOption.of(spec));
     }
+    if (current.toString().isEmpty()) {
+      throw new IllegalArgumentException(
+          "--current is empty; give the file a target was rendered to, or the directory holding"
+              + " its files");
+    }
     CommonOptions common = CommonOptions.of(spec);
     SourceOptions source = SourceOptions.of(spec);
     TargetArgs targetArgs = TargetArgs.of(spec, file);
@@ -72,7 +79,12 @@ final class PlanCommand implements Callable<Integer> {
       TargetOptions own = options.forTarget(target);
       Rendered desired = target.render(snapshot, own);
       try {
-        results.add(Sync.review(target, snapshot, own, guards, readCurrent(current, desired)));
+        Optional<Rendered> held =
+            readCurrent(
+                current,
+                desired,
+                targets.size() == 1 ? Optional.of(target.name()) : Optional.empty());
+        results.add(Sync.review(target, snapshot, own, guards, held));
       } catch (ConfigParseException e) {
         throw new ConfigParseException(inUserTerms(e.getMessage(), current, desired));
       }
@@ -103,16 +115,31 @@ final class PlanCommand implements Callable<Integer> {
 
   /**
    * Reads a previously rendered configuration: a file for a one-file target, a directory holding
-   * the files otherwise. Empty when the directory holds none of them.
+   * the files otherwise (or for a plan of several targets). Empty when the directory holds none of
+   * them, which means "not installed", except for the one target of a plan that renders one file:
+   * then a directory without that file is a wrong path, not an empty installation.
+   *
+   * @param soleTarget the name of the plan's only target; empty when it has several
    */
-  static Optional<Rendered> readCurrent(Path path, Rendered desired) throws IOException {
+  static Optional<Rendered> readCurrent(Path path, Rendered desired, Optional<String> soleTarget)
+      throws IOException {
     if (Files.isDirectory(path)) {
       List<Rendered.File> files = new ArrayList<>();
       for (Rendered.File f : desired.files()) {
         Path file = path.resolve(f.name());
         if (Files.exists(file)) {
-          files.add(new Rendered.File(f.name(), SmallFiles.readConfig(file, "--current")));
+          files.add(new Rendered.File(f.name(), rendered(file)));
         }
+      }
+      if (files.isEmpty() && soleTarget.isPresent() && desired.files().size() == 1) {
+        throw new IllegalArgumentException(
+            "--current "
+                + Printable.of(path.toString())
+                + " is a directory without "
+                + desired.files().get(0).name()
+                + "; give --current the file "
+                + soleTarget.get()
+                + " was rendered to");
       }
       return files.isEmpty() ? Optional.empty() : Optional.of(new Rendered(files));
     }
@@ -123,7 +150,24 @@ final class PlanCommand implements Callable<Integer> {
               + " files; give --current the directory that holds them, not "
               + path);
     }
-    return Optional.of(
-        Rendered.single(desired.files().get(0).name(), SmallFiles.readConfig(path, "--current")));
+    return Optional.of(Rendered.single(desired.files().get(0).name(), rendered(path)));
+  }
+
+  /**
+   * The text of {@code file}, which must carry cf-allowlist's header: a file it did not render (a
+   * path given by mistake, or on purpose) is refused without a word of its content being quoted.
+   */
+  private static String rendered(Path file) throws IOException {
+    String content = SmallFiles.readConfig(file, "--current");
+    if (!Header.isIn(content)) {
+      throw new ConfigParseException(
+          "--current "
+              + Printable.of(file.toString())
+              + " has no '"
+              + Header.MARKER
+              + "' header, so it is not a configuration cf-allowlist rendered; nothing was"
+              + " compared");
+    }
+    return content;
   }
 }

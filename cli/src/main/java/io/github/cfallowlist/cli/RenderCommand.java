@@ -3,6 +3,7 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.Run;
@@ -52,6 +53,11 @@ final class RenderCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Optional<ConfigFile> file = ConfigOption.applyTo(spec);
     Path output = Declared.value(spec, "--output");
+    if (output != null && output.toString().isEmpty()) {
+      // An empty path is the working directory: never what was meant.
+      throw new IllegalArgumentException(
+          "--output is empty; give a file, or a directory for a target made of several files");
+    }
     SourceOptions source = SourceOptions.of(spec);
     TargetArgs targetArgs = TargetArgs.of(spec, file);
     List<Target> targets = targetArgs.resolve();
@@ -63,6 +69,21 @@ final class RenderCommand implements Callable<Integer> {
     Run.checkSettings(targets, options);
     RangeSnapshot snapshot = source.load(CommonOptions.of(spec).stateDir());
     Rendered rendered = target.render(snapshot, options);
+    if (output != null
+        && rendered.files().size() > 1
+        && Files.exists(output)
+        && !Files.isDirectory(output)) {
+      throw new IllegalArgumentException(
+          "--output "
+              + Printable.of(output.toString())
+              + " is a file, but "
+              + target.name()
+              + " renders "
+              + rendered.files().size()
+              + " files ("
+              + String.join(", ", rendered.files().stream().map(Rendered.File::name).toList())
+              + "); give --output a directory");
+    }
     List<Path> written = output != null ? paths(rendered, output) : List.of();
     if (output != null) {
       write(rendered, output);

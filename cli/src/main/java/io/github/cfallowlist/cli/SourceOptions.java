@@ -118,7 +118,24 @@ final class SourceOptions {
     return Families.parse(family);
   }
 
+  /**
+   * The guards the options ask for.
+   *
+   * @throws IllegalArgumentException naming the option whose value is out of range
+   */
   Guards guards() {
+    // Checked here as well as by Guards, so the message names the option rather than the field.
+    if (minRanges < 1) {
+      throw new IllegalArgumentException("--min-ranges " + minRanges + " must be at least 1");
+    }
+    if (shortestV4 < 1 || shortestV4 > 32) {
+      throw new IllegalArgumentException(
+          "--shortest-prefix-v4 " + shortestV4 + " must be between 1 and 32");
+    }
+    if (shortestV6 < 1 || shortestV6 > 128) {
+      throw new IllegalArgumentException(
+          "--shortest-prefix-v6 " + shortestV6 + " must be between 1 and 128");
+    }
     return Guards.defaults()
         .withMinRanges(minRanges)
         .withShortestPrefixes(shortestV4, shortestV6)

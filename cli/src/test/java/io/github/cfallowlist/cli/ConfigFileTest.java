@@ -1,9 +1,11 @@
 package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,5 +175,61 @@ class ConfigFileTest {
         .contains(
             "no target to work on: give --target T, or uncomment a [targets.NAME] table in "
                 + file);
+  }
+
+  /** Asserts that {@code run} ended with exactly {@code message} on stderr and exit 1. */
+  private static void assertRefused(CliRun run, String message) {
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("cf-allowlist: " + message + "\n");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void configThatIsAFifoIsRefusedWithoutWaitingForAWriter() throws Exception {
+    Path fifo = dir.resolve("config.fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+    CliRun run =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(20),
+            () -> CliRun.of("config", "check", "--config", fifo.toString()));
+
+    assertRefused(
+        run, "configuration file " + fifo + " is not a regular file (a FIFO or a device)");
+  }
+
+  @Test
+  void configThatIsADeviceIsRefusedWithoutReadingIt() {
+    CliRun run = CliRun.of("config", "check", "--config", "/dev/zero");
+
+    assertRefused(run, "configuration file /dev/zero is not a regular file (a FIFO or a device)");
+  }
+
+  @Test
+  void configThatIsADirectoryIsCalledADirectory() {
+    CliRun run = CliRun.of("config", "check", "--config", dir.toString());
+
+    assertRefused(run, "configuration file " + dir + " is a directory, not a file");
+  }
+
+  @Test
+  void configThatIsNotUtf8IsRefusedWithoutQuotingIt() throws Exception {
+    Path file = dir.resolve("latin1.toml");
+    Files.write(
+        file, new byte[] {'s', 'o', 'u', 'r', 'c', 'e', ' ', '=', ' ', '"', (byte) 0xe9, '"'});
+
+    CliRun run = CliRun.of("apply", "--config", file.toString());
+
+    assertRefused(run, "configuration file " + file + " is not UTF-8 text");
+  }
+
+  @Test
+  void configLargerThanOneMebibyteIsRefused() throws Exception {
+    Path file = dir.resolve("big.toml");
+    Files.writeString(file, "# " + "x".repeat(1 << 20) + "\n");
+
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+
+    assertRefused(run, "configuration file " + file + " is larger than the limit of 1048576 bytes");
   }
 }

@@ -3,8 +3,12 @@ package io.github.cfallowlist.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cfallowlist.Header;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,7 +83,9 @@ class MessagesTest {
 
   @Test
   void aCurrentFileThatIsNotARenderedOneIsNamedByTheUsersPath() throws Exception {
-    Path hostname = Files.writeString(dir.resolve("hostname"), "web1\n");
+    Path hostname =
+        Files.writeString(
+            dir.resolve("hostname"), "# managed by cf-allowlist, do not edit\nweb1\n");
     assertError(
         CliRun.of(
             "plan",
@@ -89,7 +95,7 @@ class MessagesTest {
             "nftables",
             "--current",
             hostname.toString()),
-        "--current " + hostname + " line 1: expected 'table inet cf_allowlist {': 'web1'");
+        "--current " + hostname + " line 2: expected 'table inet cf_allowlist {': 'web1'");
   }
 
   @Test
@@ -116,6 +122,175 @@ class MessagesTest {
             + " ("
             + file
             + " is not a directory); choose a directory this user may write with --state-dir");
+  }
+
+  @Test
+  void anExistingFileAsOutputOfATargetOfSeveralFilesAsksForADirectory() throws Exception {
+    Path file = Files.writeString(dir.resolve("good.txt"), "mine\n");
+    assertError(
+        CliRun.of(
+            "render", "--source", "embedded", "--target", "iptables", "--output", file.toString()),
+        "--output "
+            + file
+            + " is a file, but iptables renders 2 files (cf-allowlist.rules.v4,"
+            + " cf-allowlist.rules.v6); give --output a directory");
+    assertThat(file).hasContent("mine");
+  }
+
+  @Test
+  void aMinimumCountBelowOneNamesTheOptionNotTheField() {
+    assertError(
+        CliRun.of("fetch", "--source", "embedded", "--min-ranges", "0", "--state-dir", state()),
+        "--min-ranges 0 must be at least 1");
+  }
+
+  @Test
+  void aShortestPrefixOutOfRangeNamesTheOptionNotTheField() {
+    assertError(
+        CliRun.of(
+            "fetch", "--source", "embedded", "--shortest-prefix-v6", "200", "--state-dir", state()),
+        "--shortest-prefix-v6 200 must be between 1 and 128");
+    assertError(
+        CliRun.of(
+            "fetch", "--source", "embedded", "--shortest-prefix-v4", "0", "--state-dir", state()),
+        "--shortest-prefix-v4 0 must be between 1 and 32");
+  }
+
+  @Test
+  void anApiUrlNothingListensOnIsNamedWithTheReason() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    String url = "http://127.0.0.1:" + port + "/client/v4/ips";
+    assertError(
+        CliRun.of("fetch", "--api-url", url, "--state-dir", state()),
+        "could not connect to " + url + ": connection refused");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"nftables", "nginx", "apache"})
+  void aCurrentFileCfAllowlistDidNotRenderIsRefusedWithoutQuotingIt(String target)
+      throws Exception {
+    Path secret = dir.resolve("app.conf");
+    Files.writeString(secret, "db_password = \"S3cr3t-value\"\nroot:*:20228:0:99999:7:::\n");
+
+    CliRun run =
+        CliRun.of(
+            "plan", "--target", target, "--source", "embedded", "--current", secret.toString());
+
+    assertError(
+        run,
+        "--current "
+            + secret
+            + " has no 'managed by cf-allowlist, do not edit' header, so it is not a configuration cf-allowlist rendered;"
+            + " nothing was compared");
+    assertThat(run.err()).doesNotContain("S3cr3t", "root:");
+  }
+
+  @Test
+  void anEmptyOutputIsRefusedRatherThanWritingIntoTheWorkingDirectory() {
+    Path inWorkingDirectory = Path.of("cf_allowlist.nft");
+    assertThat(inWorkingDirectory).doesNotExist();
+    assertError(
+        CliRun.of("render", "--source", "embedded", "--target", "nftables", "--output", ""),
+        "--output is empty; give a file, or a directory for a target made of several files");
+    assertThat(inWorkingDirectory).doesNotExist();
+  }
+
+  @Test
+  void anEmptyStateDirIsRefusedNamingTheOption() {
+    assertError(
+        CliRun.of("fetch", "--source", "embedded", "--state-dir", ""),
+        "--state-dir is empty; give a directory");
+  }
+
+  @Test
+  void anEmptyCurrentIsRefusedNamingTheOption() {
+    assertError(
+        CliRun.of("plan", "--source", "embedded", "--target", "nftables", "--current", ""),
+        "--current is empty; give the file a target was rendered to, or the directory holding"
+            + " its files");
+  }
+
+  @Test
+  void aDirectoryWithoutTheFileAsCurrentOfAOneFileTargetIsRefused() {
+    assertError(
+        CliRun.of(
+            "plan", "--source", "embedded", "--target", "nftables", "--current", dir.toString()),
+        "--current "
+            + dir
+            + " is a directory without cf_allowlist.nft; give --current the file nftables was"
+            + " rendered to");
+  }
+
+  private static final String ESC = "\u001b[31m";
+
+  private static final String BEL = "\u0007";
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "--target|" + ESC + "nft" + BEL + "|target '\\x1b[31mnft\\x07' is not one of ",
+        "--family|" + ESC + "v4|family '\\x1b[31mv4' is not one of ipv4, ipv6, both",
+        "--mode|" + ESC + "x|mode '\\x1b[31mx' is not one of restrict, allow",
+        "--format|"
+            + ESC
+            + "x|Invalid value for option '--format': expected one of [text, json]"
+            + " (case-sensitive) but was '\\x1b[31mx' (see 'cf-allowlist plan --help')",
+        "--ports|80,"
+            + ESC
+            + "x|Invalid value for option '--ports' (PORTS): '\\x1b[31mx' is not an int (see"
+            + " 'cf-allowlist plan --help')",
+      })
+  void controlCharactersInAValueAreEscapedInItsMessage(String optionValueMessage) {
+    String[] parts = optionValueMessage.split("\\|", 3);
+    List<String> args =
+        new ArrayList<>(
+            List.of("plan", "--source", "embedded", "--state-dir", state(), parts[0], parts[1]));
+    if (!parts[0].equals("--target")) {
+      args.addAll(List.of("--target", "nftables", "--current", dir.resolve("x.nft").toString()));
+    }
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("cf-allowlist: " + parts[2]).doesNotContain("\u001b", BEL);
+    assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
+  }
+
+  @Test
+  void controlCharactersInASourceFilePathAreEscaped() {
+    assertError(
+        CliRun.of("fetch", "--source", "file:/tmp/" + ESC + "x", "--state-dir", state()),
+        "the source file /tmp/\\x1b[31mx does not exist");
+  }
+
+  @Test
+  void controlCharactersInAConfigurationValueAreEscaped() throws Exception {
+    Path config = Files.writeString(dir.resolve("c.toml"), "mode = \"\\u001b[31mx\"\n");
+    assertError(
+        CliRun.of(
+            "plan",
+            "--config",
+            config.toString(),
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--current",
+            dir.resolve("x.nft").toString()),
+        "mode '\\x1b[31mx' is not one of restrict, allow");
+  }
+
+  @Test
+  void anOverLongValueIsCutShortInItsMessage() {
+    String value = "x".repeat(3000);
+    CliRun run = CliRun.of("plan", "--source", "embedded", "--target", value);
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("cf-allowlist: target '" + "x".repeat(80) + "...' is not one of ")
+        .hasSizeLessThan(400);
   }
 
   @Test

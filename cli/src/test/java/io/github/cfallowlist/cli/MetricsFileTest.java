@@ -3,7 +3,9 @@ package io.github.cfallowlist.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +28,10 @@ class MetricsFileTest {
   @TempDir Path dir;
 
   private CliRun apply(String... more) {
+    return applyWritingMetricsTo(dir.resolve("cf-allowlist.prom"), more);
+  }
+
+  private CliRun applyWritingMetricsTo(Path metrics, String... more) {
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -43,7 +49,7 @@ class MetricsFileTest {
                 "--state-dir",
                 dir.resolve("state").toString(),
                 "--metrics-file",
-                dir.resolve("cf-allowlist.prom").toString()));
+                metrics.toString()));
     argv.addAll(List.of(more));
     return CliRun.of(argv.toArray(String[]::new));
   }
@@ -141,6 +147,85 @@ class MetricsFileTest {
             "true",
             "--state-dir",
             dir.resolve("state").toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(metrics()).containsEntry("cf_allowlist_failures_total", "0");
+  }
+
+  /** Asserts that {@code run} was refused with {@code message} before the target was changed. */
+  private void assertRefusedBeforeTheRun(CliRun run, String message) {
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("cf-allowlist: " + message + "\n");
+    assertThat(run.out()).isEmpty();
+    assertThat(dir.resolve("real-ip.conf")).doesNotExist();
+  }
+
+  @Test
+  void metricsFileThatIsAFifoIsRefusedBeforeTheRunAndStaysAFifo() throws Exception {
+    Path fifo = dir.resolve("metrics.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+
+    CliRun run = applyWritingMetricsTo(fifo);
+
+    assertRefusedBeforeTheRun(
+        run,
+        "--metrics-file "
+            + fifo
+            + " is not a regular file (a FIFO or a device), which apply will not replace");
+    assertThat(Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS))
+        .matches(BasicFileAttributes::isOther, "still a FIFO");
+  }
+
+  @Test
+  void metricsFileThatIsASymbolicLinkIsRefusedAndWhatItPointsToIsUntouched() throws Exception {
+    Path elsewhere = Files.writeString(dir.resolve("elsewhere.txt"), "keep me\n");
+    Path link = Files.createSymbolicLink(dir.resolve("cf-allowlist.prom"), elsewhere);
+
+    CliRun run = applyWritingMetricsTo(link);
+
+    assertRefusedBeforeTheRun(
+        run,
+        "--metrics-file "
+            + link
+            + " is a symbolic link, which apply will not write through; give the path of the file"
+            + " itself");
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(elsewhere).hasContent("keep me");
+  }
+
+  @Test
+  void metricsFileThatCfAllowlistDidNotWriteIsRefusedAndLeftUntouched() throws Exception {
+    Path other =
+        Files.writeString(dir.resolve("node.prom"), "# HELP my_metric Mine.\nmy_metric 1\n");
+
+    CliRun run = applyWritingMetricsTo(other);
+
+    assertRefusedBeforeTheRun(
+        run,
+        "apply will not overwrite --metrics-file "
+            + other
+            + ": it is not a metrics file cf-allowlist wrote (move it away or choose another"
+            + " path)");
+    assertThat(other).hasContent("# HELP my_metric Mine.\nmy_metric 1");
+  }
+
+  @Test
+  void metricsFileThatIsADirectoryIsRefusedBeforeTheRun() throws Exception {
+    Path directory = Files.createDirectories(dir.resolve("metrics"));
+
+    CliRun run = applyWritingMetricsTo(directory);
+
+    assertRefusedBeforeTheRun(
+        run, "--metrics-file " + directory + " is a directory; give the path of a file");
+    assertThat(directory).isEmptyDirectory();
+  }
+
+  @Test
+  void emptyMetricsFileMadeBeforehandIsFilled() throws Exception {
+    Path made = Files.writeString(dir.resolve("cf-allowlist.prom"), "");
+
+    CliRun run = applyWritingMetricsTo(made);
+
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(metrics()).containsEntry("cf_allowlist_failures_total", "0");
   }
