@@ -37,10 +37,23 @@ public final class AtomicFiles {
   /** As {@link #write(Path, String)}, with {@code newMode} for a file that does not exist yet. */
   public static void write(Path file, String content, Set<PosixFilePermission> newMode)
       throws IOException {
-    Path real = resolveLink(file);
+    writeAt(resolveLink(file), content, newMode);
+  }
+
+  /**
+   * Replaces the path {@code file} itself with {@code content}, never what a symbolic link there
+   * points to: a link put in its place (between a check and this write, say) is replaced by the
+   * file, and its target is not touched. An existing regular file keeps its mode, owner and group.
+   */
+  public static void replace(Path file, String content) throws IOException {
+    writeAt(file, content, DEFAULT_MODE);
+  }
+
+  private static void writeAt(Path real, String content, Set<PosixFilePermission> newMode)
+      throws IOException {
     Path parent = real.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    boolean exists = Files.exists(real, LinkOption.NOFOLLOW_LINKS);
+    boolean exists = Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS);
     Set<PosixFilePermission> mode =
         exists ? Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS) : newMode;
     Path tmp = Files.createTempFile(parent, "." + real.getFileName() + ".", ".tmp");

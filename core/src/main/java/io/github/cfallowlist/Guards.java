@@ -111,7 +111,7 @@ public record Guards(
    */
   public RangeSnapshot check(RangeSnapshot snapshot) {
     List<RawList> lists = new ArrayList<>();
-    for (IpFamily family : IpFamily.values()) {
+    for (IpFamily family : families.members()) {
       List<String> entries = snapshot.ranges().get(family).stream().map(Cidr::toString).toList();
       lists.add(new RawList(family + " ranges", Optional.of(family), entries));
     }

@@ -141,7 +141,21 @@ public final class Sync {
   private static TargetResult act(
       Target target, Plan plan, TargetContext context, Guards guards, boolean dryRun) {
     TargetResult judged = judge(target, plan, context.options(), guards);
-    if (dryRun || judged.outcome() != Outcome.WOULD_CHANGE) {
+    if (judged.outcome() != Outcome.WOULD_CHANGE) {
+      return judged;
+    }
+    Optional<String> obstacle;
+    try {
+      obstacle = target.obstacle(context);
+    } catch (IOException | RuntimeException e) {
+      return TargetResult.of(
+          target, Outcome.FAILED_UNCHANGED, plan, nothingChanged(Printable.message(e)));
+    }
+    if (obstacle.isPresent()) {
+      return TargetResult.of(
+          target, Outcome.FAILED_UNCHANGED, plan, nothingChanged(obstacle.get()));
+    }
+    if (dryRun) {
       return judged;
     }
     return applyAndVerify(target, plan, context, () -> target.apply(plan, context));
@@ -365,16 +379,17 @@ public final class Sync {
         Optional<Rendered> now = target.readLive(context);
         check = Plan.fromLive(target, previous, options, now, List.of());
         if (!check.hasChanges() && !now.orElseThrow().sameBodies(applied.currentConfig().get())) {
-          // The previous ranges, rendered with this run's options: other ports, mode or rules
-          // than the configuration before the change, which these options cannot render again.
+          // The previous ranges as this run's options render them, which is not the state
+          // before the change: that had other ports, mode or rules, or an edit made by hand.
           return TargetResult.of(
               target,
               Outcome.STATE_UNKNOWN,
               applied,
               error
-                  + "; the previous ranges were put back but not the previous configuration, as"
-                  + " its ports, mode or rules differ from these options, so the live state is"
-                  + " neither the old nor the new one");
+                  + "; the previous ranges were put back but not the previous configuration,"
+                  + " which differs from what these options render (other ports, mode or rules,"
+                  + " or an edit made by hand), so the live state is neither the old nor the new"
+                  + " one");
         }
       }
       if (check.hasChanges()) {

@@ -99,6 +99,18 @@ public interface Target {
   }
 
   /**
+   * Why a change would fail before anything is changed, found by reading only: a table or chain the
+   * options name that the live system does not hold. Empty when nothing stands in the way. A plan
+   * with changes asks it before it is applied or reported as a change a run would make, so that a
+   * dry run judges as apply does; {@link #apply} keeps its own check.
+   *
+   * @throws IOException when the system cannot be read
+   */
+  default Optional<String> obstacle(TargetContext context) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * Objects this target owns that the context's options would not create (the other layout of a
    * firewall, a file no longer asked for), each described in a few words such as {@code table inet
    * cf_allowlist}. {@link #apply} and {@link #uninstall} remove them. Runs only reads.

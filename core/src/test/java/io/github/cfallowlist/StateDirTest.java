@@ -138,6 +138,20 @@ class StateDirTest {
   }
 
   @Test
+  void replacingAPathThatIsASymbolicLinkReplacesTheLinkAndNeverItsTarget() throws Exception {
+    Path victim = Files.writeString(dir.resolve("victim"), "secret\n");
+    Path link = Files.createSymbolicLink(dir.resolve("metrics.prom"), victim);
+
+    AtomicFiles.replace(link, "metrics\n");
+
+    assertThat(victim).hasContent("secret");
+    assertThat(Files.isSymbolicLink(link)).isFalse();
+    assertThat(link).hasContent("metrics");
+    assertThat(Files.getPosixFilePermissions(link))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  @Test
   void aStateDirectoryThatCannotBeCreatedIsNamedAsSuchWithTheOptionToChangeIt() throws Exception {
     Path file = Files.writeString(dir.resolve("file"), "");
     StateDir state = StateDir.at(file.resolve("state"));

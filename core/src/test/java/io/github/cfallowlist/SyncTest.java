@@ -176,6 +176,26 @@ class SyncTest {
   }
 
   @Test
+  void aRangeOfAFamilyTheOptionsDoNotManageIsNeitherCheckedNorApplied() {
+    RangeSnapshot withPrivateV6 =
+        embedded.withRanges(
+            RangeSet.of(
+                java.util.stream.Stream.concat(
+                        embedded.ranges().all().stream(),
+                        java.util.stream.Stream.of(Cidr.parse("fc00::/7")))
+                    .toList()));
+    TargetContext v4 =
+        new TargetContext(TargetOptions.defaults().withFamilies(Families.IPV4), context.runner());
+
+    TargetResult synced = Sync.sync(target, withPrivateV6, v4, Guards.defaults(), false);
+    TargetResult both = Sync.sync(target, withPrivateV6, context, Guards.defaults(), true);
+
+    assertThat(synced.outcome()).as(synced.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(both.outcome()).isEqualTo(Outcome.REFUSED);
+    assertThat(both.message()).contains("'fc00::/7'");
+  }
+
+  @Test
   void readBackThatDiffersFromThePlanPutsThePreviousStateBack() throws Exception {
     Sync.apply(target, embedded, context, Guards.defaults());
     Rendered before = target.live.orElseThrow();

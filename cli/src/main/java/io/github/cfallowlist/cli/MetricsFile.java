@@ -38,7 +38,8 @@ final class MetricsFile {
   static void write(Path file, Optional<RunResult> result, boolean dryRun, Instant now)
       throws IOException {
     Map<String, String> previous = read(existing(file));
-    AtomicFiles.write(file, render(result, dryRun, now, previous));
+    // The path itself: a link put there after the check is replaced, not written through.
+    AtomicFiles.replace(file, render(result, dryRun, now, previous));
   }
 
   /**

@@ -1,8 +1,11 @@
 package io.github.cfallowlist.adapter.iptables;
 
+import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.IpFamily;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
@@ -170,6 +173,41 @@ public final class IptablesTarget implements Target {
       return last.ranges();
     }
     return parse(live, options);
+  }
+
+  /**
+   * That the chain {@code --chain} names, when it is not a built-in one, is missing from a family's
+   * filter table (DOCKER-USER before Docker has started): the jumps cannot be added to it. Runs
+   * {@code iptables-save -t filter}, for a change only.
+   */
+  @Override
+  public Optional<String> obstacle(TargetContext context) throws IOException {
+    IptablesSettings settings = IptablesSettings.of(context.options());
+    String parent = settings.parentChain();
+    if (List.of("INPUT", "FORWARD").contains(parent)) {
+      return Optional.empty();
+    }
+    for (IpFamily family : settings.families().members()) {
+      Command save = Command.read(IptablesLive.saveCommand(family), "-t", "filter");
+      CommandResult result = context.runner().run(save);
+      boolean tableMissing = !result.ok() && result.stderr().contains("Table does not exist");
+      if (!result.ok() && !tableMissing) {
+        throw result.failure(save);
+      }
+      if (tableMissing
+          || result.stdout().lines().noneMatch(l -> l.startsWith(":" + parent + " "))) {
+        return Optional.of(
+            "chain "
+                + parent
+                + " named by --chain does not exist in the "
+                + family
+                + " filter table"
+                + (parent.equals("DOCKER-USER")
+                    ? "; Docker creates it when it starts"
+                    : "; create it and jump to it from INPUT first"));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Jumps from another parent chain, our ipsets without {@code ipset}, and scratch sets. */

@@ -18,6 +18,7 @@ import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.NetnsCommandRunner;
@@ -286,6 +287,34 @@ class IptablesSystemTest {
                 .toList();
         assertThat(chain).last().isEqualTo("-A CF-ALLOWLIST -j RETURN");
       }
+    }
+  }
+
+  @Test
+  void aDryRunUnderAParentChainThatDoesNotExistFailsAsTheApplyWould() throws Exception {
+    requireTools(false);
+    try (Netns ns = Netns.create("cfipt-")) {
+      RecordingCommandRunner runner = runnerIn(ns);
+      TargetContext context =
+          new TargetContext(
+              options(false, Mode.RESTRICT).withSetting("chain", "DOCKER-USER"), runner);
+      String missing =
+          "chain DOCKER-USER named by --chain does not exist in the IPv4 filter table; Docker"
+              + " creates it when it starts; nothing was changed";
+
+      TargetResult dryRun = Sync.sync(target, first, context, Guards.defaults(), true);
+      TargetResult applied = Sync.sync(target, first, context, Guards.defaults(), false);
+
+      assertThat(dryRun.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(dryRun.message()).isEqualTo(missing);
+      assertThat(applied.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(runner.modifyingCommands()).isEmpty();
+      ns.execChecked("iptables", "-N", "DOCKER-USER");
+      ns.execChecked("ip6tables", "-N", "DOCKER-USER");
+      assertThat(Sync.sync(target, first, context, Guards.defaults(), true).outcome())
+          .isEqualTo(Outcome.WOULD_CHANGE);
+      assertThat(Sync.sync(target, first, context, Guards.defaults(), false).outcome())
+          .isEqualTo(Outcome.APPLIED);
     }
   }
 

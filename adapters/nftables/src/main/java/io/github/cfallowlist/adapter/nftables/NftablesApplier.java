@@ -67,12 +67,7 @@ final class NftablesApplier {
         script.append("delete table ").append(layout.ref()).append('\n');
       }
     } else if (!before.tables().contains(layout.ref())) {
-      throw new ApplyFailedException(
-          "table "
-              + layout.ref()
-              + " named by --nft-table does not exist; create it with your own rules first"
-              + " (cf-allowlist only adds the sets to it)",
-          Outcome.FAILED_UNCHANGED);
+      throw new ApplyFailedException(missingTable(layout), Outcome.FAILED_UNCHANGED);
     }
     StringBuilder tail = new StringBuilder();
     if (!layout.ownTable()) {
@@ -219,6 +214,14 @@ final class NftablesApplier {
    * nft's error without its location prefix ({@code /tmp/cf-allowlist-NNN.nft:12:1-40: }), which
    * names a file already deleted and would crowd the reason out of a one-line message.
    */
+  /** Why sets cannot be added to the user's table {@code layout} names: it does not exist. */
+  static String missingTable(Layout layout) {
+    return "table "
+        + layout.ref()
+        + " named by --nft-table does not exist; create it with your own rules first"
+        + " (cf-allowlist only adds the sets to it)";
+  }
+
   private static String nftError(CommandResult result) {
     String line = result.firstErrorLine();
     int at = line.indexOf("Error: ");

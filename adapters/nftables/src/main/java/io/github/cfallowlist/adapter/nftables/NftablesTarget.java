@@ -279,6 +279,19 @@ public final class NftablesTarget implements Target {
     applier(context).uninstall();
   }
 
+  /**
+   * In a table of the user's ({@code --nft-table}), that the table does not exist: the sets cannot
+   * be added to it. Runs {@code nft -j list tables}, for a change only.
+   */
+  @Override
+  public Optional<String> obstacle(TargetContext context) throws IOException {
+    Layout layout = NftablesSettings.of(context.options()).layout();
+    if (layout.ownTable() || live(context).tables().contains(layout.ref())) {
+      return Optional.empty();
+    }
+    return Optional.of(NftablesApplier.missingTable(layout));
+  }
+
   private static NftablesLive live(TargetContext context) {
     return new NftablesLive(context.runner(), NftablesSettings.of(context.options()).layout());
   }

@@ -281,6 +281,12 @@ class NftablesSystemTest {
       TargetOptions inFilter = options.withSetting("nft-table", "inet filter");
       RecordingCommandRunner runner = recorder(ns);
       TargetContext context = new TargetContext(inFilter, runner);
+      TargetResult dryRun = Sync.sync(target, embedded, context, Guards.defaults(), true);
+      assertThat(dryRun.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(dryRun.message())
+          .isEqualTo(
+              "table inet filter named by --nft-table does not exist; create it with your own"
+                  + " rules first (cf-allowlist only adds the sets to it); nothing was changed");
       assertThatThrownBy(() -> Sync.apply(target, embedded, context, Guards.defaults()))
           .isInstanceOf(ApplyFailedException.class)
           .hasMessageContaining("table inet filter named by --nft-table does not exist");
