@@ -141,9 +141,6 @@ public final class Run {
       return new RunResult(Optional.empty(), warnings, results);
     }
     Target first = targets.get(0);
-    if (!first.supportsLive()) {
-      return load(Optional.empty(), warnings);
-    }
     Sync.checkSettings(first, context(first).options());
     try (ReadAhead early = ReadAhead.start(first, context(first))) {
       return load(Optional.of(early), warnings);

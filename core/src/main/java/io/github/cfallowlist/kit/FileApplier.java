@@ -232,12 +232,9 @@ public final class FileApplier {
       return;
     }
     boolean wasReloading = pending.map(Intent::reloading).orElse(false);
-    Path realIp = target.primaryFile();
-    if (!Files.isDirectory(realIp.toAbsolutePath().getParent())) {
-      // The daemon would not read a directory it does not know; creating one hides a wrong path.
-      throw new ApplyFailedException(
-          "cannot write " + realIp + ": the directory for " + realIp + " does not exist",
-          Outcome.FAILED_UNCHANGED);
+    Optional<String> missing = target.missingDirectory();
+    if (missing.isPresent()) {
+      throw new ApplyFailedException(missing.get(), Outcome.FAILED_UNCHANGED);
     }
     Map<Path, Intent.Before> befores = new LinkedHashMap<>();
     for (Change c : changes) {

@@ -2,9 +2,11 @@ package io.github.cfallowlist.kit;
 
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Printable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -65,6 +67,19 @@ public record FileTarget(
         reloadCommand,
         "install the Debian package " + debianPackage,
         r -> Printable.of(r.firstErrorLine()));
+  }
+
+  /**
+   * That the directory of {@link #primaryFile} does not exist, in the words a failed change uses:
+   * the daemon would not read a directory it does not know, and creating one would hide a wrong
+   * path. Empty when it exists.
+   */
+  public Optional<String> missingDirectory() {
+    if (Files.isDirectory(primaryFile.toAbsolutePath().getParent())) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "cannot write " + primaryFile + ": the directory for " + primaryFile + " does not exist");
   }
 
   /** The same daemon with another way of picking a failed command's error line. */

@@ -192,6 +192,12 @@ public abstract class SnippetTarget implements Target {
    * @throws ApplyFailedException saying what was left behind, with the daemon's own error; {@code
    *     FAILED_UNCHANGED} also when the file holds one cf-allowlist did not write
    */
+  /** That the directory of the snippet does not exist; the change would fail unchanged. */
+  @Override
+  public final Optional<String> obstacle(TargetContext context) {
+    return daemon(context.options()).missingDirectory();
+  }
+
   @Override
   public final void apply(Plan plan, TargetContext context) throws IOException {
     FileTarget daemon = daemon(context.options());

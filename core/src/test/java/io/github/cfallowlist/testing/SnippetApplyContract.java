@@ -97,6 +97,12 @@ public abstract class SnippetApplyContract {
     assertThat(failed.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
     assertThat(dir.resolve("no")).doesNotExist();
     assertThat(runner.commands()).isEmpty();
+    TargetResult dryRun =
+        Sync.sync(target(), full(), new TargetContext(options, runner), Guards.defaults(), true);
+    assertThat(dryRun.outcome())
+        .as("a dry run judges as apply")
+        .isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(dryRun.message()).endsWith(" does not exist; nothing was changed");
   }
 
   @Test

@@ -203,6 +203,12 @@ public final class Fail2banTarget implements Target {
         Fail2banSettings.of(diagnosis.context().options()), diagnosis);
   }
 
+  /** That the directory of the drop-in does not exist; the change would fail unchanged. */
+  @Override
+  public Optional<String> obstacle(TargetContext context) {
+    return Fail2banSettings.of(context.options()).daemon().missingDirectory();
+  }
+
   /** {@code unfinished change PATH} when an interrupted run left its record. Runs no command. */
   @Override
   public List<String> leftovers(TargetContext context) throws IOException {

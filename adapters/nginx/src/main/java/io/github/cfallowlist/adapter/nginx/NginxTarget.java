@@ -224,6 +224,12 @@ public final class NginxTarget implements Target {
     return NginxLive.files(NginxSettings.of(context.options()));
   }
 
+  /** That the directory of the real-IP file does not exist; the change would fail unchanged. */
+  @Override
+  public Optional<String> obstacle(TargetContext context) {
+    return NginxApplier.daemon(NginxSettings.of(context.options())).missingDirectory();
+  }
+
   /**
    * {@code file PATH} for the allow file the real-IP file records when it exists, was written by
    * cf-allowlist and is not the configured allow file; {@code unfinished change PATH} when an

@@ -382,6 +382,18 @@ class NginxApplyTest {
     assertThat(e).hasMessageContaining("does not exist");
     assertThat(dir.resolve("nope")).doesNotExist();
     assertThat(runner.commands()).isEmpty();
+    TargetResult dryRun =
+        Sync.sync(target, snapshot, new TargetContext(elsewhere, runner), Guards.defaults(), true);
+    assertThat(dryRun.outcome())
+        .as("a dry run judges as apply")
+        .isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(dryRun.message())
+        .isEqualTo(
+            "cannot write "
+                + dir.resolve("nope/cf.conf")
+                + ": the directory for "
+                + dir.resolve("nope/cf.conf")
+                + " does not exist; nothing was changed");
   }
 
   @Test
