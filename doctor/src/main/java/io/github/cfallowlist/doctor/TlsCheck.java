@@ -122,6 +122,18 @@ final class TlsCheck implements Check {
                   + " ('listen "
                   + port
                   + " ssl;' in nginx)"));
+    } catch (Unreachable e) {
+      return List.of(
+          Finding.fail(
+              NAME,
+              "cannot connect to "
+                  + where
+                  + " ("
+                  + Printable.message(e.getCause())
+                  + "): Cloudflare answers 522 when it cannot reach the origin",
+              "check the origin's address (--origin-ip) and its routes ('ip route get "
+                  + host
+                  + "')"));
     } catch (SocketTimeoutException e) {
       return List.of(
           Finding.fail(
@@ -299,13 +311,29 @@ final class TlsCheck implements Check {
       SSLParameters parameters = socket.getSSLParameters();
       parameters.setServerNames(sni.isPresent() ? List.of(new SNIHostName(sni.get())) : List.of());
       socket.setSSLParameters(parameters);
-      socket.connect(new InetSocketAddress(host, port), millis);
+      try {
+        socket.connect(new InetSocketAddress(host, port), millis);
+      } catch (ConnectException | SocketTimeoutException e) {
+        throw e;
+      } catch (IOException e) {
+        // No route, an unreachable network: no TCP connection at all, so no handshake either.
+        throw new Unreachable(e);
+      }
       socket.setSoTimeout(millis);
       socket.startHandshake();
       if (capture.chain.isEmpty()) {
         throw new SSLException("the server sent no certificate");
       }
       return new Served(capture.chain, capture.authType);
+    }
+  }
+
+  /** A TCP connection that could not even be attempted: no route, an unreachable network. */
+  static final class Unreachable extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unreachable(IOException cause) {
+      super(cause.getMessage(), cause);
     }
   }
 

@@ -270,6 +270,26 @@ class TlsCheckSystemTest {
   }
 
   @Test
+  void anAddressNoRouteReachesFailsAsNoConnectionNotAsAHandshake() {
+    // The kernel refuses a TCP connection to a multicast address: "Network is unreachable".
+    Origin origin =
+        new Origin(List.of(443), TlsMode.FULL, Optional.empty(), Optional.of("224.0.0.1"));
+
+    List<Finding> found = new TlsCheck(testTrust(), OriginCa.cloudflare()).run(Contexts.of(origin));
+
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.status()).isEqualTo(Status.FAIL);
+              assertThat(f.found())
+                  .startsWith("cannot connect to 224.0.0.1:443 (")
+                  .endsWith("): Cloudflare answers 522 when it cannot reach the origin")
+                  .doesNotContain("handshake", "525");
+            });
+  }
+
+  @Test
   void aClosedPortFailsAs521() throws IOException {
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
