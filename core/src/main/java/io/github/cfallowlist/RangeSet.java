@@ -26,6 +26,9 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
     List<Cidr> v4 = new ArrayList<>();
     List<Cidr> v6 = new ArrayList<>();
     for (Cidr c : ranges) {
+      if (c == null) {
+        throw new IllegalArgumentException("ranges holds a null prefix");
+      }
       (c.family() == IpFamily.IPV4 ? v4 : v6).add(c);
     }
     return new RangeSet(v4, v6);
@@ -63,6 +66,11 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
     if (isNormal(list, family)) {
       // Already sorted with nothing covered (another set's list, a list read back in order).
       return List.copyOf(list);
+    }
+    for (Cidr c : list) {
+      if (c == null) {
+        throw new IllegalArgumentException(family + " list holds a null prefix");
+      }
     }
     List<Cidr> sorted = Cidr.sorted(list);
     List<Cidr> out = new ArrayList<>(sorted.size());

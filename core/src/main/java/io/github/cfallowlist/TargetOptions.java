@@ -34,6 +34,12 @@ public record TargetOptions(
       }
     }
     ports = List.copyOf(new TreeSet<>(ports));
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        throw new IllegalArgumentException(
+            "setting " + e.getKey() + " has no value (null); leave it out instead");
+      }
+    }
     settings = Map.copyOf(new TreeMap<>(settings));
   }
 
@@ -59,6 +65,10 @@ public record TargetOptions(
 
   /** These options with {@code key} set to {@code value}. */
   public TargetOptions withSetting(String key, String value) {
+    if (key == null || value == null) {
+      throw new IllegalArgumentException(
+          "setting " + key + " has no value (null); leave it out instead");
+    }
     Map<String, String> copy = new TreeMap<>(settings);
     copy.put(key, value);
     return new TargetOptions(ports, mode, families, copy);

@@ -1,0 +1,39 @@
+package io.github.cfallowlist;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A null where a value belongs is refused by name, as the other malformed inputs are. */
+class NullInputsTest {
+  private static final Cidr ONE = Cidr.parse("173.245.48.0/20");
+
+  @Test
+  void aSettingWithoutAValueIsRefusedNamingTheSetting() {
+    assertThatThrownBy(() -> TargetOptions.defaults().withSetting("nginx-file", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("setting nginx-file has no value (null); leave it out instead");
+    Map<String, String> settings = new HashMap<>();
+    settings.put("nginx-file", null);
+    assertThatThrownBy(
+            () -> new TargetOptions(List.of(443), Mode.RESTRICT, Families.BOTH, settings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("setting nginx-file has no value (null); leave it out instead");
+  }
+
+  @Test
+  void aNullPrefixInARangeSetIsRefused() {
+    assertThatThrownBy(() -> RangeSet.of(Arrays.asList(ONE, null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ranges holds a null prefix");
+    List<Cidr> withNull = new ArrayList<>(Arrays.asList(Cidr.parse("198.41.128.0/17"), null));
+    assertThatThrownBy(() -> new RangeSet(withNull, List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("IPv4 list holds a null prefix");
+  }
+}
