@@ -2,14 +2,17 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Mode;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.Targets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -76,10 +79,30 @@ final class TargetArgs {
     haproxyFile = Declared.value(spec, "--haproxy-file");
     haproxySocket = Declared.value(spec, "--haproxy-socket");
     set = Declared.value(spec, "--set");
+    requireOnce(spec.findOption("--set"));
     configSettings = file.map(ConfigFile::targets).orElse(Map.of());
     noTargetHint =
         file.map(f -> "give --target T, or uncomment a [targets.NAME] table in " + f.file())
             .orElse("give --target T");
+  }
+
+  /**
+   * Refuses a key {@code --set} gives twice: the option's map would keep the last value without a
+   * word, where a flag given twice is an error.
+   */
+  private static void requireOnce(OptionSpec option) {
+    if (option == null) {
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (String given : option.originalStringValues()) {
+      int eq = given.indexOf('=');
+      String key = eq < 0 ? given : given.substring(0, eq);
+      if (!seen.add(key)) {
+        throw new IllegalArgumentException(
+            "--set " + Printable.of(key) + " is given twice; give each setting once");
+      }
+    }
   }
 
   /** Adds the options to {@code spec}. */

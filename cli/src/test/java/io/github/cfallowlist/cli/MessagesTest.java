@@ -189,6 +189,22 @@ class MessagesTest {
   }
 
   @Test
+  void aSettingGivenTwiceWithSetIsRefusedRatherThanTheLastOneWinning() {
+    assertError(
+        CliRun.of(
+            "render",
+            "--source",
+            "embedded",
+            "--target",
+            "nginx",
+            "--set",
+            "nginx-file=/tmp/a.conf",
+            "--set",
+            "nginx-file=/tmp/b.conf"),
+        "--set nginx-file is given twice; give each setting once");
+  }
+
+  @Test
   void anEmptyOutputIsRefusedRatherThanWritingIntoTheWorkingDirectory() {
     Path inWorkingDirectory = Path.of("cf_allowlist.nft");
     assertThat(inWorkingDirectory).doesNotExist();
