@@ -85,6 +85,12 @@ public record Guards(
       }
     }
     RangeSet ranges = RangeSet.of(all).restrictTo(families);
+    requireMinimum(ranges, raw.source());
+    return new RangeSnapshot(ranges, raw.source(), raw.etag(), raw.fetchedAt());
+  }
+
+  /** Refuses {@code ranges} when a family in use holds fewer than {@link #minRanges}. */
+  private void requireMinimum(RangeSet ranges, String source) {
     for (IpFamily family : families.members()) {
       int count = ranges.get(family).size();
       if (count < minRanges) {
@@ -92,14 +98,13 @@ public record Guards(
             String.format(
                 Locale.ROOT,
                 "%s holds %d %s range%s, fewer than the minimum of %d (--min-ranges)",
-                raw.source(),
+                source,
                 count,
                 family,
                 count == 1 ? "" : "s",
                 minRanges));
       }
     }
-    return new RangeSnapshot(ranges, raw.source(), raw.etag(), raw.fetchedAt());
   }
 
   /**
@@ -110,12 +115,16 @@ public record Guards(
    * @throws RejectedRangesException naming the first offending range
    */
   public RangeSnapshot check(RangeSnapshot snapshot) {
-    List<RawList> lists = new ArrayList<>();
+    RangeSnapshot managed = snapshot.restrictTo(families);
     for (IpFamily family : families.members()) {
-      List<String> entries = snapshot.ranges().get(family).stream().map(Cidr::toString).toList();
-      lists.add(new RawList(family + " ranges", Optional.of(family), entries));
+      // Named for messages only: the ranges are checked as they are, not as text again.
+      RawList named = new RawList(family + " ranges", Optional.of(family), List.of());
+      for (Cidr cidr : managed.ranges().get(family)) {
+        admit(cidr, null, named, 0, snapshot.source());
+      }
     }
-    return validate(new RawRanges(lists, snapshot.source(), snapshot.etag(), snapshot.fetchedAt()));
+    requireMinimum(managed.ranges(), snapshot.source());
+    return managed;
   }
 
   /** " in LIST line N from SOURCE", naming the source only when the list's name does not. */
@@ -153,15 +162,24 @@ public record Guards(
               + expected.get()
               + " ranges");
     }
+    return admit(cidr, entry, list, index, source);
+  }
+
+  /**
+   * Checks one prefix against the guards that do not depend on how it was written: the default
+   * route, the special-purpose blocks and the shortest prefix. {@code entry} is its text as given
+   * (null for a prefix that was never text), quoted only in a message.
+   */
+  private Cidr admit(Cidr cidr, String entry, RawList list, int index, String source) {
     if (cidr.prefixLength() == 0) {
-      String text = AddressParsing.quote(entry);
+      String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
       String where = where(list, index, source);
       throw new RejectedRangesException(
           text + where + " is the default route, which would admit every address");
     }
     Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
     if (special.isPresent()) {
-      String text = AddressParsing.quote(entry);
+      String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
       String where = where(list, index, source);
       throw new RejectedRangesException(
           text
@@ -174,7 +192,7 @@ public record Guards(
     }
     int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
     if (cidr.prefixLength() < shortest) {
-      String text = AddressParsing.quote(entry);
+      String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
       String where = where(list, index, source);
       throw new RejectedRangesException(
           text

@@ -13,6 +13,39 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class GuardsTest {
+  @Test
+  void checkingASnapshotRefusesWhatValidatingItsListWould() {
+    RangeSnapshot embedded = io.github.cfallowlist.testing.TestSnapshots.embedded();
+    RangeSnapshot broad =
+        embedded.withRanges(
+            RangeSet.of(
+                java.util.stream.Stream.concat(
+                        embedded.ranges().all().stream(),
+                        java.util.stream.Stream.of(Cidr.parse("2.0.0.0/7")))
+                    .toList()));
+    RangeSnapshot few =
+        embedded.withRanges(
+            RangeSet.of(
+                java.util.stream.Stream.concat(
+                        embedded.ranges().ipv4().stream().limit(3),
+                        embedded.ranges().ipv6().stream())
+                    .toList()));
+
+    assertThat(Guards.defaults().check(embedded)).isSameAs(embedded);
+    assertThatThrownBy(() -> Guards.defaults().check(broad))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage(
+            "'2.0.0.0/7' in IPv4 ranges from "
+                + embedded.source()
+                + " is broader than /8, the shortest prefix allowed for IPv4");
+    assertThatThrownBy(() -> Guards.defaults().check(few))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage(
+            embedded.source() + " holds 3 IPv4 ranges, fewer than the minimum of 5 (--min-ranges)");
+    assertThat(Guards.defaults().withFamilies(Families.IPV6).check(few).ranges())
+        .isEqualTo(embedded.ranges().restrictTo(Families.IPV6));
+  }
+
   private static final List<String> V4 =
       List.of(
           "173.245.48.0/20",
