@@ -2,7 +2,9 @@ package io.github.cfallowlist.cli;
 
 import io.github.cfallowlist.Run;
 import io.github.cfallowlist.TargetOptions;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -35,6 +37,7 @@ final class ConfigCommand implements Runnable {
     Check() {
       CommonOptions.declare(spec);
       ConfigOption.declare(spec);
+      FormatOption.declare(spec);
     }
 
     @Override
@@ -62,7 +65,16 @@ final class ConfigCommand implements Runnable {
         throw new IllegalArgumentException(file + ": " + Cli.message(e), e);
       }
       int n = read.targetCount();
-      spec.commandLine().getOut().println(file + ": ok, " + n + (n == 1 ? " target" : " targets"));
+      PrintWriter out = spec.commandLine().getOut();
+      if (FormatOption.of(spec) == OutputFormat.json) {
+        Map<String, Object> object = Json.object(Json.name(spec), Cli.OK);
+        object.put("file", file.toString());
+        object.put("targets", n);
+        Json.print(out, object);
+      } else {
+        out.println(file + ": ok, " + n + (n == 1 ? " target" : " targets"));
+      }
+      out.flush();
       return Cli.OK;
     }
   }

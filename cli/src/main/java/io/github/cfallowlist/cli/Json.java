@@ -40,6 +40,17 @@ final class Json {
     return map;
   }
 
+  /**
+   * The command's name as the JSON calls it: {@code plan}, or {@code config check} for a nested
+   * one.
+   */
+  static String name(CommandLine.Model.CommandSpec command) {
+    CommandLine.Model.CommandSpec parent = command.parent();
+    return parent != null && parent.parent() != null
+        ? parent.name() + " " + command.name()
+        : command.name();
+  }
+
   /** Where a list came from: its source's name, its etag and when it was fetched. */
   static Map<String, Object> source(RangeSnapshot snapshot) {
     Map<String, Object> map = new LinkedHashMap<>();
@@ -98,7 +109,7 @@ final class Json {
     if (last.matchedOptionValue("--format", OutputFormat.text) != OutputFormat.json) {
       return;
     }
-    Map<String, Object> object = object(last.commandSpec().name(), Cli.ERROR);
+    Map<String, Object> object = object(name(last.commandSpec()), Cli.ERROR);
     object.put("error", message);
     try {
       print(cmd.getOut(), object);

@@ -103,6 +103,23 @@ class ConfigFileTest {
   }
 
   @Test
+  void checkAnswersInJsonWhenAskedForBothAVerdictAndAMistake() throws Exception {
+    Path good = nginxConfig("family = \"ipv4\"\n");
+    CliRun ok = CliRun.of("config", "check", "--config", good.toString(), "--format", "json");
+    Path bad = write("source = \"embedded\"\n\nmin-range = 5\n");
+    CliRun mistake = CliRun.of("config", "check", "--config", bad.toString(), "--format", "json");
+
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(ok.out())
+        .startsWith("{\"schema\":1,\"command\":\"config check\",")
+        .contains("\"exit_code\":0,\"file\":\"" + good + "\",\"targets\":1}");
+    assertThat(mistake.exitCode()).isEqualTo(1);
+    assertThat(mistake.out())
+        .startsWith("{\"schema\":1,\"command\":\"config check\",")
+        .contains("\"exit_code\":1,\"error\":\"" + bad + ":3: unknown key 'min-range'");
+  }
+
+  @Test
   void shippedExampleIsValidWithNoTarget() throws Exception {
     Path shipped = Path.of("src/deb/data/cf-allowlist.toml");
     CliRun run = CliRun.of("config", "check", "--config", shipped.toString());
