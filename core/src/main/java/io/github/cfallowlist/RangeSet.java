@@ -128,7 +128,10 @@ public record RangeSet(List<Cidr> ipv4, List<Cidr> ipv6) {
 
   /** This set restricted to {@code families}. */
   public RangeSet restrictTo(Families families) {
-    if (families.includes(IpFamily.IPV4) && families.includes(IpFamily.IPV6)) {
+    boolean v4 = families.includes(IpFamily.IPV4) || ipv4.isEmpty();
+    boolean v6 = families.includes(IpFamily.IPV6) || ipv6.isEmpty();
+    if (v4 && v6) {
+      // Nothing to leave out (a list restricted when it was fetched): no copy of a long list.
       return this;
     }
     return new RangeSet(
