@@ -35,10 +35,7 @@ public record TargetOptions(
     }
     ports = List.copyOf(new TreeSet<>(ports));
     for (Map.Entry<String, String> e : settings.entrySet()) {
-      if (e.getKey() == null || e.getValue() == null) {
-        throw new IllegalArgumentException(
-            "setting " + e.getKey() + " has no value (null); leave it out instead");
-      }
+      requireSetting(e.getKey(), e.getValue());
     }
     settings = Map.copyOf(new TreeMap<>(settings));
   }
@@ -65,13 +62,20 @@ public record TargetOptions(
 
   /** These options with {@code key} set to {@code value}. */
   public TargetOptions withSetting(String key, String value) {
-    if (key == null || value == null) {
-      throw new IllegalArgumentException(
-          "setting " + key + " has no value (null); leave it out instead");
-    }
+    requireSetting(key, value);
     Map<String, String> copy = new TreeMap<>(settings);
     copy.put(key, value);
     return new TargetOptions(ports, mode, families, copy);
+  }
+
+  private static void requireSetting(String key, String value) {
+    if (key == null) {
+      throw new IllegalArgumentException("a setting has no name (null)");
+    }
+    if (value == null) {
+      throw new IllegalArgumentException(
+          "setting " + key + " has no value (null); leave it out instead");
+    }
   }
 
   /** The setting {@code key}, if set. */

@@ -18,6 +18,9 @@ class NullInputsTest {
     assertThatThrownBy(() -> TargetOptions.defaults().withSetting("nginx-file", null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("setting nginx-file has no value (null); leave it out instead");
+    assertThatThrownBy(() -> TargetOptions.defaults().withSetting(null, "/etc/x.conf"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a setting has no name (null)");
     Map<String, String> settings = new HashMap<>();
     settings.put("nginx-file", null);
     assertThatThrownBy(

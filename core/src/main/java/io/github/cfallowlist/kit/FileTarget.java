@@ -1,7 +1,9 @@
 package io.github.cfallowlist.kit;
 
+import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.Printable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,6 +82,23 @@ public record FileTarget(
     }
     return Optional.of(
         "cannot write " + primaryFile + ": the directory for " + primaryFile + " does not exist");
+  }
+
+  /**
+   * That {@code file} cannot be written because a directory does not exist: its own, or the one of
+   * the file a symbolic link there points to (a change writes through the link). Empty when both
+   * exist.
+   *
+   * @throws IOException when a link cannot be read or is a loop
+   */
+  public static Optional<String> missingDirectory(Path file) throws IOException {
+    Path real = AtomicFiles.resolveLink(file);
+    for (Path p : List.of(file, real)) {
+      if (!Files.isDirectory(p.toAbsolutePath().getParent())) {
+        return Optional.of("cannot write " + file + ": the directory for " + p + " does not exist");
+      }
+    }
+    return Optional.empty();
   }
 
   /** The same daemon with another way of picking a failed command's error line. */

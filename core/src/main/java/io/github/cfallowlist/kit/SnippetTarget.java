@@ -181,6 +181,12 @@ public abstract class SnippetTarget implements Target {
     return out;
   }
 
+  /** That the snippet's directory does not exist; the change would fail unchanged. */
+  @Override
+  public final Optional<String> obstacle(TargetContext context) throws IOException {
+    return FileTarget.missingDirectory(daemon(context.options()).primaryFile());
+  }
+
   /**
    * Writes {@code plan}'s snippet atomically, runs the test command and reloads the daemon only
    * when it passes; when no byte changes (and no interrupted change is pending) nothing runs. On
@@ -192,12 +198,6 @@ public abstract class SnippetTarget implements Target {
    * @throws ApplyFailedException saying what was left behind, with the daemon's own error; {@code
    *     FAILED_UNCHANGED} also when the file holds one cf-allowlist did not write
    */
-  /** That the directory of the snippet does not exist; the change would fail unchanged. */
-  @Override
-  public final Optional<String> obstacle(TargetContext context) {
-    return daemon(context.options()).missingDirectory();
-  }
-
   @Override
   public final void apply(Plan plan, TargetContext context) throws IOException {
     FileTarget daemon = daemon(context.options());

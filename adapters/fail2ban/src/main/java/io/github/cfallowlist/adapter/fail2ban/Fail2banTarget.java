@@ -14,6 +14,7 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.kit.FileApplier;
+import io.github.cfallowlist.kit.FileTarget;
 import io.github.cfallowlist.kit.FoundFile;
 import io.github.cfallowlist.kit.Intent;
 import java.io.IOException;
@@ -205,8 +206,8 @@ public final class Fail2banTarget implements Target {
 
   /** That the directory of the drop-in does not exist; the change would fail unchanged. */
   @Override
-  public Optional<String> obstacle(TargetContext context) {
-    return Fail2banSettings.of(context.options()).daemon().missingDirectory();
+  public Optional<String> obstacle(TargetContext context) throws IOException {
+    return FileTarget.missingDirectory(Fail2banSettings.of(context.options()).file());
   }
 
   /** {@code unfinished change PATH} when an interrupted run left its record. Runs no command. */

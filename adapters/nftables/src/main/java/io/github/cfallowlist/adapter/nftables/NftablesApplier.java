@@ -210,10 +210,6 @@ final class NftablesApplier {
         cause);
   }
 
-  /**
-   * nft's error without its location prefix ({@code /tmp/cf-allowlist-NNN.nft:12:1-40: }), which
-   * names a file already deleted and would crowd the reason out of a one-line message.
-   */
   /** Why sets cannot be added to the user's table {@code layout} names: it does not exist. */
   static String missingTable(Layout layout) {
     return "table "
@@ -222,6 +218,10 @@ final class NftablesApplier {
         + " (cf-allowlist only adds the sets to it)";
   }
 
+  /**
+   * nft's error without its location prefix ({@code /tmp/cf-allowlist-NNN.nft:12:1-40: }), which
+   * names a file already deleted and would crowd the reason out of a one-line message.
+   */
   private static String nftError(CommandResult result) {
     String line = result.firstErrorLine();
     int at = line.indexOf("Error: ");

@@ -13,6 +13,7 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.adapter.nginx.NginxConfig.Kind;
+import io.github.cfallowlist.kit.FileTarget;
 import io.github.cfallowlist.kit.Intent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -224,10 +225,18 @@ public final class NginxTarget implements Target {
     return NginxLive.files(NginxSettings.of(context.options()));
   }
 
-  /** That the directory of the real-IP file does not exist; the change would fail unchanged. */
+  /**
+   * That the directory of the real-IP file or of the allow file does not exist (through a link, the
+   * directory it points into); the change would fail.
+   */
   @Override
-  public Optional<String> obstacle(TargetContext context) {
-    return NginxApplier.daemon(NginxSettings.of(context.options())).missingDirectory();
+  public Optional<String> obstacle(TargetContext context) throws IOException {
+    NginxSettings settings = NginxSettings.of(context.options());
+    Optional<String> missing = FileTarget.missingDirectory(settings.realIpFile());
+    if (missing.isEmpty() && settings.allowFile().isPresent()) {
+      missing = FileTarget.missingDirectory(settings.allowFile().get());
+    }
+    return missing;
   }
 
   /**

@@ -366,6 +366,29 @@ class NginxApplyTest {
   }
 
   @Test
+  void aDryRunFailsAsTheApplyWouldForAnAllowFileOrALinkIntoADirectoryThatDoesNotExist()
+      throws IOException {
+    Path link = Files.createSymbolicLink(dir.resolve("link.conf"), dir.resolve("gone/real.conf"));
+    TargetOptions allowElsewhere =
+        options.withSetting("nginx-allow-file", dir.resolve("nodir/allow.conf").toString());
+    TargetOptions throughLink = TargetOptions.defaults().withSetting("nginx-file", link.toString());
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+
+    for (TargetOptions o : List.of(allowElsewhere, throughLink)) {
+      TargetContext context = new TargetContext(o, runner);
+      TargetResult dryRun = Sync.sync(target, snapshot, context, Guards.defaults(), true);
+      TargetResult applied = Sync.sync(target, snapshot, context, Guards.defaults(), false);
+
+      assertThat(dryRun.outcome()).as(dryRun.message()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(dryRun.message()).endsWith(" does not exist; nothing was changed");
+      assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    }
+    assertThat(runner.commands()).isEmpty();
+    assertThat(dir.resolve("gone")).doesNotExist();
+    assertThat(dir.resolve("nodir")).doesNotExist();
+  }
+
+  @Test
   void missingDirectoryFailsUnchangedWithoutCreatingIt() {
     TargetOptions elsewhere =
         TargetOptions.defaults().withSetting("nginx-file", dir.resolve("nope/cf.conf").toString());
