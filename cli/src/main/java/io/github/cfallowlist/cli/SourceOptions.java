@@ -8,8 +8,10 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Where the ranges come from and the guards they must pass. */
 final class SourceOptions {
@@ -26,7 +28,11 @@ final class SourceOptions {
   private final int shortestV4;
   private final int shortestV6;
 
+  /** The network options typed on the command line, which only the network sources use. */
+  private final List<String> typedForAnotherSource;
+
   private SourceOptions(CommandSpec spec) {
+    typedForAnotherSource = typedForAnotherSource(spec);
     source = Declared.value(spec, "--source");
     apiUrl = Declared.value(spec, "--api-url");
     textUrls = Declared.value(spec, "--text-urls");
@@ -36,6 +42,21 @@ final class SourceOptions {
     minRanges = Declared.value(spec, "--min-ranges");
     shortestV4 = Declared.value(spec, "--shortest-prefix-v4");
     shortestV6 = Declared.value(spec, "--shortest-prefix-v6");
+  }
+
+  /**
+   * The options among {@code --api-url}, {@code --text-urls} and {@code --proxy} given on the
+   * command line itself; a configuration file may name them all, as a profile for either source.
+   */
+  private static List<String> typedForAnotherSource(CommandSpec spec) {
+    List<String> typed = new ArrayList<>();
+    for (String name : List.of("--api-url", "--text-urls", "--proxy")) {
+      OptionSpec option = spec.findOption(name);
+      if (option != null && !option.originalStringValues().isEmpty()) {
+        typed.add(name);
+      }
+    }
+    return typed;
   }
 
   /** Adds the options to {@code spec}. */
@@ -146,6 +167,18 @@ final class SourceOptions {
   RangeSource rangeSource(StateDir state) {
     if (jdcloud && !source.equals("cloudflare")) {
       throw new IllegalArgumentException("--jdcloud works only with --source cloudflare");
+    }
+    // Typed for a source this run does not use, it would be ignored without a word.
+    for (String option : typedForAnotherSource) {
+      String uses =
+          switch (option) {
+            case "--api-url" -> "cloudflare";
+            case "--text-urls" -> "cloudflare-text";
+            default -> source.startsWith("cloudflare") ? source : "cloudflare or cloudflare-text";
+          };
+      if (!uses.equals(source)) {
+        throw new IllegalArgumentException(option + " works only with --source " + uses);
+      }
     }
     return switch (source) {
       case "cloudflare" -> RangeSource.cloudflare(apiUrl, jdcloud, httpOptions());

@@ -142,7 +142,11 @@ class FirewalldSigtermTest {
         if (running) {
           applied++;
         }
-      } else if (!output.isBlank() && !output.contains("not started")) {
+      } else if (!output.isBlank()
+          && !output.contains("not started")
+          // A signal while the JVM itself starts ends it there, with the JVM's own words
+          // ("Bad level" of its start-up stages), before any of the run has begun.
+          && !output.startsWith("Error occurred during initialization of VM")) {
         // A run stopped after it started always says what became of the target.
         wrong.add(what + " -> no outcome for firewalld");
       }

@@ -188,6 +188,21 @@ class MessagesTest {
     assertThat(run.err()).doesNotContain("S3cr3t", "root:");
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "--api-url=http://127.0.0.1:1/ cloudflare",
+        "--text-urls=http://a/,http://b/ cloudflare-text",
+        "--proxy=http://127.0.0.1:3128 cloudflare or cloudflare-text"
+      })
+  void anOptionTypedForASourceTheRunDoesNotUseIsRefused(String optionAndSource) {
+    String option = optionAndSource.substring(0, optionAndSource.indexOf(' '));
+    String uses = optionAndSource.substring(optionAndSource.indexOf(' ') + 1);
+    assertError(
+        CliRun.of("fetch", "--source", "embedded", option, "--state-dir", state()),
+        option.substring(0, option.indexOf('=')) + " works only with --source " + uses);
+  }
+
   @Test
   void aSettingGivenTwiceWithSetIsRefusedRatherThanTheLastOneWinning() {
     assertError(
