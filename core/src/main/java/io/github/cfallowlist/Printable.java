@@ -22,10 +22,8 @@ public final class Printable {
       int c = text.codePointAt(i);
       if (c >= 0x20 && c < 0x7f) {
         out.append((char) c);
-      } else if (c <= 0xff) {
-        out.append(String.format("\\x%02x", c));
       } else {
-        out.append(String.format("\\u{%x}", c));
+        escape(out, c);
       }
       i += Character.charCount(c);
     }
@@ -33,6 +31,41 @@ public final class Printable {
       out.append("...");
     }
     return out.toString();
+  }
+
+  /**
+   * {@code text} with every control and format character escaped as {@link #of} escapes it, and
+   * nothing else changed or cut: for a whole message that may carry a value from the command line,
+   * a configuration file or a server, which must not reach a terminal as an escape sequence, while
+   * other text (a path with accents) stays as it is.
+   */
+  public static String withoutControls(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      int type = Character.getType(c);
+      boolean control =
+          type == Character.CONTROL || type == Character.FORMAT || c == '\u2028' || c == '\u2029';
+      if (control && out == null) {
+        out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (out != null) {
+        if (control) {
+          escape(out, c);
+        } else {
+          out.append(c);
+        }
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  /**
+   * Appends code point {@code c} escaped: a backslash, x and two hex digits up to 0xff, else u and
+   * the hex digits in braces.
+   */
+  private static void escape(StringBuilder out, int c) {
+    out.append(String.format(c <= 0xff ? "\\x%02x" : "\\u{%x}", c));
   }
 
   /**

@@ -261,7 +261,7 @@ public final class Cli implements Runnable {
     }
     String message = showingArgs(message(e), parseResult.originalArgs());
     cmd.getErr().println(Logging.line(System.Logger.Level.ERROR, message, verbosity));
-    Json.printError(cmd, parseResult, Logging.withoutControls(message));
+    Json.printError(cmd, parseResult, Printable.withoutControls(message));
     return ERROR;
   }
 

@@ -132,42 +132,11 @@ final class Logging implements AutoCloseable {
 
   /** One line for an event at {@code level}, in the shape {@code verbosity} uses. */
   static String line(System.Logger.Level level, String message, Verbosity verbosity) {
-    String text = withoutControls(message.replace("\r", "").replace('\n', ' ').strip());
+    String text = Printable.withoutControls(message.replace("\r", "").replace('\n', ' ').strip());
     if (verbosity == Verbosity.VERBOSE) {
       return PREFIX + level.getName() + ": " + text;
     }
     return level == System.Logger.Level.WARNING ? PREFIX + "warning: " + text : PREFIX + text;
-  }
-
-  /**
-   * {@code text} with every control character escaped as {@link Printable} escapes it: a message
-   * may carry a value from the command line, a configuration file or a server, and no such value
-   * may reach the terminal as an escape sequence. Other text, a path with accents included, stays
-   * as it is.
-   */
-  static String withoutControls(String text) {
-    StringBuilder out = null;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      boolean control =
-          Character.getType(c) == Character.CONTROL
-              || Character.getType(c) == Character.FORMAT
-              || c == '\u2028'
-              || c == '\u2029';
-      if (control && out == null) {
-        out = new StringBuilder(text.length() + 16).append(text, 0, i);
-      }
-      if (out != null) {
-        if (!control) {
-          out.append(c);
-        } else if (c <= 0xff) {
-          out.append(String.format("\\x%02x", (int) c));
-        } else {
-          out.append(String.format("\\u{%x}", (int) c));
-        }
-      }
-    }
-    return out == null ? text : out.toString();
   }
 
   /** Puts back where records went before {@link #install}. */

@@ -77,11 +77,7 @@ public record FileTarget(
    * path. Empty when it exists.
    */
   public Optional<String> missingDirectory() {
-    if (Files.isDirectory(primaryFile.toAbsolutePath().getParent())) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        "cannot write " + primaryFile + ": the directory for " + primaryFile + " does not exist");
+    return missing(primaryFile, primaryFile);
   }
 
   /**
@@ -92,13 +88,16 @@ public record FileTarget(
    * @throws IOException when a link cannot be read or is a loop
    */
   public static Optional<String> missingDirectory(Path file) throws IOException {
-    Path real = AtomicFiles.resolveLink(file);
-    for (Path p : List.of(file, real)) {
-      if (!Files.isDirectory(p.toAbsolutePath().getParent())) {
-        return Optional.of("cannot write " + file + ": the directory for " + p + " does not exist");
-      }
+    Optional<String> own = missing(file, file);
+    return own.isPresent() ? own : missing(file, AtomicFiles.resolveLink(file));
+  }
+
+  /** That the directory of {@code at}, where writing {@code file} goes, does not exist. */
+  private static Optional<String> missing(Path file, Path at) {
+    if (Files.isDirectory(at.toAbsolutePath().getParent())) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    return Optional.of("cannot write " + file + ": the directory for " + at + " does not exist");
   }
 
   /** The same daemon with another way of picking a failed command's error line. */
