@@ -76,15 +76,18 @@ public final class NftablesTarget implements Target {
   private final LongSupplier clock;
 
   /**
-   * How long after it was read a plan's reading stands for the state before its transaction: a plan
-   * applied later (a caller that planned, waited, then applied) gets a reading of its own.
+   * How long after its listing ended a plan's reading stands for the state before its transaction:
+   * a plan applied later (a caller that planned, waited, then applied) gets a reading of its own.
+   * Counted from the end, not the start: nft checks the ruleset's generation after its dump and
+   * dumps again when it changed meanwhile, so a listing is the state as it was when nft's dump
+   * ended, and at 100,000 ranges the listing alone takes most of a second.
    */
   static final Duration READING_KEPT = Duration.ofSeconds(1);
 
   /**
    * @param runner the runner it was read through (a plan read in one namespace says nothing of
    *     another)
-   * @param readAt the clock's time when nft was started to read it
+   * @param readAt the clock's time when nft's listing had been read
    */
   private record LiveReading(
       Rendered rendered,
@@ -163,16 +166,15 @@ public final class NftablesTarget implements Target {
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    long started = clock.getAsLong();
     Optional<NftablesConfig> config = live(context).config();
+    long read = clock.getAsLong();
     if (config.isEmpty()) {
       return Optional.empty();
     }
     RangeSet ranges = config.get().ranges();
     Rendered rendered = NftablesLive.rendered(config.get(), ranges);
     Layout layout = NftablesSettings.of(context.options()).layout();
-    lastReading =
-        new LiveReading(rendered, ranges, config.get(), layout, context.runner(), started);
+    lastReading = new LiveReading(rendered, ranges, config.get(), layout, context.runner(), read);
     return Optional.of(rendered);
   }
 
@@ -205,9 +207,9 @@ public final class NftablesTarget implements Target {
   /**
    * Puts {@code plan}'s configuration in place and deletes its leftovers with one {@code nft -f}
    * transaction. The state before it is the reading {@code plan} was made from when {@link
-   * #readLive} made that reading of the own table through the same runner less than {@link
-   * #READING_KEPT} ago (a run plans and then applies); otherwise the layout's objects are listed
-   * first.
+   * #readLive} made that reading of the own table through the same runner and its listing ended
+   * less than {@link #READING_KEPT} ago (a run plans and then applies); otherwise the layout's
+   * objects are listed first.
    *
    * @throws ApplyFailedException with {@link Outcome#FAILED_UNCHANGED} when {@code nft-table} names
    *     a table that does not exist or nft refuses the script, and, after nft timed out or was
@@ -222,8 +224,8 @@ public final class NftablesTarget implements Target {
 
   /**
    * The state {@code plan} was made from, when that is the reading {@link #readLive} made of the
-   * own table through this context's runner less than {@link #READING_KEPT} ago; otherwise empty,
-   * and the applier lists the table itself.
+   * own table through this context's runner, its listing ended less than {@link #READING_KEPT} ago;
+   * otherwise empty, and the applier lists the table itself.
    */
   @SuppressWarnings("ReferenceEquality") // the very object readLive returned, not an equal one
   private Optional<NftablesLive.State> planned(Plan plan, TargetContext context) {

@@ -669,6 +669,35 @@ class NftablesSystemTest {
   }
 
   @Test
+  void aPlanWhoseListingTookLongerThanTheKeptTimeStillStandsForTheStateBeforeItsTransaction()
+      throws Exception {
+    AtomicLong now = new AtomicLong();
+    NftablesTarget timed = new NftablesTarget(now::get);
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      // Each listing takes longer than a reading is kept, as 100,000 ranges do on a busy machine.
+      CommandRunner slowListings =
+          command -> {
+            CommandResult result = runner.run(command);
+            if (!command.modifies()) {
+              now.addAndGet(NftablesTarget.READING_KEPT.toNanos() + 1);
+            }
+            return result;
+          };
+      TargetContext context = new TargetContext(options, slowListings);
+      Sync.apply(timed, embedded, context, Guards.defaults());
+
+      Plan plan = Sync.plan(timed, changed, context);
+      runner.clear();
+      timed.apply(plan, context);
+
+      assertThat(listings(runner)).as("listed again before the transaction").isZero();
+      assertThat(runner.modifyingCommands()).hasSize(1);
+      assertThat(Sync.plan(timed, changed, context).hasChanges()).isFalse();
+    }
+  }
+
+  @Test
   void lostReplyAfterNftCommittedIsReadAgainAndFoundApplied() throws Exception {
     try (Netns ns = Netns.create("cfnft-")) {
       RecordingCommandRunner real = recorder(ns);
