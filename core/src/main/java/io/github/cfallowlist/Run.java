@@ -122,6 +122,8 @@ public final class Run {
       Sync.requireLive(t);
     }
     if (!action.changes()) {
+      // A dry run takes no lock and creates nothing, but fails where the run would.
+      state.checkSafe();
       return executeLocked();
     }
     state.ensureSafe();

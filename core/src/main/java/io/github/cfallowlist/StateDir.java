@@ -70,7 +70,7 @@ public final class StateDir {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
-    ensureSafe();
+    checkSafe();
     String text;
     try {
       text = SmallFiles.readList(file, "the last good snapshot", false);
@@ -206,6 +206,24 @@ public final class StateDir {
       }
       return;
     }
+    check(false);
+  }
+
+  /**
+   * Refuses, creating and changing nothing, a state directory that exists and that a run could be
+   * misled by: one {@link #ensureSafe} refuses, except that a directory of root's may be read by
+   * another user. A missing one is fine: a run creates it. A dry run checks this, so that it fails
+   * where the run it stands for would.
+   *
+   * @throws CfAllowlistException naming the directory and what is wrong
+   */
+  public void checkSafe() throws IOException {
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      check(true);
+    }
+  }
+
+  private void check(boolean rootsMayBeRead) throws IOException {
     if (Files.isSymbolicLink(dir)) {
       // A link planted in a shared directory could send a root run's files anywhere.
       throw new CfAllowlistException(
@@ -221,7 +239,7 @@ public final class StateDir {
     int uid = (Integer) Files.getAttribute(real, "unix:uid");
     int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     Set<PosixFilePermission> mode = Files.getPosixFilePermissions(real);
-    if (uid != me) {
+    if (uid != me && !(rootsMayBeRead && uid == 0)) {
       throw new CfAllowlistException(
           "state directory " + dir + " belongs to another user; choose another --state-dir");
     }

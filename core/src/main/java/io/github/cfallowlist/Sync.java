@@ -463,8 +463,11 @@ public final class Sync {
     String pkg = target.packages().get(e.program());
     return new IOException(
         target.name()
-            + " needs "
-            + e.getMessage()
+            + " needs '"
+            + Printable.of(e.program())
+            + "', which is not installed (looked in "
+            + e.searchPath()
+            + ")"
             + (pkg == null ? "" : "; install the Debian package " + pkg),
         e);
   }

@@ -9,10 +9,19 @@ public final class ToolNotFoundException extends IOException {
   /** The program that was not found. */
   private final String program;
 
+  /** Where it was looked for. */
+  private final String searchPath;
+
   /** {@code program} was not found in {@code searchPath}. */
   public ToolNotFoundException(String program, String searchPath) {
     super("'" + Printable.of(program) + "' is not installed (looked in " + searchPath + ")");
     this.program = program;
+    this.searchPath = searchPath;
+  }
+
+  /** Where the program was looked for: the directories of the search path, or one directory. */
+  public String searchPath() {
+    return searchPath;
   }
 
   /** The program's name. */

@@ -7,6 +7,7 @@ import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,6 +158,32 @@ class RunTest {
         .stateDir(StateDir.at(dir))
         .lockFile(dir.resolve("run.lock"))
         .lockTimeout(Duration.ZERO);
+  }
+
+  @Test
+  void aDryRunRefusesAStateDirTheRunWouldRefuseAndCreatesNoMissingOne() throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    Path open = Files.createDirectory(dir.resolve("open"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    for (Run.Action dry : List.of(Run.Action.DRY_RUN, Run.Action.UNINSTALL_DRY_RUN)) {
+      Run.Builder b = run(net).stateDir(StateDir.at(open)).action(dry);
+
+      assertThatThrownBy(() -> b.build().execute())
+          .isInstanceOf(CfAllowlistException.class)
+          .hasMessage(
+              "state directory "
+                  + open
+                  + " can be written by other users (rwxrwxrwx); make it rwx------ (chmod 700)"
+                  + " or choose another --state-dir");
+    }
+    assertThat(target.calls).isEmpty();
+
+    Path missing = dir.resolve("missing/state");
+    RunResult result =
+        run(net).stateDir(StateDir.at(missing)).action(Run.Action.DRY_RUN).build().execute();
+
+    assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(dir.resolve("missing")).doesNotExist();
   }
 
   @Test

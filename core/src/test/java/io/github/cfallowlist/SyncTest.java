@@ -8,6 +8,7 @@ import io.github.cfallowlist.testing.TestSnapshots;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -120,6 +121,30 @@ class SyncTest {
   private final TargetContext context =
       new TargetContext(
           TargetOptions.defaults(), RecordingCommandRunner.wrapping(CommandRunner.system()));
+
+  @Test
+  void aProgramThatIsNotInstalledIsNamedWithWhereItWasLookedForAndItsPackage() {
+    FakeTarget withoutTool =
+        new FakeTarget() {
+          @Override
+          public Map<String, String> packages() {
+            return Map.of("fakectl", "fake-tools");
+          }
+
+          @Override
+          public Optional<Rendered> readLive(TargetContext context) throws IOException {
+            throw new ToolNotFoundException("fakectl", "/usr/sbin:/usr/bin");
+          }
+        };
+
+    TargetResult result = Sync.sync(withoutTool, embedded, context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(result.message())
+        .isEqualTo(
+            "fake needs 'fakectl', which is not installed (looked in /usr/sbin:/usr/bin);"
+                + " install the Debian package fake-tools; nothing was changed");
+  }
 
   @Test
   void applyInstallsThenASecondRunOnlyReads() throws Exception {

@@ -11,6 +11,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,7 +121,8 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
   private static ConfigFile read(Path file) throws IOException {
     String text;
     try {
-      text = SmallFiles.read(file, "configuration file");
+      // The very file that was checked is read: no link on its path can be swapped in between.
+      text = SmallFiles.read(requireTrusted(file), "configuration file");
     } catch (NoSuchFileException e) {
       throw e;
     } catch (AccessDeniedException e) {
@@ -134,6 +136,52 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
       throw new IllegalArgumentException(Printable.message(e), e);
     }
     return parse(file, text);
+  }
+
+  /**
+   * Refuses a configuration file that anyone but root and the user running could have written: it
+   * names the commands a run starts (a target's test and reload commands), so whoever can change it
+   * runs commands as that user. The file, after symbolic links, must belong to root or to this user
+   * and be writable by its owner alone, and so must every directory above it, except that a
+   * directory with the sticky bit (such as {@code /tmp}) may be writable by everyone.
+   *
+   * @return the file's real path, to be read
+   * @throws IllegalArgumentException naming the file or directory and what is wrong
+   */
+  static Path requireTrusted(Path file) throws IOException {
+    Path real = file.toRealPath();
+    if (!Files.isRegularFile(real)) {
+      return real; // a FIFO, device or directory: refused by the reading, unopened
+    }
+    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    String shown = Printable.of(file.toString());
+    for (Path p = real; p != null; p = p.getParent()) {
+      int uid = (Integer) Files.getAttribute(p, "unix:uid");
+      int mode = (Integer) Files.getAttribute(p, "unix:mode");
+      boolean isFile = p.equals(real);
+      String what =
+          isFile
+              ? "configuration file " + shown
+              : "directory " + Printable.of(p.toString()) + " above configuration file " + shown;
+      if (uid != 0 && uid != me) {
+        throw new IllegalArgumentException(
+            what
+                + " belongs to another user (uid "
+                + uid
+                + "); it names the commands cf-allowlist runs, so only root or the user that runs"
+                + " cf-allowlist may own it");
+      }
+      boolean sticky = !isFile && (mode & 01000) != 0;
+      if ((mode & 022) != 0 && !sticky) {
+        throw new IllegalArgumentException(
+            what
+                + " can be written by other users ("
+                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                + "); it names the commands cf-allowlist runs: chmod go-w "
+                + Printable.of(p.toString()));
+      }
+    }
+    return real;
   }
 
   /** Checks {@code text}, read from {@code file}. */

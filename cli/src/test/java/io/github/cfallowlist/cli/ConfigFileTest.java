@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,92 @@ class ConfigFileTest {
             + "\"\n"
             + "nginx-test-command = \"true\"\n"
             + "nginx-reload-command = \"true\"\n");
+  }
+
+  /** A config whose nginx test command leaves {@code marker} behind when it runs. */
+  private Path configRunning(Path file, Path marker) throws Exception {
+    Path script = dir.resolve("test-command");
+    Files.writeString(script, "#!/bin/sh\ntouch " + marker + "\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(
+        file,
+        "source = \"embedded\"\n"
+            + "state-dir = \""
+            + dir.resolve("state")
+            + "\"\n[targets.nginx]\n"
+            + "nginx-file = \""
+            + dir.resolve("real-ip.conf")
+            + "\"\nnginx-test-command = \""
+            + script
+            + "\"\nnginx-reload-command = \"true\"\n");
+    return file;
+  }
+
+  @Test
+  void aConfigFileOthersCanWriteIsRefusedBeforeItsCommandsRun() throws Exception {
+    Path marker = dir.resolve("ran");
+    Path file = configRunning(dir.resolve("cf-allowlist.toml"), marker);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+    for (String[] args :
+        new String[][] {
+          {"apply", "--config", file.toString()}, {"config", "check", "--config", file.toString()}
+        }) {
+      CliRun run = CliRun.of(args);
+
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+      assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
+      assertThat(run.err())
+          .isEqualTo(
+              "cf-allowlist: configuration file "
+                  + file
+                  + " can be written by other users (rw-rw-rw-); it names the commands"
+                  + " cf-allowlist runs: chmod go-w "
+                  + file
+                  + "\n");
+    }
+    assertThat(marker).doesNotExist();
+    assertThat(dir.resolve("real-ip.conf")).doesNotExist();
+  }
+
+  @Test
+  void aConfigFileOfAnotherUserOrInADirectoryOthersCanWriteIsRefused() throws Exception {
+    Path marker = dir.resolve("ran");
+    Path foreign = configRunning(dir.resolve("foreign.toml"), marker);
+    Files.setAttribute(foreign, "unix:uid", 65534);
+    Path open = Files.createDirectory(dir.resolve("open"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path inOpen = configRunning(open.resolve("cf-allowlist.toml"), marker);
+
+    CliRun ofAnother = CliRun.of("apply", "--config", foreign.toString());
+    CliRun underOpen = CliRun.of("apply", "--config", inOpen.toString());
+
+    assertThat(ofAnother.exitCode()).isEqualTo(1);
+    assertThat(ofAnother.err())
+        .startsWith(
+            "cf-allowlist: configuration file " + foreign + " belongs to another user (uid 65534)");
+    assertThat(underOpen.exitCode()).isEqualTo(1);
+    assertThat(underOpen.err())
+        .startsWith(
+            "cf-allowlist: directory "
+                + open
+                + " above configuration file "
+                + inOpen
+                + " can be written by other users (rwxrwxrwx)");
+    assertThat(marker).doesNotExist();
+  }
+
+  @Test
+  void aConfigFileReachedThroughALinkOrInAStickyDirectoryIsRead() throws Exception {
+    Path marker = dir.resolve("ran");
+    Path sticky = Files.createDirectory(dir.resolve("sticky"));
+    Files.setAttribute(sticky, "unix:mode", 01777);
+    Path file = configRunning(sticky.resolve("cf-allowlist.toml"), marker);
+    Path link = Files.createSymbolicLink(dir.resolve("link.toml"), file);
+
+    CliRun run = CliRun.of("config", "check", "--config", link.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
   }
 
   @Test
