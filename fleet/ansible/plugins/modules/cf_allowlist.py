@@ -18,10 +18,13 @@ description:
     which only reads, so the host is never changed.
   - C(changed) follows the command's outcome for each target; a target already in sync is not
     changed, and in check mode a target with a change pending is reported changed.
-  - In diff mode the command's unified diff of every changed target is returned as the task's
-    diff, so C(--diff) shows the ranges added and removed.
+  - In diff mode the command's unified diff of every target that changed (in check mode, that
+    would change) is returned as the task's diff, so C(--diff) shows the ranges added and removed;
+    a target that was refused or failed changed nothing and has no part in it.
   - A target that was refused or failed fails the task with the command's own sentence, which says
-    what was left in place (nothing changed, or the previous state put back).
+    what was left in place (nothing changed, or the previous state put back). The targets are
+    applied one after the other, so others may have applied in the same run: the message names
+    them, and the task is then failed and changed.
   - Every option but I(config), I(config_content), I(settings) and I(executable) is the key of the
     same name in the configuration file (with C(_) for C(-)), and the command-line option of
     that name; an option given here overrides the key in the configuration file (a switch such as
@@ -34,7 +37,7 @@ options:
   target:
     description:
       - The targets to keep in step, such as C(nftables), C(iptables), C(firewalld), C(nginx),
-        C(apache), C(caddy), C(haproxy) or C(fail2ban).
+        C(apache), C(caddy), C(haproxy), C(fail2ban) or C(crowdsec).
       - When omitted, the targets of the configuration file.
     type: list
     elements: str
@@ -54,7 +57,12 @@ options:
     description: Also use the JD Cloud China network's ranges.
     type: bool
   proxy:
-    description: An HTTP proxy for the fetch, C(http://[USER:PASSWORD@]HOST[:PORT]).
+    description:
+      - An HTTP proxy for the fetch, C(http://[USER:PASSWORD@]HOST[:PORT]).
+      - It reaches the command through its environment (C(https_proxy) and C(http_proxy)), never
+        its command line, and is never shown in the task's result or log.
+      - Because it is not C(--proxy), a C(proxy) key of the configuration file takes precedence
+        over it; an empty string is C(--proxy ""), which turns every proxy off.
     type: str
   family:
     description: Which address families to manage.
@@ -83,7 +91,9 @@ options:
     description: Where the last good list and the change records live.
     type: path
   lock_timeout:
-    description: How long (seconds) to wait for another run on the host to finish.
+    description:
+      - How long (seconds) to wait for another run on the host to finish.
+      - Only C(apply) takes the lock; check mode (C(plan)) waits for nothing and ignores it.
     type: int
   ports:
     description: The TCP ports the firewall targets manage.
@@ -96,7 +106,11 @@ options:
     type: str
     choices: [restrict, allow]
   metrics_file:
-    description: Write node_exporter textfile metrics here after the run.
+    description:
+      - Write node_exporter textfile metrics here after the run.
+      - Check mode writes no metrics; it refuses, with the command's sentence, a path the real
+        run would refuse (a symbolic link, a directory, a FIFO or device, a file it cannot read
+        or one that is not a metrics file cf-allowlist wrote).
     type: path
   verify_origin_as:
     description: Refuse a list unless every range is inside a route object of this AS.
@@ -111,6 +125,8 @@ options:
     description:
       - Target settings, the keys of the configuration file's C([targets.NAME]) tables, such as
         C(nginx-file) or C(nft-table); each is passed as C(--set KEY=VALUE).
+      - Each value must be a string, true or false, or an integer; any other (null, a list, a
+        dict, a float) fails the task naming the setting.
     type: dict
   config:
     description:
@@ -122,6 +138,8 @@ options:
     description:
       - The text of a configuration file, read from a private temporary file that is removed
         after the run; lets check mode judge a configuration that is not written yet.
+      - It may hold a proxy's password, so it is never shown in the task's result or log; the
+        command's messages name it C(config_content).
     type: str
   executable:
     description: The cf-allowlist command on the managed host.
@@ -171,7 +189,9 @@ exit_code:
   returned: always
   type: int
 source:
-  description: The list the run used, its C(name), C(etag) and C(fetched_at).
+  description:
+    - The list the run used, its C(name), C(etag) and C(fetched_at).
+    - For a C(file:) source C(fetched_at) is the file's modification time on the host.
   returned: when the command printed its result
   type: dict
   sample:
@@ -194,6 +214,7 @@ warnings:
 
 import json
 import os
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -203,7 +224,6 @@ OPTIONS = (
     ("api_url", "--api-url", False),
     ("text_urls", "--text-urls", False),
     ("jdcloud", "--jdcloud", False),
-    ("proxy", "--proxy", False),
     ("family", "--family", False),
     ("min_ranges", "--min-ranges", False),
     ("shortest_prefix_v4", "--shortest-prefix-v4", False),
@@ -233,7 +253,7 @@ def argument_spec():
         api_url=dict(type="str"),
         text_urls=dict(type="list", elements="str"),
         jdcloud=dict(type="bool"),
-        proxy=dict(type="str", no_log=False),
+        proxy=dict(type="str", no_log=True),
         family=dict(type="str", choices=["ipv4", "ipv6", "both"]),
         min_ranges=dict(type="int"),
         shortest_prefix_v4=dict(type="int"),
@@ -251,7 +271,7 @@ def argument_spec():
         verify_origin_as_optional=dict(type="bool"),
         settings=dict(type="dict"),
         config=dict(type="path"),
-        config_content=dict(type="str"),
+        config_content=dict(type="str", no_log=True),
         executable=dict(type="path", default="/usr/bin/cf-allowlist"),
     )
 
@@ -261,6 +281,91 @@ def text(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def kind(value):
+    """What a setting's value is, for the sentence that refuses it."""
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a dict"
+    return "a %s" % type(value).__name__
+
+
+def bad_setting(settings):
+    """The sentence for the first setting the command cannot take, or None."""
+    for key, value in sorted((settings or {}).items()):
+        if not isinstance(value, (str, bool, int)):
+            return "setting %s must be a string, true or false, or an integer, not %s" % (
+                key,
+                kind(value),
+            )
+    return None
+
+
+METRICS_PREFIX = "cf_allowlist_"
+METRICS_FIRST = "# HELP cf_allowlist_last_run_timestamp_seconds "
+METRICS_MAX_BYTES = 1024 * 1024
+
+
+def is_metrics(data):
+    """Whether data is a metrics file cf-allowlist wrote, as the command judges it."""
+    if len(data) > METRICS_MAX_BYTES:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not text:
+        return True
+    if not text.startswith(METRICS_FIRST):
+        return False
+    return all(
+        line.startswith(("# HELP " + METRICS_PREFIX, "# TYPE " + METRICS_PREFIX, METRICS_PREFIX))
+        for line in text.splitlines()
+    )
+
+
+def metrics_refusal(path):
+    """The sentence with which apply would refuse metrics_file, or None; reads, never writes."""
+    if not path:
+        return "--metrics-file is empty; give the path of the file to write the metrics to"
+    if os.path.islink(path):
+        return (
+            "--metrics-file %s is a symbolic link, which apply will not write through; give the"
+            " path of the file itself" % path
+        )
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "--metrics-file %s is a directory; give the path of a file" % path
+    if not stat.S_ISREG(st.st_mode):
+        return (
+            "--metrics-file %s is not a regular file (a FIFO or a device), which apply will not"
+            " replace" % path
+        )
+    try:
+        with open(path, "rb") as f:
+            data = f.read(METRICS_MAX_BYTES + 1)
+    except PermissionError:
+        return (
+            "--metrics-file %s cannot be read (permission denied), so apply cannot tell whether"
+            " cf-allowlist wrote it" % path
+        )
+    except OSError:
+        data = b"\xff"
+    if not is_metrics(data):
+        return (
+            "apply will not overwrite --metrics-file %s: it is not a metrics file cf-allowlist"
+            " wrote (move it away or choose another path)" % path
+        )
+    return None
 
 
 def command_line(params, command, config_file):
@@ -295,6 +400,29 @@ def sentence(stderr, rc):
     return line[len(PREFIX):] if line.startswith(PREFIX) else line
 
 
+def shown_as(message, path, name):
+    """message with path, whole or cut short with "..." as the command shortens it, as name."""
+    if path in message:
+        return message.replace(path, name)
+    start = message.find(path[:16])
+    if start < 0:
+        return message
+    end = start
+    while end < len(message) and end - start < len(path) and message[end] == path[end - start]:
+        end += 1
+    for ellipsis in ("...", "\u2026"):
+        if message.startswith(ellipsis, end):
+            return message[:start] + name + message[end + len(ellipsis):]
+    return message
+
+
+def proxy_environment(proxy):
+    """The proxy for the command's environment, as --proxy would set it for both schemes."""
+    if not proxy:
+        return {}
+    return dict(https_proxy=proxy, HTTPS_PROXY=proxy, http_proxy=proxy)
+
+
 def parse(stdout):
     """The one JSON object the command prints, or None when it printed none."""
     for line in reversed((stdout or "").splitlines()):
@@ -321,20 +449,42 @@ def main():
             " first, or give its path as executable" % executable
         )
 
+    refused = bad_setting(params["settings"])
+    if refused:
+        module.fail_json(msg=refused)
+    if module.check_mode and params["metrics_file"] is not None:
+        # plan takes no --metrics-file (and apply --dry-run would write it): judged here instead.
+        refused = metrics_refusal(params["metrics_file"])
+        if refused:
+            module.fail_json(msg=refused)
+
     config_file = params["config"]
+    temporary = None
     if params["config_content"] is not None:
-        config_file = os.path.join(module.tmpdir, "cf-allowlist.toml")
-        with open(config_file, "w") as f:
+        config_file = temporary = os.path.join(module.tmpdir, "cf-allowlist.toml")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
             f.write(params["config_content"])
+
+    def named(message):
+        # The temporary file is the module's own: its messages name what the task was given.
+        return shown_as(message, temporary, "config_content") if temporary else message
 
     command = "plan" if module.check_mode else "apply"
     argv = command_line(params, command, config_file)
-    rc, stdout, stderr = module.run_command(argv)
+    if params["proxy"] == "":
+        argv += ["--proxy", ""]
+    # The proxy may hold a password: in the environment, never on the command line.
+    rc, stdout, stderr = module.run_command(
+        argv, environ_update=proxy_environment(params["proxy"])
+    )
     result = parse(stdout)
     if result is None:
-        module.fail_json(msg=sentence(stderr, rc), rc=rc, exit_code=rc, stderr=stderr, cmd=argv)
+        module.fail_json(
+            msg=named(sentence(stderr, rc)), rc=rc, exit_code=rc, stderr=named(stderr), cmd=argv
+        )
     if result.get("error"):
-        module.fail_json(msg=result["error"], rc=rc, exit_code=rc, command=command)
+        module.fail_json(msg=named(result["error"]), rc=rc, exit_code=rc, command=command)
 
     targets = result.get("targets") or []
     for warning in result.get("warnings") or []:
@@ -351,7 +501,8 @@ def main():
         warnings=result.get("warnings") or [],
     )
     if module._diff:
-        diffs = [t["diff"] for t in targets if t.get("diff")]
+        # Only what changed (or would): a refused or failed target changed nothing.
+        diffs = [t["diff"] for t in targets if t.get("diff") and t.get("outcome") == done]
         if diffs:
             out["diff"] = dict(prepared="".join(diffs).rstrip("\n"))
 

@@ -92,13 +92,29 @@ public final class AtomicFiles {
 
   /**
    * Where writing {@code file} should really go: the final target when it is a symbolic link (a
-   * link that config management placed keeps pointing where it did), else {@code file} itself.
+   * link that config management placed keeps pointing where it did), else {@code file} itself. Only
+   * links that belong to root or to the user running are followed: another user's link (planted in
+   * a directory others can write) would send the write wherever that user chose.
+   *
+   * @throws IOException naming the link when it belongs to another user, or for a loop of links
    */
   public static Path resolveLink(Path file) throws IOException {
     Path p = file;
+    int me = -1;
     for (int hops = 0; Files.isSymbolicLink(p); hops++) {
       if (hops > 40) {
         throw new IOException(file + " is a loop of symbolic links");
+      }
+      int owner = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      if (me < 0) {
+        me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      }
+      if (owner != 0 && owner != me) {
+        throw new IOException(
+            p
+                + " is a symbolic link that belongs to another user (uid "
+                + owner
+                + "); cf-allowlist follows only links of root's or its own user's, so remove it");
       }
       Path target = Files.readSymbolicLink(p);
       p = p.toAbsolutePath().getParent().resolve(target).normalize();

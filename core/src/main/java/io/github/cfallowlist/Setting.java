@@ -96,7 +96,7 @@ public final class Setting<T> {
         });
   }
 
-  /** A file path. */
+  /** An absolute file path. */
   public static Setting<Path> path(String name, String help, Optional<Path> defaultValue) {
     return new Setting<>(
         name,
@@ -110,6 +110,11 @@ public final class Setting<T> {
           Path p = Path.of(v);
           if (p.getFileName() == null) {
             throw new IllegalArgumentException("does not name a file");
+          }
+          if (!p.isAbsolute()) {
+            // cron and systemd start a run in /, an interactive one wherever the shell is.
+            throw new IllegalArgumentException(
+                "is not an absolute path (a run from cron or systemd starts in /)");
           }
           return p;
         });

@@ -70,7 +70,35 @@ public final class SmallFiles {
     return read(file, what, true, MAX_CONFIG_BYTES);
   }
 
+  /**
+   * The bytes of a file a target wrote (a configuration rendered from a list of ranges, or its
+   * record of a change): a regular file, links followed, of at most {@link #MAX_CONFIG_BYTES}
+   * bytes, not decoded. A FIFO or a device is refused before it is opened.
+   *
+   * @throws NoSuchFileException when there is no such file (a dangling link included)
+   * @throws IOException naming {@code what} and the file when it is a directory, not a regular
+   *     file, too large or cannot be read
+   */
+  public static byte[] readConfigBytes(Path file, String what) throws IOException {
+    return bytes(file, what, true, MAX_CONFIG_BYTES);
+  }
+
   private static String read(Path file, String what, boolean followLinks, long maxBytes)
+      throws IOException {
+    byte[] bytes = bytes(file, what, followLinks, maxBytes);
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IOException(what + " " + file + " is not UTF-8 text", e);
+    }
+  }
+
+  private static byte[] bytes(Path file, String what, boolean followLinks, long maxBytes)
       throws IOException {
     LinkOption[] links =
         followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
@@ -104,16 +132,7 @@ public final class SmallFiles {
     if (bytes.length > maxBytes) {
       throw tooLarge(file, what, maxBytes);
     }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new IOException(what + " " + file + " is not UTF-8 text", e);
-    }
+    return bytes;
   }
 
   private static IOException tooLarge(Path file, String what, long maxBytes) {

@@ -169,7 +169,11 @@ public final class Cli implements Runnable {
         // Without --verbose no command's DEBUG record is shown: an unlogged runner asks for no
         // logger, so a run that logs nothing else skips the JDK's first logger lookup.
         .runner(
-            Logging.showsLibraryDebug() ? CommandRunner.system() : CommandRunner.systemUnlogged())
+            new StopBoundRunner(
+                Logging.showsLibraryDebug()
+                    ? CommandRunner.system()
+                    : CommandRunner.systemUnlogged(),
+                Main::leftToStop))
         .stateDir(state);
   }
 

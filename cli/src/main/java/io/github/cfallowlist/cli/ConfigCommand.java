@@ -1,9 +1,15 @@
 package io.github.cfallowlist.cli;
 
+import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Guards;
+import io.github.cfallowlist.RangeSnapshot;
+import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -59,7 +65,25 @@ final class ConfigCommand implements Runnable {
         TargetOptions options = targetArgs.options(source.families());
         if (read.targetCount() > 0) {
           Cli.run(apply, loaded).build();
-          Run.checkSettings(targetArgs.resolve(), options);
+          List<Target> targets = targetArgs.resolve();
+          Run.checkSettings(targets, options);
+          // What a run refuses before it reads anything (--mode allow without nft-table, say) is
+          // found by rendering each target from the embedded list, which runs nothing.
+          RangeSnapshot embedded = Guards.defaults().validate(RangeSource.embedded().fetch());
+          for (Target t : targets) {
+            try {
+              t.render(embedded.restrictTo(options.families()), options.forTarget(t));
+            } catch (CfAllowlistException e) {
+              String why = e.getMessage();
+              throw new IllegalArgumentException(
+                  why.startsWith(t.name() + ": ") ? why : t.name() + ": " + why, e);
+            }
+          }
+        }
+        Path metrics = Declared.value(apply, "--metrics-file");
+        if (metrics != null) {
+          // The value only: the file and its directory are those of the host that runs it.
+          MetricsFile.checkValue(metrics);
         }
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": " + Cli.message(e), e);

@@ -197,7 +197,7 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
       TomlPosition at = toml.inputPositionOf(List.of(key));
       Kind kind = KEYS.get(key);
       if (kind == null) {
-        throw error(file, at, unknown("key", key, new ArrayList<>(KEYS.keySet())));
+        throw error(file, at, unknown("key", key, new ArrayList<>(new TreeMap<>(KEYS).keySet())));
       }
       Object value = toml.get(List.of(key));
       if (kind == Kind.TABLES) {

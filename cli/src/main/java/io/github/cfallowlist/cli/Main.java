@@ -13,7 +13,16 @@ public final class Main {
   static final AtomicBoolean STOPPING = new AtomicBoolean();
 
   /** How long a signal waits for the target being changed to finish and be verified. */
-  private static final Duration GRACE = Duration.ofSeconds(75);
+  static final Duration GRACE = Duration.ofSeconds(75);
+
+  /**
+   * What the grace keeps back from commands started after the signal: the time to read the target
+   * back and print every outcome.
+   */
+  static final Duration RESERVE = Duration.ofSeconds(10);
+
+  /** When the stop was asked for ({@link System#nanoTime()}); meaningful once {@link #STOPPING}. */
+  private static volatile long stopAskedAt;
 
   /** picocli's system property naming, as regular expressions, the built-in converters to skip. */
   static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
@@ -24,6 +33,17 @@ public final class Main {
    * and no option of the tool has such a type.
    */
   static final String UNUSED_CONVERTERS = "java\\.time\\..*,java\\.sql\\..*";
+
+  /**
+   * How long commands started now may run before the stop's grace runs out (less {@link #RESERVE}),
+   * or null when no stop was asked for.
+   */
+  static Duration leftToStop() {
+    if (!STOPPING.get()) {
+      return null;
+    }
+    return GRACE.minus(RESERVE).minusNanos(System.nanoTime() - stopAskedAt);
+  }
 
   /**
    * Runs the command line and exits with its status. On SIGTERM or SIGINT the target being changed
@@ -40,6 +60,7 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopAskedAt = System.nanoTime();
                   STOPPING.set(true);
                   try {
                     done.await(GRACE.toSeconds(), TimeUnit.SECONDS);

@@ -45,7 +45,8 @@ final class MetricsFile {
   /**
    * Refuses, before a run changes anything, a {@code --metrics-file} that the run must not replace:
    * an empty path, a symbolic link (the write would land on whatever it points to), a directory, a
-   * FIFO or a device, or a file that is not a metrics file cf-allowlist wrote.
+   * FIFO or a device, a file that is not a metrics file cf-allowlist wrote, or a new file in a
+   * directory that does not exist.
    *
    * @throws IllegalArgumentException naming the option and the path
    */
@@ -54,16 +55,26 @@ final class MetricsFile {
   }
 
   /**
+   * Refuses a {@code --metrics-file} value that no run could use, whatever is on disk: an empty
+   * path.
+   *
+   * @throws IllegalArgumentException naming the option
+   */
+  static void checkValue(Path file) {
+    if (file.toString().isEmpty()) {
+      throw new IllegalArgumentException(
+          "--metrics-file is empty; give the path of the file to write the metrics to");
+    }
+  }
+
+  /**
    * The text of the metrics file already at {@code file}, empty when there is none.
    *
    * @throws IllegalArgumentException when {@code file} may not be replaced (see {@link #check})
    */
   private static String existing(Path file) throws IOException {
+    checkValue(file);
     String shown = Printable.of(file.toString());
-    if (shown.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--metrics-file is empty; give the path of the file to write the metrics to");
-    }
     if (Files.isSymbolicLink(file)) {
       throw new IllegalArgumentException(
           "--metrics-file "
@@ -72,6 +83,15 @@ final class MetricsFile {
               + " file itself");
     }
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir != null && !Files.isDirectory(dir)) {
+        // A mistyped directory is bad input, not one to create as root.
+        throw new IllegalArgumentException(
+            "--metrics-file "
+                + shown
+                + " is in a directory that does not exist; create it first (node_exporter's"
+                + " textfile directory)");
+      }
       return "";
     }
     if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -212,14 +232,20 @@ final class MetricsFile {
 
     header(out, "in_sync", "gauge", "1 when the target holds the list of the last run, else 0.");
     for (TargetResult t : r.targets()) {
-      boolean inSync =
-          t.outcome() == Outcome.IN_SYNC || (t.outcome() == Outcome.APPLIED && !dryRun);
-      out.append(P)
-          .append("in_sync{target=\"")
-          .append(t.target())
-          .append("\"} ")
-          .append(inSync ? 1 : 0)
-          .append('\n');
+      String name = P + "in_sync{target=\"" + t.target() + "\"}";
+      String value;
+      if (t.plan().isEmpty()) {
+        // No list to compare with (its source failed and the target kept what it holds): what the
+        // last run with a list found stands, so an outage of the source alone is not "out of sync".
+        value = previous.get(name);
+      } else {
+        boolean inSync =
+            t.outcome() == Outcome.IN_SYNC || (t.outcome() == Outcome.APPLIED && !dryRun);
+        value = inSync ? "1" : "0";
+      }
+      if (value != null) {
+        out.append(name).append(' ').append(value).append('\n');
+      }
     }
 
     Optional<RangeSnapshot> snapshot = r.snapshot();

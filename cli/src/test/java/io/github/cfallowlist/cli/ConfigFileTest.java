@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +120,35 @@ class ConfigFileTest {
     CliRun run = CliRun.of("config", "check", "--config", link.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
+  }
+
+  @Test
+  void anUnknownKeyLikeNoneKnownListsTheKnownKeysInOrder() throws Exception {
+    Path file = write("zzzzzzzzzzzz = 5\n");
+
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    String known = run.err().substring(run.err().indexOf("known: ") + "known: ".length()).strip();
+    List<String> keys = List.of(known.split(", "));
+    assertThat(keys).hasSizeGreaterThan(5).isSorted();
+  }
+
+  @Test
+  void configCheckRefusesWhatEveryRunWouldRefuseBeforeReadingAnything() throws Exception {
+    Path allow = write("source = \"embedded\"\nmode = \"allow\"\n[targets.nftables]\n");
+    CliRun modeAllow = CliRun.of("config", "check", "--config", allow.toString());
+
+    assertThat(modeAllow.exitCode()).isEqualTo(1);
+    assertThat(modeAllow.errIsOneSentence()).as(modeAllow.err()).isTrue();
+    assertThat(modeAllow.err())
+        .startsWith("cf-allowlist: " + allow + ": nftables: --mode allow needs");
+
+    Path metrics = write("source = \"embedded\"\nmetrics-file = \"\"\n[targets.nftables]\n");
+    CliRun emptyMetrics = CliRun.of("config", "check", "--config", metrics.toString());
+
+    assertThat(emptyMetrics.exitCode()).isEqualTo(1);
+    assertThat(emptyMetrics.err()).contains("--metrics-file is empty");
   }
 
   @Test

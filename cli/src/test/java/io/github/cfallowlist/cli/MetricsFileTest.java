@@ -115,6 +115,53 @@ class MetricsFileTest {
   }
 
   @Test
+  void aSourceThatFailsLeavesTheTargetsInSyncGaugeAsTheLastListFoundIt() throws Exception {
+    assertThat(apply().exitCode()).isZero();
+
+    CliRun down =
+        CliRun.of(
+            "apply",
+            "--source",
+            "file:" + dir.resolve("missing.txt"),
+            "--fallback",
+            "none",
+            "--target",
+            "nginx",
+            "--nginx-file",
+            dir.resolve("real-ip.conf").toString(),
+            "--nginx-test-command",
+            "true",
+            "--nginx-reload-command",
+            "true",
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--metrics-file",
+            dir.resolve("cf-allowlist.prom").toString());
+
+    assertThat(down.exitCode()).as(down.err()).isEqualTo(1);
+    assertThat(metrics())
+        .containsEntry("cf_allowlist_failures_total", "1")
+        .containsEntry("cf_allowlist_in_sync{target=\"nginx\"}", "1")
+        .containsEntry(
+            "cf_allowlist_last_outcome{target=\"nginx\",outcome=\"failed_unchanged\"}", "1");
+  }
+
+  @Test
+  void aMetricsFileInADirectoryThatDoesNotExistIsRefusedAndTheDirectoryNotCreated() {
+    Path metrics = dir.resolve("mistyped/cf-allowlist.prom");
+
+    CliRun run = applyWritingMetricsTo(metrics);
+
+    assertRefusedBeforeTheRun(
+        run,
+        "--metrics-file "
+            + metrics
+            + " is in a directory that does not exist; create it first (node_exporter's textfile"
+            + " directory)");
+    assertThat(dir.resolve("mistyped")).doesNotExist();
+  }
+
+  @Test
   void runStoppedByAnErrorStillWritesAndKeepsTheLastFetch() throws Exception {
     assertThat(apply().exitCode()).isZero();
     String fetched = metrics().get("cf_allowlist_last_success_fetch_timestamp_seconds");

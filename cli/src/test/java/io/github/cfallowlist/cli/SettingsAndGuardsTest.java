@@ -1,12 +1,15 @@
 package io.github.cfallowlist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.Targets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -172,6 +175,92 @@ class SettingsAndGuardsTest {
     assertThat(source.exitCode()).isEqualTo(1);
     assertThat(source.errIsOneSentence()).as(source.err()).isTrue();
     assertThat(source.err()).contains("is not a regular file");
+  }
+
+  @Test
+  void aTargetFileThatIsAFifoADeviceOrADirectoryIsOneSentenceNotAHangOrAStackTrace()
+      throws Exception {
+    Path fifo = dir.resolve("fifo.conf");
+    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+    Path zero = Files.createSymbolicLink(dir.resolve("zero.conf"), Path.of("/dev/zero"));
+    Path directory = Files.createDirectory(dir.resolve("dir.conf"));
+
+    for (Path file : List.of(fifo, zero, directory)) {
+      CliRun run =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(60),
+              () ->
+                  CliRun.of(
+                      "apply",
+                      "--source",
+                      "embedded",
+                      "--target",
+                      "nginx",
+                      "--nginx-file",
+                      file.toString(),
+                      "--nginx-test-command",
+                      "true",
+                      "--nginx-reload-command",
+                      "true",
+                      "--state-dir",
+                      dir.resolve("state").toString()));
+
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+      assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
+      assertThat(run.err())
+          .startsWith("cf-allowlist: nginx: failed (nothing changed): file " + file + " is ")
+          .containsAnyOf(
+              "is not a regular file (a FIFO or a device)", "is a directory, not a file");
+    }
+    assertThat(Files.isDirectory(directory)).isTrue();
+    assertThat(Files.isSymbolicLink(zero)).isTrue();
+  }
+
+  @Test
+  void aLinkAnotherUserPlantedAtATargetFileIsNotFollowed() throws Exception {
+    Path victim = dir.resolve("victim/nologin");
+    Files.createDirectories(victim.getParent());
+    Path planted = Files.createSymbolicLink(dir.resolve("real-ip.conf"), victim);
+    Files.setAttribute(planted, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
+
+    CliRun run =
+        CliRun.of(
+            "apply",
+            "--source",
+            "embedded",
+            "--target",
+            "nginx",
+            "--nginx-file",
+            planted.toString(),
+            "--nginx-test-command",
+            "true",
+            "--nginx-reload-command",
+            "true",
+            "--state-dir",
+            dir.resolve("state").toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: nginx: failed (nothing changed): "
+                + planted
+                + " is a symbolic link that belongs to another user (uid 65534); cf-allowlist"
+                + " follows only links of root's or its own user's, so remove it; nothing was"
+                + " changed\n");
+    assertThat(victim).doesNotExist();
+  }
+
+  @Test
+  void aRelativeTargetFileIsRefusedInOneSentence() {
+    CliRun run =
+        CliRun.of(
+            "apply", "--source", "embedded", "--target", "nginx", "--set", "nginx-file=x.conf");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: setting nginx-file value 'x.conf' is not an absolute path (a run from"
+                + " cron or systemd starts in /)\n");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.github.cfallowlist.kit;
 
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -66,7 +67,8 @@ public record FoundFile(
   public static Optional<FoundFile> read(Path path) throws IOException {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(path);
+      // A FIFO or a device is refused unopened (it would hang the run or fill its memory).
+      bytes = SmallFiles.readConfigBytes(path, "file");
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

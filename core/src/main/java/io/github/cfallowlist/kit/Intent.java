@@ -2,6 +2,7 @@ package io.github.cfallowlist.kit;
 
 import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.Header;
+import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -97,7 +98,7 @@ public record Intent(Path file, String daemon, boolean reloading, Map<Path, Befo
     }
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = SmallFiles.readConfigBytes(file, "the record of an unfinished change");
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

@@ -6,6 +6,7 @@ import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
@@ -14,9 +15,18 @@ import io.github.cfallowlist.Targets;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Finds why Cloudflare cannot reach this origin (errors 521, 522, 525, 526): runs every {@link
@@ -31,6 +41,9 @@ import java.util.Optional;
  */
 public final class Doctor {
   private static final System.Logger LOG = System.getLogger(Doctor.class.getName());
+
+  /** How long doctor waits for the source's list, all its attempts together. */
+  static final Duration FETCH_LIMIT = Duration.ofSeconds(15);
 
   private final Builder b;
 
@@ -92,15 +105,64 @@ public final class Doctor {
     RangeSnapshot ranges;
     Optional<String> failure = Optional.empty();
     try {
-      ranges = b.guards.validate(b.source.fetch());
+      ranges = b.guards.validate(fetch());
     } catch (IOException | RuntimeException e) {
       failure = Optional.of(Printable.message(e));
       ranges = fallbackRanges();
     }
-    List<Target> targets = b.targets.isEmpty() ? detectTargets() : b.targets;
+    Map<String, String> unreadable = new LinkedHashMap<>();
+    List<Target> targets = b.targets.isEmpty() ? detectTargets(unreadable) : b.targets;
     return new DoctorContext(
-        ranges, failure, b.source, b.origin, targets, b.options, b.guards, b.runner, b.state,
-        b.clock);
+        ranges,
+        failure,
+        b.source,
+        b.origin,
+        targets,
+        b.options,
+        b.guards,
+        b.runner,
+        b.state,
+        b.clock,
+        unreadable);
+  }
+
+  /**
+   * The source's list, within {@link #FETCH_LIMIT} in all: doctor is run by someone waiting, and a
+   * source that accepts connections but never answers would otherwise hold every check back for
+   * each of its attempts.
+   */
+  private RawRanges fetch() throws IOException {
+    ExecutorService one =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "cf-allowlist-doctor-fetch");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      Future<RawRanges> answer = one.submit(b.source::fetch);
+      try {
+        return answer.get(b.fetchLimit.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        answer.cancel(true);
+        throw new IOException(
+            "no answer within " + b.fetchLimit.toSeconds() + " s, the limit doctor waits", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IOException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer.cancel(true);
+        throw new IOException("interrupted while fetching the list", e);
+      }
+    } finally {
+      one.shutdownNow();
+    }
   }
 
   /** The last good list, or else the embedded one, for checks to compare against. */
@@ -115,8 +177,11 @@ public final class Doctor {
     return b.guards.validate(RangeSource.embedded().fetch());
   }
 
-  /** The targets that hold any of cf-allowlist's objects on this host. */
-  private List<Target> detectTargets() {
+  /**
+   * The targets that hold any of cf-allowlist's objects on this host; those that refused to be read
+   * to this user go into {@code unreadable}, so that their absence is not taken for a fact.
+   */
+  private List<Target> detectTargets(Map<String, String> unreadable) {
     List<Target> found = new ArrayList<>();
     for (String name : Targets.names()) {
       Target t = Targets.byName(name);
@@ -130,6 +195,9 @@ public final class Doctor {
         }
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.DEBUG, "{0}: not detected: {1}", name, e.getMessage());
+        if (Root.denied(e)) {
+          unreadable.put(name, Printable.message(e));
+        }
       }
     }
     return found;
@@ -146,6 +214,7 @@ public final class Doctor {
     private Clock clock = Clock.systemUTC();
     private Origin origin = Origin.of(TlsMode.FULL);
     private List<Check> checks = defaultChecks();
+    private Duration fetchLimit = FETCH_LIMIT;
 
     private Builder() {}
 
@@ -202,6 +271,12 @@ public final class Doctor {
     /** The checks to run (default: {@link #defaultChecks()}). */
     public Builder checks(List<Check> values) {
       checks = List.copyOf(require(values, "checks"));
+      return this;
+    }
+
+    /** How long the source may take in all (default {@link Doctor#FETCH_LIMIT}). */
+    Builder fetchLimit(Duration value) {
+      fetchLimit = require(value, "fetchLimit");
       return this;
     }
 

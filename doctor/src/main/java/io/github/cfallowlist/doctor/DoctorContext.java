@@ -9,7 +9,10 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +29,8 @@ import java.util.Optional;
  * @param runner runs the read commands
  * @param state the state directory (the last good list)
  * @param clock the time, for ages and expiry
+ * @param unreadable targets that could not be read while looking for cf-allowlist's objects because
+ *     doctor does not run as root, with what they answered
  */
 public record DoctorContext(
     RangeSnapshot ranges,
@@ -37,7 +42,8 @@ public record DoctorContext(
     Guards guards,
     CommandRunner runner,
     StateDir state,
-    Clock clock) {
+    Clock clock,
+    Map<String, String> unreadable) {
 
   /** Checks every component is present. */
   public DoctorContext {
@@ -50,10 +56,38 @@ public record DoctorContext(
         || guards == null
         || runner == null
         || state == null
-        || clock == null) {
+        || clock == null
+        || unreadable == null) {
       throw new IllegalArgumentException("doctor context components must not be null");
     }
     targets = List.copyOf(targets);
+    unreadable = Collections.unmodifiableMap(new LinkedHashMap<>(unreadable));
+  }
+
+  /** A context in which every target could be read. */
+  public DoctorContext(
+      RangeSnapshot ranges,
+      Optional<String> sourceFailure,
+      RangeSource source,
+      Origin origin,
+      List<Target> targets,
+      TargetOptions options,
+      Guards guards,
+      CommandRunner runner,
+      StateDir state,
+      Clock clock) {
+    this(
+        ranges,
+        sourceFailure,
+        source,
+        origin,
+        targets,
+        options,
+        guards,
+        runner,
+        state,
+        clock,
+        Map.of());
   }
 
   /** The context {@code target} is read with. */

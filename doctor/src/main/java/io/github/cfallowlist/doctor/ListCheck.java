@@ -1,5 +1,6 @@
 package io.github.cfallowlist.doctor;
 
+import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.Finding;
 import io.github.cfallowlist.Printable;
@@ -7,6 +8,11 @@ import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -45,20 +51,33 @@ final class ListCheck implements Check {
       findings.add(local(c, now));
       return findings;
     }
-    Optional<RangeSnapshot> lastGood;
-    String dir = c.state().path().toString();
-    try {
-      lastGood = c.state().loadLastGood();
-    } catch (IOException | RuntimeException e) {
-      findings.add(
-          Finding.warn(
-              NAME,
-              "the last good list in " + dir + " cannot be read: " + Printable.message(e),
-              "remove it (rm "
-                  + c.state().path().resolve("last-good.json")
-                  + "); the next 'cf-allowlist apply' saves it again"));
-      lastGood = Optional.empty();
+    Optional<RangeSnapshot> lastGood = Optional.empty();
+    String dir = Printable.of(c.state().path().toString());
+    Optional<Finding> unusable = unsafeDirectory(c.state().path());
+    if (unusable.isEmpty()) {
+      try {
+        lastGood = c.state().loadLastGood();
+      } catch (CfAllowlistException e) {
+        // The directory itself is refused (a link, not ours): no file in it is at fault.
+        unusable =
+            Optional.of(
+                Finding.warn(
+                    NAME,
+                    "the state directory cannot be used: " + Printable.message(e),
+                    "give --state-dir a directory of this user's that no one else can write"
+                        + " (mode 700)"));
+      } catch (IOException | RuntimeException e) {
+        unusable =
+            Optional.of(
+                Finding.warn(
+                    NAME,
+                    "the last good list in " + dir + " cannot be read: " + Printable.message(e),
+                    "remove it ('rm "
+                        + quote(c.state().path().resolve("last-good.json"))
+                        + "'); the next 'cf-allowlist apply' saves it again"));
+      }
     }
+    unusable.ifPresent(findings::add);
     Optional<String> failure = c.sourceFailure();
     if (failure.isPresent()) {
       findings.add(
@@ -67,15 +86,14 @@ final class ListCheck implements Check {
               source.name()
                   + " could not be read ("
                   + failure.get()
-                  + "); the checks compare"
-                  + " against "
-                  + c.ranges().source(),
+                  + "); the checks compare against "
+                  + fallback(c, lastGood, dir),
               "check that this host reaches Cloudflare ('curl -sS "
                   + RangeSource.DEFAULT_API_URL
                   + "'), then run 'cf-allowlist apply'"));
     } else if (lastGood.isPresent()) {
       findings.add(agreement(c, lastGood.get(), dir, now));
-    } else {
+    } else if (unusable.isEmpty()) {
       findings.add(
           Finding.ok(
               NAME,
@@ -106,7 +124,7 @@ final class ListCheck implements Check {
                     + " Cloudflare announced since (30 days ahead) may be missing",
                 "run 'cf-allowlist apply --source cloudflare' and " + TIMER));
       }
-    } else if (lastGood.isEmpty()) {
+    } else if (lastGood.isEmpty() && unusable.isEmpty()) {
       Instant recorded = embeddedDate();
       if (old(recorded, now)) {
         findings.add(
@@ -124,6 +142,58 @@ final class ListCheck implements Check {
       }
     }
     return findings;
+  }
+
+  /**
+   * A state directory other users can write, which cf-allowlist refuses to read from: the one
+   * finding about it, with the command that makes it private.
+   */
+  private static Optional<Finding> unsafeDirectory(Path dir) {
+    Set<PosixFilePermission> mode;
+    try {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return Optional.empty();
+      }
+      mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty(); // loadLastGood says what is wrong
+    }
+    if (!mode.contains(PosixFilePermission.GROUP_WRITE)
+        && !mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Finding.warn(
+            NAME,
+            "the state directory "
+                + Printable.of(dir.toString())
+                + " can be written by other users ("
+                + PosixFilePermissions.toString(mode)
+                + "), so cf-allowlist will neither read nor save the last good list there",
+            "make it private: 'chmod 700 " + quote(dir) + "'"));
+  }
+
+  /** {@code path} as one shell word: quoted when it holds anything but plain characters. */
+  private static String quote(Path path) {
+    String p = Printable.of(path.toString());
+    return p.matches("[A-Za-z0-9_./+:@%-]+") ? p : "\"" + p.replace("\"", "\\\"") + "\"";
+  }
+
+  /**
+   * What the checks compare against when the source failed: the last good list, or the embedded.
+   */
+  private static String fallback(DoctorContext c, Optional<RangeSnapshot> lastGood, String dir) {
+    RangeSnapshot used = c.ranges();
+    if (lastGood.isPresent() && lastGood.get().fetchedAt().equals(used.fetchedAt())) {
+      return "the last good list saved in "
+          + dir
+          + " (fetched "
+          + day(used.fetchedAt())
+          + " from "
+          + used.source()
+          + ")";
+    }
+    return "the embedded list recorded on " + day(used.fetchedAt());
   }
 
   /** A local source (the embedded list, a file, the last good list): only its age can be told. */

@@ -313,8 +313,12 @@ final class TlsCheck implements Check {
       socket.setSSLParameters(parameters);
       try {
         socket.connect(new InetSocketAddress(host, port), millis);
-      } catch (ConnectException | SocketTimeoutException e) {
+      } catch (ConnectException e) {
         throw e;
+      } catch (SocketTimeoutException e) {
+        // No answer to the SYN (a firewall drops it): no connection, so no handshake either.
+        throw new Unreachable(
+            new SocketTimeoutException("no answer within " + TIMEOUT.toSeconds() + " s"));
       } catch (IOException e) {
         // No route, an unreachable network: no TCP connection at all, so no handshake either.
         throw new Unreachable(e);
@@ -328,7 +332,9 @@ final class TlsCheck implements Check {
     }
   }
 
-  /** A TCP connection that could not even be attempted: no route, an unreachable network. */
+  /**
+   * A TCP connection that could not be made: no route, an unreachable network, or no answer at all.
+   */
   static final class Unreachable extends IOException {
     private static final long serialVersionUID = 1L;
 

@@ -102,6 +102,42 @@ class DoctorTest {
   }
 
   @Test
+  void aSourceThatNeverAnswersIsGivenUpWithinTheLimitAndTheChecksStillRun() throws IOException {
+    RangeSource silent =
+        new RangeSource() {
+          @Override
+          public String name() {
+            return "a source that never answers";
+          }
+
+          @Override
+          public io.github.cfallowlist.RawRanges fetch() throws IOException {
+            try {
+              Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw new IOException("interrupted");
+          }
+        };
+    long start = System.nanoTime();
+
+    DoctorReport report =
+        Doctor.builder()
+            .source(silent)
+            .stateDir(StateDir.at(dir))
+            .fetchLimit(java.time.Duration.ofMillis(300))
+            .checks(List.of(check("x", List.of(Finding.ok("x", "fine")))))
+            .build()
+            .run();
+
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(java.time.Duration.ofSeconds(10));
+    assertThat(report.context().sourceFailure()).get().asString().contains("no answer within");
+    assertThat(report.context().ranges().source()).startsWith("embedded snapshot");
+  }
+
+  @Test
   void aFindingThatIsNotOkNeedsARemedy() {
     assertThatThrownBy(() -> Finding.fail("listen", "nothing listens", " "))
         .isInstanceOf(IllegalArgumentException.class)

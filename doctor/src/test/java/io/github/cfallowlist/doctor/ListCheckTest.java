@@ -11,7 +11,9 @@ import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +106,35 @@ class ListCheckTest {
     List<Finding> found = run(remote(null), savedDaysAgo(full(), 10), NOW);
 
     assertThat(found).extracting(Finding::status).containsExactly(Status.WARN);
+  }
+
+  @Test
+  void whenTheSourceFailsTheListLineNamesTheLastGoodListItComparesAgainstWithItsDate()
+      throws IOException {
+    List<Finding> found = run(remote(null), savedDaysAgo(full(), 10), NOW);
+
+    assertThat(found.get(0).found())
+        .contains(
+            "the checks compare against the last good list saved in "
+                + tmp.resolve("state")
+                + " (fetched 2027-02-19 from Cloudflare API)");
+  }
+
+  @Test
+  void aStateDirectoryOthersCanWriteIsOneWarningWithTheChmodThatFixesIt() throws IOException {
+    Path dir = Files.createDirectory(tmp.resolve("shared"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    List<Finding> found = run(remote(full()), StateDir.at(dir), NOW);
+
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.status()).isEqualTo(Status.WARN);
+              assertThat(f.found()).contains(dir + " can be written by other users (rwxrwxrwx)");
+              assertThat(f.remedy()).isEqualTo("make it private: 'chmod 700 " + dir + "'");
+            });
   }
 
   @Test

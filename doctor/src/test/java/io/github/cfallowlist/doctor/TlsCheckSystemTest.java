@@ -290,6 +290,38 @@ class TlsCheckSystemTest {
   }
 
   @Test
+  void aConnectionThatIsNeverAnsweredFailsAsNoConnectionNotAsAHandshake() throws IOException {
+    // A listener whose accept queue is full: the kernel drops further SYNs without an answer, as a
+    // firewall that drops them would.
+    try (java.net.ServerSocket full =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        java.net.Socket first = new java.net.Socket();
+        java.net.Socket second = new java.net.Socket()) {
+      first.connect(full.getLocalSocketAddress(), 1000);
+      second.connect(full.getLocalSocketAddress(), 1000);
+      List<Finding> found =
+          check(
+              new TlsCheck(testTrust(), OriginCa.cloudflare()),
+              full.getLocalPort(),
+              TlsMode.STRICT,
+              Optional.of(HOST));
+
+      assertThat(found)
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.status()).isEqualTo(Status.FAIL);
+                assertThat(f.found())
+                    .startsWith("cannot connect to 127.0.0.1:" + full.getLocalPort() + " (")
+                    .contains("no answer within 5 s")
+                    .endsWith("Cloudflare answers 522 when it cannot reach the origin")
+                    .doesNotContain("handshake", "525");
+                assertThat(f.remedy()).contains("--origin-ip").doesNotContain("speaks TLS");
+              });
+    }
+  }
+
+  @Test
   void aClosedPortFailsAs521() throws IOException {
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

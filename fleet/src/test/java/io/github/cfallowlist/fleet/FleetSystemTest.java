@@ -9,6 +9,7 @@ import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,17 @@ class FleetSystemTest {
 
   /** The etag of the list the snapshot playbook fetches on the controller. */
   private static final String SNAPSHOT_ETAG = "5a1e0c2b9d7f4e3a8b6c1d0e2f3a4b5c";
+
+  private static final String SNAPSHOT = "/var/lib/cf-allowlist/fleet-snapshot.txt";
+
+  /** A proxy's password: no log, record, diff or command line may ever show it. */
+  private static final String PASSWORD = "hunter2-fleet";
+
+  /**
+   * A proxy with that password, on the control namespace's bridge address where nothing listens: a
+   * fetch through it fails at once, naming the proxy.
+   */
+  private static final String PROXY = "http://fleet:" + PASSWORD + "@10.231.7.1:9";
 
   private Path dir;
   private Path deb;
@@ -201,6 +213,23 @@ class FleetSystemTest {
 
   @Test
   @Order(2)
+  void checkModeOnOriginsWithoutThePackageReportsTheInstallAndChangesNothing() throws IOException {
+    Map<String, Object> check = playbook("rolling", fleetVars(Map.of()), "--check", "--diff");
+    assertThat(stats(check, "failures")).as(failures(check)).containsOnly(0);
+    Map<String, Map<String, Object>> install =
+        results(check, "Report the package the copy would install (check mode)");
+    assertThat(install.keySet()).containsExactlyInAnyOrderElementsOf(HOSTS);
+    for (String host : HOSTS) {
+      assertThat(install.get(host).get("changed")).as(host).isEqualTo(true);
+      assertThat(origin(host, "dpkg", "-s", "cf-allowlist")).as(host).startsWith("exit ");
+      assertThat(origin(host, "ls", "/etc/cf-allowlist", "/var/cache/cf-allowlist.deb"))
+          .as(host)
+          .startsWith("exit ");
+    }
+  }
+
+  @Test
+  @Order(3)
   void theFirstRunInstallsAndChangesEveryOriginAndTheSecondChangesNone() throws IOException {
     Map<String, Object> first = playbook("rolling", fleetVars(Map.of()));
     assertThat(stats(first, "failures")).as(failures(first)).containsOnly(0);
@@ -214,6 +243,9 @@ class FleetSystemTest {
       assertThat(origin(host, "cat", NGINX_FILE)).contains("set_real_ip_from 173.245.48.0/20;");
       assertThat(origin(host, "cat", "/etc/cf-allowlist/cf-allowlist.toml"))
           .contains("source = \"embedded\"", "[targets.nftables]", "[targets.nginx]");
+      // It holds the proxy's password: root's alone.
+      assertThat(origin(host, "stat", "-c", "%a %U", "/etc/cf-allowlist/cf-allowlist.toml"))
+          .isEqualTo("600 root\n");
     }
 
     Map<String, Object> second = playbook("rolling", fleetVars(Map.of()));
@@ -226,7 +258,7 @@ class FleetSystemTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void checkModeReportsThePendingChangeWithItsDiffAndTouchesNothing() throws IOException {
     Map<String, String> before = fleetState();
     Map<String, Object> check =
@@ -250,7 +282,7 @@ class FleetSystemTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aBrokenNginxFailsItsOriginWithNginxsMessageAndStopsTheRolloutBeforeTheNextBatch()
       throws IOException {
     origin("origin2", "sh", "-c", "echo 'not_a_directive on;' > /etc/nginx/conf.d/broken.conf");
@@ -279,8 +311,17 @@ class FleetSystemTest {
     assertThat(failed.get("failed")).isEqualTo(true);
     assertThat((String) failed.get("msg"))
         .contains("nginx: failed (previous state put back)")
-        .contains("unknown directive \"not_a_directive\"");
+        .contains("unknown directive \"not_a_directive\"")
+        .contains("(applied in the same run: nftables)");
     assertThat(origin("origin2", "cat", NGINX_FILE)).isEqualTo(before.get("origin2 nginx"));
+    // Its nftables target applied before nginx failed: the task and the recap say it changed.
+    assertThat(origin("origin2", "nft", "list", "table", "inet", "cf_allowlist")).contains(ADDED);
+    assertThat(failed.get("changed")).isEqualTo(true);
+    assertThat(stat(rollout, "origin2", "changed")).as(failures(rollout)).isPositive();
+    assertThat(stat(rollout, "origin2", "failures")).isEqualTo(1);
+    // Its diff is that of the target that changed, not of nginx, which was put back.
+    assertThat(prepared(applied.get("origin1"))).contains("set_real_ip_from");
+    assertThat(prepared(failed)).containsPattern(added(ADDED)).doesNotContain("set_real_ip_from");
     assertThat(origin("origin2", "sh", "-c", "kill -0 \"$(cat /run/nginx.pid)\" && echo alive"))
         .as("origin2's nginx still runs")
         .isEqualTo("alive\n");
@@ -291,13 +332,132 @@ class FleetSystemTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
+  void anUnreachableHostStopsTheRolloutBeforeTheNextBatch() throws IOException {
+    // A host nothing answers for (the bridge's own address, a closed port), first in the order.
+    Path ghost = dir.resolve("ghost.yml");
+    Files.writeString(
+        ghost,
+        String.join(
+            "\n",
+            "all:",
+            "  hosts:",
+            "    ghost:",
+            "      ansible_host: 10.231.7.1",
+            "      ansible_port: 1",
+            "      ansible_user: root",
+            "      ansible_ssh_common_args: -F " + dir.resolve("ssh_config"),
+            ""));
+    Map<String, Object> vars = fleetVars(Map.of());
+    vars.put("cf_allowlist_hosts", "ghost:origin1:origin2:origin3");
+    vars.put("cf_allowlist_batch", 2);
+    Map<String, Object> rollout =
+        playbook(
+            "rolling", vars, "-i", dir.resolve("inventory.ini").toString(), "-i", ghost.toString());
+    assertThat(stat(rollout, "ghost", "unreachable")).as(failures(rollout)).isEqualTo(1);
+    // The first batch was ghost and origin1; the second stopped before it touched a host.
+    Map<String, Map<String, Object>> stopped =
+        results(
+            rollout, "Stop when a host of an earlier batch did not finish (unreachable or failed)");
+    assertThat(stopped).as(failures(rollout)).containsKey("origin2");
+    assertThat(stopped.get("origin2").get("msg"))
+        .isEqualTo(
+            "the rollout stops: ghost, origin1 did not finish in an earlier batch (unreachable or"
+                + " failed)");
+    assertThat(results(rollout, "Gather the facts the role needs").keySet())
+        .containsExactlyInAnyOrder("ghost", "origin1");
+    assertThat(results(rollout, "Install the package")).isEmpty();
+  }
+
+  @Test
+  @Order(7)
+  void aConfigurationTheCommandRefusesFailsTheRoleWithTheCommandsSentence() throws IOException {
+    String config = origin("origin1", "cat", "/etc/cf-allowlist/cf-allowlist.toml");
+    Map<String, Object> vars = fleetVars(Map.of("max-shrinkk", 25));
+    vars.put("cf_allowlist_hosts", "origin1");
+    Map<String, Object> run = playbook("rolling", vars);
+    Map<String, Map<String, Object>> refused =
+        results(run, "Stop with the reason the configuration was refused");
+    assertThat(refused.keySet()).as(failures(run)).containsExactly("origin1");
+    assertThat((String) refused.get("origin1").get("msg"))
+        .matches("/etc/cf-allowlist/cf-allowlist\\.toml:\\d+: unknown key 'max-shrinkk'.*");
+    assertThat(origin("origin1", "cat", "/etc/cf-allowlist/cf-allowlist.toml")).isEqualTo(config);
+  }
+
+  @Test
+  @Order(8)
+  void theModuleNeverShowsTheProxysPasswordAndPassesItOutsideTheCommandLine() throws IOException {
+    Map<String, Map<String, Object>> silent =
+        moduleResults("A proxy, a command that prints nothing");
+    assertThat(silent.get("origin1").get("failed")).isEqualTo(true);
+    Map<String, Object> fetched = moduleResults("A proxy, a fetch through it").get("origin1");
+    // The command got the proxy: its sentence names it (without the credentials).
+    assertThat((String) fetched.get("msg")).contains("http://10.231.7.1:9");
+    String argv = origin("origin1", "cat", "/root/cf-allowlist-argv");
+    assertThat(argv).contains("plan").doesNotContain(PASSWORD).doesNotContain("--proxy");
+    // -vvv, the record of every result (invocation and all) and the log: no password anywhere.
+    assertThat(Files.readString(Path.of((String) moduleRun().get("log"))))
+        .contains("module_args")
+        .doesNotContain(PASSWORD);
+    assertThat(JSON.std.asString(moduleRun().get("results"))).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  @Order(9)
+  void theModuleRefusesASettingThatIsNotAStringABooleanOrAnInteger() throws IOException {
+    Map<String, Object> r = moduleResults("A null setting").get("origin1");
+    assertThat(r.get("failed")).isEqualTo(true);
+    assertThat(r.get("msg"))
+        .isEqualTo("setting nginx-file must be a string, true or false, or an integer, not null");
+    Map<String, Object> list = moduleResults("A list as a setting").get("origin1");
+    assertThat(list.get("msg"))
+        .isEqualTo("setting nft-table must be a string, true or false, or an integer, not a list");
+  }
+
+  @Test
+  @Order(10)
+  void checkModeRefusesAMetricsFileTheRunWouldRefuseAndWritesNone() throws IOException {
+    assertThat(moduleResults("Metrics in a directory, in check mode").get("origin1").get("msg"))
+        .isEqualTo("--metrics-file /etc is a directory; give the path of a file");
+    assertThat(moduleResults("Metrics over another file, in check mode").get("origin1").get("msg"))
+        .isEqualTo(
+            "apply will not overwrite --metrics-file /etc/hostname: it is not a metrics file"
+                + " cf-allowlist wrote (move it away or choose another path)");
+    Map<String, Object> fresh =
+        moduleResults("Metrics in a new file, in check mode").get("origin1");
+    assertThat(fresh.get("failed")).as(fresh.toString()).isEqualTo(false);
+    assertThat(fresh.get("command")).isEqualTo("plan");
+    assertThat(origin("origin1", "ls", "/root/cf-allowlist.prom")).startsWith("exit ");
+  }
+
+  @Test
+  @Order(11)
+  void aConfigContentTheCommandRefusesIsNamedConfigContent() throws IOException {
+    assertThat(moduleResults("An unknown key in config_content").get("origin1").get("msg"))
+        .asString()
+        .startsWith("config_content:2: unknown key 'bogus'");
+  }
+
+  @Test
+  @Order(12)
   void theSnapshotPlaybookFetchesOnceAndEveryOriginAppliesTheSameList() throws IOException {
-    Map<String, Object> vars = new LinkedHashMap<>();
-    vars.put("cf_allowlist_controller_executable", CLI_TARGET.resolve("cf-allowlist").toString());
-    vars.put("cf_allowlist_fetch_source", "file:" + dir.resolve("controller-list.txt"));
-    vars.put("cf_allowlist_snapshot_targets", List.of("nftables", "nginx"));
-    Map<String, Object> run = playbook("snapshot", vars);
+    // The playbook's variables from the inventory's group_vars, which its defaults must not beat.
+    Path inventory = dir.resolve("snapshot-vars.yml");
+    Files.writeString(
+        inventory,
+        String.join(
+            "\n",
+            "all:",
+            "  children:",
+            "    origins:",
+            "      vars:",
+            "        cf_allowlist_controller_executable: " + CLI_TARGET.resolve("cf-allowlist"),
+            "        cf_allowlist_fetch_source: file:" + dir.resolve("controller-list.txt"),
+            "        cf_allowlist_snapshot_targets: [nftables, nginx]",
+            ""));
+    List<String> inventories =
+        List.of("-i", dir.resolve("inventory.ini").toString(), "-i", inventory.toString());
+    Map<String, Object> run = playbook("snapshot", Map.of(), inventories.toArray(String[]::new));
     assertThat(stats(run, "failures")).as(failures(run)).containsOnly(0);
 
     Map<String, Map<String, Object>> fetched =
@@ -305,7 +465,7 @@ class FleetSystemTest {
     assertThat(fetched).as("one fetch for the fleet").hasSize(1);
     Map<String, Map<String, Object>> applied = results(run, "Apply the snapshot");
     assertThat(applied.keySet()).containsExactlyInAnyOrderElementsOf(HOSTS);
-    String snapshot = origin("origin1", "cat", "/var/lib/cf-allowlist/fleet-snapshot.txt");
+    String snapshot = origin("origin1", "cat", SNAPSHOT);
     String ruleset = origin("origin1", "nft", "list", "table", "inet", "cf_allowlist");
     String nginx = origin("origin1", "cat", NGINX_FILE);
     assertThat(nginx).contains("# etag: " + SNAPSHOT_ETAG, "45.64.64.0/22");
@@ -313,19 +473,68 @@ class FleetSystemTest {
       Map<String, Object> r = applied.get(host);
       assertThat(r.get("changed")).as(host).isEqualTo(true);
       assertThat(((Map<?, ?>) r.get("source")).get("etag")).as(host).isEqualTo(SNAPSHOT_ETAG);
-      assertThat(origin(host, "cat", "/var/lib/cf-allowlist/fleet-snapshot.txt"))
-          .isEqualTo(snapshot);
+      assertThat(origin(host, "cat", SNAPSHOT)).isEqualTo(snapshot);
       assertThat(origin(host, "nft", "list", "table", "inet", "cf_allowlist")).isEqualTo(ruleset);
       assertThat(origin(host, "cat", NGINX_FILE)).isEqualTo(nginx);
     }
+
+    // The same list fetched again later: nothing changes anywhere.
+    Path list = dir.resolve("controller-list.txt");
+    Files.setLastModifiedTime(
+        list, FileTime.from(Files.getLastModifiedTime(list).toInstant().plusSeconds(3600)));
+    Map<String, Object> again = playbook("snapshot", Map.of(), inventories.toArray(String[]::new));
+    assertThat(stats(again, "failures")).as(failures(again)).containsOnly(0);
+    assertThat(stats(again, "changed")).as((String) again.get("stdout")).containsOnly(0);
+
+    // A new list, and an origin that lost its snapshot: check mode plans against the new list.
+    Files.writeString(list, Files.readString(list) + "64.68.192.0/22\n");
+    origin("origin3", "rm", SNAPSHOT);
+    Map<String, String> before = fleetState();
+    List<String> checkMode = new ArrayList<>(inventories);
+    checkMode.addAll(List.of("--check", "--diff"));
+    Map<String, Object> check = playbook("snapshot", Map.of(), checkMode.toArray(String[]::new));
+    assertThat(stats(check, "failures")).as(failures(check)).containsOnly(0);
+    Map<String, Map<String, Object>> planned = results(check, "Apply the snapshot");
+    assertThat(planned.keySet()).containsExactlyInAnyOrderElementsOf(HOSTS);
+    for (String host : HOSTS) {
+      Map<String, Object> r = planned.get(host);
+      assertThat(r.get("changed")).as(host).isEqualTo(true);
+      assertThat(outcomes(r)).as(host).containsOnly("would_change");
+      assertThat(prepared(r)).as(host).containsPattern(added("64.68.192.0/22"));
+      assertThat(origin(host, "sh", "-c", "ls /tmp | grep cf-allowlist-snapshot || true"))
+          .as("no temporary file left on " + host)
+          .isEmpty();
+    }
+    assertThat(fleetState()).isEqualTo(before);
+    assertThat(origin("origin1", "cat", SNAPSHOT)).isEqualTo(snapshot);
+    assertThat(origin("origin3", "ls", SNAPSHOT)).startsWith("exit ");
+  }
+
+  @Test
+  @Order(13)
+  void aFailedFetchOnTheControllerStopsTheSnapshotWithTheCommandsSentence() throws IOException {
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("cf_allowlist_controller_executable", CLI_TARGET.resolve("cf-allowlist").toString());
+    vars.put("cf_allowlist_fetch_source", "file:/nonexistent/list.txt");
+    Map<String, Object> run = playbook("snapshot", vars);
+    Map<String, Map<String, Object>> stopped =
+        results(run, "Stop when the controller could not fetch or check the list");
+    assertThat(stopped).as(failures(run)).isNotEmpty();
+    assertThat(stopped.values().iterator().next().get("msg"))
+        .isEqualTo("the source file /nonexistent/list.txt does not exist");
+    assertThat(results(run, "Apply the snapshot")).isEmpty();
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  /** The role's variables for the fleet: the package, the embedded list, nftables and nginx. */
+  /**
+   * The role's variables for the fleet: the package, the embedded list (which needs no proxy, so
+   * the proxy's password only has to stay hidden), nftables and nginx.
+   */
   private Map<String, Object> fleetVars(Map<String, Object> config) {
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("source", "embedded");
+    settings.put("proxy", PROXY);
     settings.putAll(config);
     Map<String, Object> vars = new LinkedHashMap<>();
     vars.put("cf_allowlist_deb", deb.toString());
@@ -335,7 +544,96 @@ class FleetSystemTest {
     return vars;
   }
 
-  /** Runs the collection's playbook from the control namespace; returns its record. */
+  /** The module's behaviours on origin1, from one playbook run (see {@link #moduleRun}). */
+  private Map<String, Object> moduleRun;
+
+  /**
+   * One run of a playbook of module tasks on origin1, each ignoring its failure so the next runs;
+   * at -vvv, which shows every task's invocation. The command is a wrapper that records its
+   * arguments in /root/cf-allowlist-argv before it runs the real one.
+   */
+  private Map<String, Object> moduleRun() throws IOException {
+    if (moduleRun != null) {
+      return moduleRun;
+    }
+    String wrapper =
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > /root/cf-allowlist-argv\n"
+            + "exec /usr/bin/cf-allowlist \"$@\"\n";
+    origin(
+        "origin1",
+        "sh",
+        "-c",
+        "printf '%s' \"$1\" > /usr/local/bin/cf-allowlist-argv"
+            + " && chmod 755 /usr/local/bin/cf-allowlist-argv",
+        "sh",
+        wrapper);
+    assertThat(origin("origin1", "cat", "/usr/local/bin/cf-allowlist-argv")).isEqualTo(wrapper);
+    String m = "cfallowlist.cloudflare.cf_allowlist";
+    List<String> play =
+        List.of(
+            "- name: The module's behaviours",
+            "  hosts: origin1",
+            "  gather_facts: false",
+            "  vars:",
+            "    proxy: \"" + PROXY + "\"",
+            "  tasks:",
+            "    - name: A proxy, a command that prints nothing",
+            "      " + m + ": {executable: /bin/false, source: cloudflare, proxy: \"{{ proxy }}\"}",
+            "      ignore_errors: true",
+            "    - name: A proxy, a fetch through it",
+            "      " + m + ":",
+            "        executable: /usr/local/bin/cf-allowlist-argv",
+            "        source: cloudflare",
+            "        target: [nftables]",
+            "        proxy: \"{{ proxy }}\"",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: A null setting",
+            "      " + m + ": {target: [nginx], settings: {nginx-file: null}}",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: A list as a setting",
+            "      " + m + ": {target: [nftables], settings: {nft-table: [inet, filter]}}",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: Metrics in a directory, in check mode",
+            "      " + m + ": {source: embedded, target: [nftables], metrics_file: /etc}",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: Metrics over another file, in check mode",
+            "      " + m + ": {source: embedded, target: [nftables], metrics_file: /etc/hostname}",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: Metrics in a new file, in check mode",
+            "      " + m + ":",
+            "        source: embedded",
+            "        target: [nftables]",
+            "        metrics_file: /root/cf-allowlist.prom",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "    - name: An unknown key in config_content",
+            "      " + m + ":",
+            "        config_content: \"source = \\\"embedded\\\"\\nbogus = 1\\n\"",
+            "        target: [nftables]",
+            "      check_mode: true",
+            "      ignore_errors: true",
+            "");
+    Path file = dir.resolve("module.yml");
+    Files.writeString(file, String.join("\n", play));
+    moduleRun = playbook(file.toString(), Map.of(), "-vvv");
+    return moduleRun;
+  }
+
+  private Map<String, Map<String, Object>> moduleResults(String task) throws IOException {
+    Map<String, Map<String, Object>> r = results(moduleRun(), task);
+    assertThat(r).as(task + ": " + failures(moduleRun())).containsKey("origin1");
+    return r;
+  }
+
+  /**
+   * Runs the collection's playbook (or the playbook file {@code name}, a path) from the control
+   * namespace; returns its record. Neither the log nor the record may show the proxy's password.
+   */
   private Map<String, Object> playbook(String name, Map<String, Object> vars, String... options)
       throws IOException {
     Path varsFile = Files.createTempFile(dir, "vars-", ".json");
@@ -353,7 +651,7 @@ class FleetSystemTest {
                 "exec",
                 control,
                 "ansible-playbook",
-                "cfallowlist.cloudflare." + name,
+                name.contains("/") ? name : "cfallowlist.cloudflare." + name,
                 "-e",
                 "@" + varsFile));
     argv.addAll(List.of(options));
@@ -361,6 +659,8 @@ class FleetSystemTest {
     Path log = dir.resolve(varsFile.getFileName() + ".log");
     Files.writeString(log, r.stdout() + r.stderr());
     assertThat(record).as("ansible-playbook ran to its recap: " + r.stdout() + r.stderr()).exists();
+    assertThat(r.stdout() + r.stderr()).as("the log of " + log).doesNotContain(PASSWORD);
+    assertThat(Files.readString(record)).as("the record of " + log).doesNotContain(PASSWORD);
     Map<String, Object> run = new LinkedHashMap<>(JSON.std.mapFrom(Files.readString(record)));
     run.put("log", log.toString());
     run.put("stdout", r.stdout());
@@ -397,6 +697,15 @@ class FleetSystemTest {
         .values().stream()
             .map(s -> ((Number) ((Map<String, Object>) s).get(counter)).intValue())
             .toList();
+  }
+
+  /** One counter of the play recap for one host. */
+  @SuppressWarnings("unchecked")
+  private static int stat(Map<String, Object> run, String host, String counter) {
+    Map<String, Object> s =
+        (Map<String, Object>) ((Map<String, Object>) run.get("stats")).get(host);
+    assertThat(s).as("the recap has " + host + ": " + run.get("stats")).isNotNull();
+    return ((Number) s.get(counter)).intValue();
   }
 
   /** The failed tasks and the run's log, for an assertion's description. */

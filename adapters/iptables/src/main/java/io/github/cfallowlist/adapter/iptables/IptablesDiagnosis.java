@@ -74,10 +74,13 @@ final class IptablesDiagnosis {
                       + Rules.CHAIN
                       + " back into "
                       + parent
+                  // By number: the whole rule may be longer than a message may quote.
                   : "delete it ('"
                       + tool
                       + " -D "
-                      + Printable.of(refusal.rule().line().substring(3))
+                      + Printable.of(refusal.rule().chain())
+                      + " "
+                      + refusal.rule().position()
                       + "'), or, to keep it for other sources, add it again below the jump to "
                       + Rules.CHAIN
                       + " ('"

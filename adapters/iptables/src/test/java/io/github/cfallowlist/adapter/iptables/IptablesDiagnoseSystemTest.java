@@ -48,7 +48,7 @@ class IptablesDiagnoseSystemTest {
       assertThat(ahead.found())
           .contains("iptables rule 1 of INPUT '-A INPUT -p tcp -m tcp --dport 443 -j DROP'")
           .contains("for all of Cloudflare's ranges");
-      assertThat(ahead.remedy()).contains("'iptables -D INPUT -p tcp -m tcp --dport 443 -j DROP'");
+      assertThat(ahead.remedy()).contains("'iptables -D INPUT 1'");
 
       ns.execChecked("iptables", "-D", "INPUT", "-p", "tcp", "--dport", "443", "-j", "DROP");
       ns.execChecked("iptables", "-A", "INPUT", "-p", "tcp", "--dport", "443", "-j", "DROP");
@@ -60,6 +60,48 @@ class IptablesDiagnoseSystemTest {
       Finding v6 = diagnose(context);
       assertThat(v6.status()).isEqualTo(Status.FAIL);
       assertThat(v6.found()).contains("ip6tables rule 1 of INPUT").contains("for 2400:cb00::/32");
+    }
+  }
+
+  @Test
+  void theRemedyForALongRuleIsACompleteCommandThatDeletesIt() throws Exception {
+    SystemTests.requireTools(
+        "ip",
+        "iptables",
+        "ip6tables",
+        "iptables-save",
+        "ip6tables-save",
+        "iptables-restore",
+        "ip6tables-restore");
+    try (Netns ns = Netns.create("cfiptl-")) {
+      TargetOptions options =
+          TargetOptions.defaults().withPorts(List.of(443)).withMode(Mode.RESTRICT);
+      TargetContext context = new TargetContext(options, NetnsCommandRunner.inside(ns.name()));
+      Sync.apply(target, embedded, context, Guards.defaults());
+      ns.execChecked(
+          "iptables",
+          "-I",
+          "INPUT",
+          "1",
+          "-p",
+          "tcp",
+          "-m",
+          "multiport",
+          "--dports",
+          "80,443",
+          "-j",
+          "REJECT",
+          "--reject-with",
+          "icmp-port-unreachable");
+      Finding ahead = diagnose(context);
+      assertThat(ahead.status()).isEqualTo(Status.FAIL);
+
+      String remedy = ahead.remedy();
+      int start = remedy.indexOf("'iptables -D ");
+      String command = remedy.substring(start + 1, remedy.indexOf('\'', start + 1));
+      assertThat(command).isEqualTo("iptables -D INPUT 1");
+      ns.execChecked(command.split(" "));
+      assertThat(diagnose(context).status()).as("after the remedy").isEqualTo(Status.OK);
     }
   }
 

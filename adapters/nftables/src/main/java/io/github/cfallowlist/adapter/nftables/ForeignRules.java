@@ -34,8 +34,39 @@ final class ForeignRules {
   private static final Set<String> HARMLESS = Set.of("counter", "log", "mangle", "notrack");
   private static final int MAX_DEPTH = 16;
 
+  /** iptables targets (in iptables-nft's {@code xt} expressions) that let the packet go on. */
+  private static final Set<String> XT_GOES_ON =
+      Set.of(
+          "LOG",
+          "NFLOG",
+          "ULOG",
+          "MARK",
+          "CONNMARK",
+          "TRACE",
+          "AUDIT",
+          "CLASSIFY",
+          "DSCP",
+          "TOS",
+          "TCPMSS",
+          "CT",
+          "NOTRACK",
+          "SECMARK",
+          "CONNSECMARK",
+          "IDLETIMER",
+          "LED",
+          "CHECKSUM",
+          "TTL",
+          "HL",
+          "SET");
+
+  private static final String UNREADABLE = "unreadable";
+
   private final Map<String, Chain> chains = new LinkedHashMap<>();
   private final Map<String, List<?>> sets = new HashMap<>();
+  private final Map<String, List<?>> maps = new HashMap<>();
+
+  /** Whether cf-allowlist's table, or its sets in a table of the user's, are in the ruleset. */
+  private boolean installed;
 
   /** A chain, its base-chain properties (null for a regular chain) and its rules in order. */
   private record Chain(
@@ -153,6 +184,10 @@ final class ForeignRules {
       if (!(o instanceof Map<?, ?> item)) {
         continue;
       }
+      if (item.get("table") instanceof Map<?, ?> t
+          && Layout.OWN.ref().equals(text(t.get("family")) + " " + text(t.get("name")))) {
+        installed = true;
+      }
       if (item.get("chain") instanceof Map<?, ?> c) {
         String family = text(c.get("family"));
         String table = text(c.get("table"));
@@ -168,7 +203,15 @@ final class ForeignRules {
                 new ArrayList<>());
         chains.put(family + " " + table + " " + name, chain);
       } else if (item.get("set") instanceof Map<?, ?> s) {
+        installed |=
+            s.get("name") instanceof String n
+                && (n.equals(Layout.setName(IpFamily.IPV4))
+                    || n.equals(Layout.setName(IpFamily.IPV6)));
         sets.put(
+            text(s.get("family")) + " " + text(s.get("table")) + " " + text(s.get("name")),
+            s.get("elem") instanceof List<?> elem ? elem : List.of());
+      } else if (item.get("map") instanceof Map<?, ?> s) {
+        maps.put(
             text(s.get("family")) + " " + text(s.get("table")) + " " + text(s.get("name")),
             s.get("elem") instanceof List<?> elem ? elem : List.of());
       } else if (item.get("rule") instanceof Map<?, ?> r) {
@@ -242,7 +285,11 @@ final class ForeignRules {
               : "; not judged: " + String.join(", ", report.unjudged.keySet());
       return Finding.fail(
           check,
-          "a rule outside cf-allowlist's table refuses Cloudflare before its sets can admit it: "
+          (installed
+                  ? "a rule outside cf-allowlist's table refuses Cloudflare before its sets can"
+                      + " admit it: "
+                  : "a firewall rule refuses Cloudflare (cf-allowlist has no table or sets in"
+                      + " nftables): ")
               + String.join("; ", parts)
               + unjudged,
           remedy);
@@ -263,7 +310,8 @@ final class ForeignRules {
     }
     return Finding.ok(
         check,
-        "no rule outside cf-allowlist's table refuses Cloudflare on "
+        (installed ? "no rule outside cf-allowlist's table" : "no nftables rule")
+            + " refuses Cloudflare on "
             + ports_
             + " ("
             + judged.size()
@@ -298,11 +346,9 @@ final class ForeignRules {
               + r.handle()
               + " "
               + accept
-              + "', with the sets in that table: --nft-table '"
-              + c.family()
-              + " "
-              + c.table()
-              + "')";
+              + "'"
+              + withSets(c)
+              + ")";
     } else {
       Chain c = end.policyOf();
       key = "policy of " + c.ref();
@@ -312,17 +358,28 @@ final class ForeignRules {
               + c.ref()
               + " "
               + accept
-              + "', with the sets in that table: --nft-table '"
-              + c.family()
-              + " "
-              + c.table()
-              + "')";
+              + "'"
+              + withSets(c)
+              + ")";
     }
     Refusal r =
         report.refusals.computeIfAbsent(
             key, k -> new Refusal(what, remedy, new TreeSet<>(), new TreeSet<>()));
     r.ports().add(probe.port());
     r.ranges().add(probe.range());
+  }
+
+  /** How the accept suggested for {@code chain} gets Cloudflare's sets into its table. */
+  private String withSets(Chain chain) {
+    String table = chain.family() + " " + chain.table();
+    if (installed) {
+      return ", with the sets in that table: --nft-table '" + table + "'";
+    }
+    // Nothing of cf-allowlist's is installed: the accept needs the sets put there first.
+    return ", once that table holds Cloudflare's sets: 'cf-allowlist apply --target nftables"
+        + " --nft-table \""
+        + table
+        + "\"'";
   }
 
   private static String describe(Refusal r, RangeSet all) {
@@ -390,6 +447,25 @@ final class ForeignRules {
             verdictName = kind;
             verdict = body;
           }
+          case "xt" -> {
+            // iptables-nft's translation of what nft cannot express natively.
+            String name = body instanceof Map<?, ?> x ? text(x.get("name")) : "?";
+            if (body instanceof Map<?, ?> x && "target".equals(x.get("type"))) {
+              if (name.equals("REJECT") || name.equals("DROP")) {
+                verdictName = "reject";
+              } else if (!XT_GOES_ON.contains(name)) {
+                verdictName = UNREADABLE;
+                verdict = "the iptables target " + name;
+              }
+            } else {
+              t = t.and(Truth.UNKNOWN);
+              why = why == null ? "uses the iptables match " + name : why;
+            }
+          }
+          case "vmap" -> {
+            verdictName = "vmap";
+            verdict = body;
+          }
           default -> {
             if (!HARMLESS.contains(kind)) {
               t = t.and(Truth.UNKNOWN);
@@ -400,6 +476,18 @@ final class ForeignRules {
       }
       if (t == Truth.NO || verdictName == null || verdictName.equals("continue")) {
         continue;
+      }
+      if (verdictName.equals("vmap")) {
+        Optional<Map<?, ?>> chosen = vmap(verdict, probe, chain);
+        if (chosen.isEmpty()) {
+          verdictName = UNREADABLE;
+          verdict = "a verdict map it cannot read";
+        } else if (chosen.get().isEmpty()) {
+          continue; // no element for this port: the rule does nothing to it
+        } else {
+          verdictName = String.valueOf(chosen.get().keySet().iterator().next());
+          verdict = chosen.get().get(verdictName);
+        }
       }
       switch (verdictName) {
         case "accept" -> {
@@ -444,10 +532,63 @@ final class ForeignRules {
             return End.CONTINUE;
           }
         }
-        default -> {}
+        case "continue" -> {}
+        default -> {
+          // A verdict this class cannot read may refuse, or accept what a later drop would refuse.
+          String what = UNREADABLE.equals(verdictName) ? String.valueOf(verdict) : verdictName;
+          report.unjudged.put(rule.ref(), "a verdict it cannot read: " + what);
+          if (passed[0] == null) {
+            passed[0] = rule.ref() + " (" + what + ")";
+          }
+        }
       }
     }
     return End.CONTINUE;
+  }
+
+  /**
+   * The verdict a {@code vmap} keyed by the destination port gives {@code probe}: empty when it
+   * cannot be read, an empty map when no element holds the port, else the verdict (such as {@code
+   * {"drop": null}}).
+   */
+  private Optional<Map<?, ?>> vmap(Object body, Probe probe, Chain chain) {
+    if (!(body instanceof Map<?, ?> v)
+        || !(v.get("key") instanceof Map<?, ?> key)
+        || !(key.get("payload") instanceof Map<?, ?> p)
+        || !Set.of("tcp", "th").contains(text(p.get("protocol")))
+        || !"dport".equals(p.get("field"))) {
+      return Optional.empty();
+    }
+    List<?> items;
+    if (v.get("data") instanceof Map<?, ?> d && d.get("set") instanceof List<?> l) {
+      items = l;
+    } else if (v.get("data") instanceof String s && s.startsWith("@")) {
+      if (!maps.containsKey(setKey(chain, s))) {
+        return Optional.empty();
+      }
+      items = maps.get(setKey(chain, s));
+    } else {
+      return Optional.empty();
+    }
+    for (Object o : items) {
+      if (!(o instanceof List<?> pair)
+          || pair.size() != 2
+          || !(pair.get(1) instanceof Map<?, ?> verdict)
+          || verdict.size() != 1) {
+        return Optional.empty();
+      }
+      if (pair.get(0) == null) {
+        return Optional.empty();
+      }
+      Truth holds = port(Map.of("set", List.of(pair.get(0))), probe.port(), chain);
+      if (holds == Truth.UNKNOWN) {
+        return Optional.empty();
+      }
+      if (holds == Truth.YES) {
+        return Optional.of(verdict);
+      }
+    }
+    return Optional.of(Map.of());
   }
 
   private Truth match(Map<?, ?> m, Probe probe, Chain chain) {
