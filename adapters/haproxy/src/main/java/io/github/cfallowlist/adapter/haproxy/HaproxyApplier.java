@@ -10,10 +10,11 @@ import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Changes the file and the running ACL: the file first (atomically, then checked with the check
@@ -21,14 +22,15 @@ import java.util.Optional;
  * before the swap's commit puts the file back as it was and leaves the running ACL untouched.
  */
 final class HaproxyApplier {
-  private static final System.Logger LOG = System.getLogger(HaproxyApplier.class.getName());
 
   private final HaproxySettings settings;
   private final CommandRunner runner;
+  private final Consumer<Path> notUsed;
 
-  HaproxyApplier(HaproxySettings settings, CommandRunner runner) {
+  HaproxyApplier(HaproxySettings settings, CommandRunner runner, Consumer<Path> notUsed) {
     this.settings = settings;
     this.runner = runner;
+    this.notUsed = notUsed;
   }
 
   /** Makes the file hold {@code content} and the running ACL hold {@code ranges}. */
@@ -43,7 +45,7 @@ final class HaproxyApplier {
         check(before, "the configuration with the new " + settings.file());
       }
       if (id.isEmpty()) {
-        LOG.log(Level.WARNING, HaproxyLive.notUsed(settings.file()));
+        notUsed.accept(settings.file());
         return;
       }
       List<Cidr> want = ranges.all();

@@ -7,37 +7,37 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Rendered;
 import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Reads what HAProxy holds: the running ACL through the runtime API and the file on disk. Runs only
  * reads.
  */
 final class HaproxyLive {
-  private static final System.Logger LOG = System.getLogger(HaproxyLive.class.getName());
 
   private HaproxyLive() {}
 
   /**
    * The live state rendered as the file would be (see {@link HaproxyConfig#live}), or empty when
    * the running ACL is empty and there is no file. When the running configuration does not load the
-   * file, the file alone is the state, with a warning saying which lines to add.
+   * file, the file alone is the state, and {@code notUsed} is told (to warn which lines to add).
    *
    * @throws IOException when the runtime API cannot be reached, or the file exists but was not
    *     written by cf-allowlist
    */
-  static Optional<Rendered> read(HaproxySettings settings) throws IOException {
+  static Optional<Rendered> read(HaproxySettings settings, Consumer<Path> notUsed)
+      throws IOException {
     Optional<String> onDisk = file(settings.file());
     try (HaproxySocket socket = HaproxySocket.open(settings.socket())) {
       HaproxyAcl acl = new HaproxyAcl(socket, settings.file());
       Optional<String> id = acl.id();
       if (id.isEmpty()) {
-        LOG.log(Level.WARNING, notUsed(settings.file()));
+        notUsed.accept(settings.file());
         return onDisk.map(text -> Rendered.single(settings.fileName(), text));
       }
       List<String> entries = acl.entries(id.get());

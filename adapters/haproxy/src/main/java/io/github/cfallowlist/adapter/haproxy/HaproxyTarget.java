@@ -12,9 +12,12 @@ import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code haproxy} target: an ACL file of Cloudflare's ranges for HAProxy, kept in step in the
@@ -62,6 +65,10 @@ import java.util.Optional;
  * empties the running ACL with a committed empty version.
  */
 public final class HaproxyTarget implements Target {
+  private static final System.Logger LOG = System.getLogger(HaproxyTarget.class.getName());
+
+  /** The files this target has warned the running HAProxy does not load. */
+  private final Set<Path> toldNotUsed = ConcurrentHashMap.newKeySet();
 
   /** The target, configured by the options passed to each call. */
   public HaproxyTarget() {}
@@ -139,7 +146,17 @@ public final class HaproxyTarget implements Target {
    */
   @Override
   public Optional<Rendered> readLive(TargetContext context) throws IOException {
-    return HaproxyLive.read(HaproxySettings.of(context.options()));
+    return HaproxyLive.read(HaproxySettings.of(context.options()), this::notUsed);
+  }
+
+  /**
+   * Warns, once per file for this target (a run reads and applies it several times), that the
+   * running HAProxy does not load {@code file}, naming the lines to add.
+   */
+  private void notUsed(Path file) {
+    if (toldNotUsed.add(file)) {
+      LOG.log(System.Logger.Level.WARNING, HaproxyLive.notUsed(file));
+    }
   }
 
   /**
@@ -166,7 +183,7 @@ public final class HaproxyTarget implements Target {
     Rendered desired = plan.desiredConfig();
     // Never write what this target could not read back as its own.
     RangeSet ranges = parse(desired, context.options());
-    new HaproxyApplier(HaproxySettings.of(context.options()), context.runner())
+    new HaproxyApplier(HaproxySettings.of(context.options()), context.runner(), this::notUsed)
         .apply(only(desired).content(), ranges);
   }
 
@@ -176,6 +193,7 @@ public final class HaproxyTarget implements Target {
    */
   @Override
   public void uninstall(TargetContext context) throws IOException {
-    new HaproxyApplier(HaproxySettings.of(context.options()), context.runner()).uninstall();
+    new HaproxyApplier(HaproxySettings.of(context.options()), context.runner(), this::notUsed)
+        .uninstall();
   }
 }

@@ -27,6 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,9 +278,33 @@ class HaproxySystemTest {
     assertThat(HaproxyLive.notUsed(other))
         .contains("acl from_cloudflare src -f " + other)
         .contains("http-request set-src req.hdr(CF-Connecting-IP) if from_cloudflare");
-    TargetResult result = apply(options);
+    List<String> warnings = new ArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            warnings.add(new SimpleFormatter().formatMessage(r));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(HaproxyTarget.class.getName());
+    logger.addHandler(handler);
+    TargetResult result;
+    try {
+      result = apply(options);
+    } finally {
+      logger.removeHandler(handler);
+    }
 
     assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(warnings)
+        .as("read, planned, applied and read back: said once")
+        .containsExactly(HaproxyLive.notUsed(other));
     assertThat(Files.readString(other)).isEqualTo(target.render(snapshot, options).text());
     assertThat(runtime("show acl " + acl)).isEqualTo(entries);
     assertThat(apply(options).outcome()).isEqualTo(Outcome.IN_SYNC);
