@@ -212,9 +212,12 @@ warnings:
   elements: str
 """
 
+import atexit
 import json
 import os
+import shutil
 import stat
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -461,7 +464,12 @@ def main():
     config_file = params["config"]
     temporary = None
     if params["config_content"] is not None:
-        config_file = temporary = os.path.join(module.tmpdir, "cf-allowlist.toml")
+        # A directory of the user the module runs as (root under become), not Ansible's temporary
+        # directory, which belongs to the login user: the command trusts a configuration file only
+        # when no one but root or itself could have changed it.
+        private = tempfile.mkdtemp(prefix="cf-allowlist-")
+        atexit.register(shutil.rmtree, private, True)
+        config_file = temporary = os.path.join(private, "cf-allowlist.toml")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(params["config_content"])

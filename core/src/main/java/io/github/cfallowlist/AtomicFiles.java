@@ -12,6 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -91,34 +95,63 @@ public final class AtomicFiles {
   }
 
   /**
-   * Where writing {@code file} should really go: the final target when it is a symbolic link (a
-   * link that config management placed keeps pointing where it did), else {@code file} itself. Only
-   * links that belong to root or to the user running are followed: another user's link (planted in
-   * a directory others can write) would send the write wherever that user chose.
+   * Where writing {@code file} should really go: the path with every symbolic link on it resolved
+   * as the kernel resolves it (a link that config management placed keeps pointing where it did),
+   * component by component, so that a {@code ..} in a link's target climbs from where the link
+   * really is. Only links that belong to root or to the user running are followed, at the file and
+   * in the directories above it: another user's link (planted in a directory others can write)
+   * would send the write wherever that user chose. Components that do not exist yet are kept as
+   * they are.
    *
    * @throws IOException naming the link when it belongs to another user, or for a loop of links
    */
   public static Path resolveLink(Path file) throws IOException {
-    Path p = file;
+    Path absolute = file.toAbsolutePath();
+    Path resolved = absolute.getRoot();
+    Deque<Path> pending = new ArrayDeque<>();
+    absolute.forEach(pending::addLast);
     int me = -1;
-    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-      if (hops > 40) {
+    int hops = 0;
+    while (!pending.isEmpty()) {
+      String name = pending.removeFirst().toString();
+      if (name.equals(".")) {
+        continue;
+      }
+      if (name.equals("..")) {
+        // What is resolved so far holds no link, so its parent is where ".." leads.
+        Path up = resolved.getParent();
+        resolved = up == null ? resolved : up;
+        continue;
+      }
+      Path next = resolved.resolve(name);
+      if (!Files.isSymbolicLink(next)) {
+        resolved = next;
+        continue;
+      }
+      if (++hops > 40) {
         throw new IOException(file + " is a loop of symbolic links");
       }
-      int owner = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int owner = (Integer) Files.getAttribute(next, "unix:uid", LinkOption.NOFOLLOW_LINKS);
       if (me < 0) {
         me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
       }
       if (owner != 0 && owner != me) {
         throw new IOException(
-            p
+            next
                 + " is a symbolic link that belongs to another user (uid "
                 + owner
                 + "); cf-allowlist follows only links of root's or its own user's, so remove it");
       }
-      Path target = Files.readSymbolicLink(p);
-      p = p.toAbsolutePath().getParent().resolve(target).normalize();
+      Path target = Files.readSymbolicLink(next);
+      List<Path> names = new ArrayList<>();
+      target.forEach(names::add);
+      for (int i = names.size() - 1; i >= 0; i--) {
+        pending.addFirst(names.get(i));
+      }
+      if (target.isAbsolute()) {
+        resolved = target.getRoot();
+      }
     }
-    return p;
+    return resolved;
   }
 }

@@ -52,7 +52,15 @@ final class ConfigCommand implements Runnable {
       Path file = given != null ? given : ConfigFile.DEFAULT;
       CommandSpec apply = new ApplyCommand().spec;
       new CommandLine(apply).parseArgs("--config", file.toString());
-      Optional<ConfigFile> loaded = ConfigOption.applyTo(apply);
+      // A file a run would refuse to trust is checked all the same, with a warning: the check runs
+      // nothing, and a copy under review (Ansible's validate) sits in a directory of its own.
+      Optional<ConfigFile> loaded = ConfigOption.applyTo(apply, false);
+      try {
+        ConfigFile.requireTrusted(file);
+      } catch (IllegalArgumentException e) {
+        System.getLogger(ConfigCommand.class.getName())
+            .log(System.Logger.Level.WARNING, Cli.message(e) + "; a run would refuse it");
+      }
       ConfigFile read = loaded.orElseThrow();
       try {
         SourceOptions source = SourceOptions.of(apply);

@@ -100,14 +100,22 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
    *     most {@link SmallFiles#MAX_BYTES} bytes of UTF-8, or is not valid
    */
   static Optional<ConfigFile> load(Path given) throws IOException {
+    return load(given, true);
+  }
+
+  /**
+   * As {@link #load(Path)}; with {@code trusted} false the file is read wherever it is (for {@code
+   * config check}, which runs nothing and may be given a copy in a temporary directory).
+   */
+  static Optional<ConfigFile> load(Path given, boolean trusted) throws IOException {
     if (given == null) {
-      return Files.exists(DEFAULT) ? Optional.of(read(DEFAULT)) : Optional.empty();
+      return Files.exists(DEFAULT) ? Optional.of(read(DEFAULT, trusted)) : Optional.empty();
     }
     if (given.toString().isEmpty()) {
       throw new IllegalArgumentException("--config is empty; give the path of the file");
     }
     try {
-      return Optional.of(read(given));
+      return Optional.of(read(given, trusted));
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException(
           "configuration file " + Printable.of(given.toString()) + " does not exist (--config)", e);
@@ -118,11 +126,11 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
    * Reads and checks {@code file}, through {@link SmallFiles} so that a FIFO or a device is refused
    * before it is opened (it would hang, or fill the memory).
    */
-  private static ConfigFile read(Path file) throws IOException {
+  private static ConfigFile read(Path file, boolean trusted) throws IOException {
     String text;
     try {
       // The very file that was checked is read: no link on its path can be swapped in between.
-      text = SmallFiles.read(requireTrusted(file), "configuration file");
+      text = SmallFiles.read(trusted ? requireTrusted(file) : file, "configuration file");
     } catch (NoSuchFileException e) {
       throw e;
     } catch (AccessDeniedException e) {
@@ -149,7 +157,15 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
    * @throws IllegalArgumentException naming the file or directory and what is wrong
    */
   static Path requireTrusted(Path file) throws IOException {
-    Path real = file.toRealPath();
+    Path real;
+    try {
+      real = file.toRealPath();
+    } catch (NoSuchFileException e) {
+      if (Files.exists(file)) {
+        return file; // a pipe (/dev/fd/N): refused by the reading as not a regular file
+      }
+      throw e;
+    }
     if (!Files.isRegularFile(real)) {
       return real; // a FIFO, device or directory: refused by the reading, unopened
     }

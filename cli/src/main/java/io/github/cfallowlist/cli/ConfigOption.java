@@ -39,7 +39,15 @@ final class ConfigOption {
    * @return the file read, if any
    */
   static Optional<ConfigFile> applyTo(CommandSpec spec) throws IOException {
-    Optional<ConfigFile> loaded = ConfigFile.load(given(spec));
+    return applyTo(spec, true);
+  }
+
+  /**
+   * As {@link #applyTo(CommandSpec)}; with {@code trusted} false the file is read wherever it is
+   * (see {@link ConfigFile#load(Path, boolean)}).
+   */
+  static Optional<ConfigFile> applyTo(CommandSpec spec, boolean trusted) throws IOException {
+    Optional<ConfigFile> loaded = ConfigFile.load(given(spec), trusted);
     if (loaded.isEmpty()) {
       return loaded;
     }

@@ -234,10 +234,12 @@ final class MetricsFile {
     for (TargetResult t : r.targets()) {
       String name = P + "in_sync{target=\"" + t.target() + "\"}";
       String value;
-      if (t.plan().isEmpty()) {
+      if (t.plan().isEmpty() && r.snapshot().isEmpty()) {
         // No list to compare with (its source failed and the target kept what it holds): what the
         // last run with a list found stands, so an outage of the source alone is not "out of sync".
         value = previous.get(name);
+      } else if (t.plan().isEmpty()) {
+        value = "0"; // the list was there but the target failed before it could be compared
       } else {
         boolean inSync =
             t.outcome() == Outcome.IN_SYNC || (t.outcome() == Outcome.APPLIED && !dryRun);

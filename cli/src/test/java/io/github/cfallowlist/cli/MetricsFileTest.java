@@ -32,12 +32,20 @@ class MetricsFileTest {
   }
 
   private CliRun applyWritingMetricsTo(Path metrics, String... more) {
+    return applyFrom("embedded", metrics, more);
+  }
+
+  private CliRun applyFrom(String source, String... more) {
+    return applyFrom(source, dir.resolve("cf-allowlist.prom"), more);
+  }
+
+  private CliRun applyFrom(String source, Path metrics, String... more) {
     List<String> argv =
         new ArrayList<>(
             List.of(
                 "apply",
                 "--source",
-                "embedded",
+                source,
                 "--target",
                 "nginx",
                 "--nginx-file",
@@ -118,25 +126,7 @@ class MetricsFileTest {
   void aSourceThatFailsLeavesTheTargetsInSyncGaugeAsTheLastListFoundIt() throws Exception {
     assertThat(apply().exitCode()).isZero();
 
-    CliRun down =
-        CliRun.of(
-            "apply",
-            "--source",
-            "file:" + dir.resolve("missing.txt"),
-            "--fallback",
-            "none",
-            "--target",
-            "nginx",
-            "--nginx-file",
-            dir.resolve("real-ip.conf").toString(),
-            "--nginx-test-command",
-            "true",
-            "--nginx-reload-command",
-            "true",
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--metrics-file",
-            dir.resolve("cf-allowlist.prom").toString());
+    CliRun down = applyFrom("file:" + dir.resolve("missing.txt"), "--fallback", "none");
 
     assertThat(down.exitCode()).as(down.err()).isEqualTo(1);
     assertThat(metrics())
@@ -159,6 +149,16 @@ class MetricsFileTest {
             + " is in a directory that does not exist; create it first (node_exporter's textfile"
             + " directory)");
     assertThat(dir.resolve("mistyped")).doesNotExist();
+  }
+
+  @Test
+  void aTargetThatFailsBeforeItIsComparedWithTheRunsListIsOutOfSync() throws Exception {
+    assertThat(apply().exitCode()).isZero();
+    Files.writeString(dir.resolve("real-ip.conf"), "edited by hand\n");
+
+    assertThat(apply().exitCode()).isEqualTo(1);
+
+    assertThat(metrics()).containsEntry("cf_allowlist_in_sync{target=\"nginx\"}", "0");
   }
 
   @Test

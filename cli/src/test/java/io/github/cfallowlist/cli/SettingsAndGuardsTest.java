@@ -9,6 +9,7 @@ import io.github.cfallowlist.Targets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -177,6 +178,24 @@ class SettingsAndGuardsTest {
     assertThat(source.err()).contains("is not a regular file");
   }
 
+  /** {@code command} of the nginx target on {@code file}, with commands that always pass. */
+  private CliRun nginx(String command, Path file) {
+    return CliRun.of(
+        command,
+        "--source",
+        "embedded",
+        "--target",
+        "nginx",
+        "--nginx-file",
+        file.toString(),
+        "--nginx-test-command",
+        "true",
+        "--nginx-reload-command",
+        "true",
+        "--state-dir",
+        dir.resolve("state").toString());
+  }
+
   @Test
   void aTargetFileThatIsAFifoADeviceOrADirectoryIsOneSentenceNotAHangOrAStackTrace()
       throws Exception {
@@ -186,29 +205,12 @@ class SettingsAndGuardsTest {
     Path directory = Files.createDirectory(dir.resolve("dir.conf"));
 
     for (Path file : List.of(fifo, zero, directory)) {
-      CliRun run =
-          assertTimeoutPreemptively(
-              Duration.ofSeconds(60),
-              () ->
-                  CliRun.of(
-                      "apply",
-                      "--source",
-                      "embedded",
-                      "--target",
-                      "nginx",
-                      "--nginx-file",
-                      file.toString(),
-                      "--nginx-test-command",
-                      "true",
-                      "--nginx-reload-command",
-                      "true",
-                      "--state-dir",
-                      dir.resolve("state").toString()));
+      CliRun run = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> nginx("apply", file));
 
       assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
       assertThat(run.errIsOneSentence()).as(run.err()).isTrue();
       assertThat(run.err())
-          .startsWith("cf-allowlist: nginx: failed (nothing changed): file " + file + " is ")
+          .startsWith("cf-allowlist: nginx: failed (nothing changed): file ")
           .containsAnyOf(
               "is not a regular file (a FIFO or a device)", "is a directory, not a file");
     }
@@ -223,21 +225,7 @@ class SettingsAndGuardsTest {
     Path planted = Files.createSymbolicLink(dir.resolve("real-ip.conf"), victim);
     Files.setAttribute(planted, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
 
-    CliRun run =
-        CliRun.of(
-            "apply",
-            "--source",
-            "embedded",
-            "--target",
-            "nginx",
-            "--nginx-file",
-            planted.toString(),
-            "--nginx-test-command",
-            "true",
-            "--nginx-reload-command",
-            "true",
-            "--state-dir",
-            dir.resolve("state").toString());
+    CliRun run = nginx("apply", planted);
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err())
@@ -248,6 +236,54 @@ class SettingsAndGuardsTest {
                 + " follows only links of root's or its own user's, so remove it; nothing was"
                 + " changed\n");
     assertThat(victim).doesNotExist();
+  }
+
+  @Test
+  void aLinkAnotherUserPlantedIsNotReadSoNothingOfWhatItPointsToIsShown() throws Exception {
+    Path secret = dir.resolve("secret");
+    Files.writeString(secret, "root:$6$SECRETHASH:19000:0:99999:7:::\n");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Path planted = Files.createSymbolicLink(dir.resolve("cf.conf"), secret);
+    Files.setAttribute(planted, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
+
+    for (String command : List.of("plan", "status", "apply")) {
+      CliRun run = nginx(command, planted);
+
+      assertThat(run.exitCode()).as(command).isEqualTo(1);
+      assertThat(run.out() + run.err()).as(command).doesNotContain("SECRETHASH");
+      assertThat(run.err()).as(command).contains(planted + " is a symbolic link that belongs to");
+    }
+  }
+
+  @Test
+  void aLinkAnotherUserPlantedAboveATargetFileIsNotFollowed() throws Exception {
+    Path site = Files.createDirectory(dir.resolve("site"));
+    Path victim = Files.createDirectory(dir.resolve("victim"));
+    Path conf = Files.createSymbolicLink(site.resolve("conf"), victim);
+    Files.setAttribute(conf, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
+
+    CliRun run = nginx("apply", conf.resolve("cf.conf"));
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains(conf + " is a symbolic link that belongs to another user");
+    try (var left = Files.list(victim)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void aRelativeLinkClimbsFromWhereItReallyIsAsTheKernelResolvesIt() throws Exception {
+    Path conf = Files.createDirectories(dir.resolve("opt/nginx/conf"));
+    Files.createDirectories(dir.resolve("opt/nginx/shared"));
+    Path linkedDir = Files.createSymbolicLink(dir.resolve("nginxlink"), conf);
+    Files.createSymbolicLink(conf.resolve("cf.conf"), Path.of("../shared/cf.conf"));
+
+    CliRun run = nginx("apply", linkedDir.resolve("cf.conf"));
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(dir.resolve("opt/nginx/shared/cf.conf")).exists();
+    assertThat(dir.resolve("shared")).doesNotExist();
+    assertThat(nginx("apply", linkedDir.resolve("cf.conf")).out()).contains("in sync");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.github.cfallowlist.kit;
 
+import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
@@ -67,8 +68,9 @@ public record FoundFile(
   public static Optional<FoundFile> read(Path path) throws IOException {
     byte[] bytes;
     try {
-      // A FIFO or a device is refused unopened (it would hang the run or fill its memory).
-      bytes = SmallFiles.readConfigBytes(path, "file");
+      // Another user's link is not followed (what it points to could be any file root can read),
+      // and a FIFO or a device is refused unopened (it would hang the run or fill its memory).
+      bytes = SmallFiles.readConfigBytes(AtomicFiles.resolveLink(path), "file");
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

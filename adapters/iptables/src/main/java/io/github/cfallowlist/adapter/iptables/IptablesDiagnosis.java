@@ -68,24 +68,29 @@ final class IptablesDiagnosis {
                     + "'";
         refused.add(what + " refuses " + describe(refusal, ranges));
         if (remedy == null) {
+          String spec =
+              refusal.rule() == null
+                  ? ""
+                  : Printable.withoutControls(refusal.rule().line().substring(3));
           remedy =
               refusal.rule() == null
                   ? "run 'cf-allowlist apply --target iptables' to put the jump to "
                       + Rules.CHAIN
                       + " back into "
                       + parent
-                  // By number: the whole rule may be longer than a message may quote.
+                  // By the whole rule, never cut and never by number: a number goes stale as soon
+                  // as a rule is inserted above (fail2ban does at start), and would delete another.
                   : "delete it ('"
                       + tool
                       + " -D "
-                      + Printable.of(refusal.rule().chain())
-                      + " "
-                      + refusal.rule().position()
+                      + spec
                       + "'), or, to keep it for other sources, add it again below the jump to "
                       + Rules.CHAIN
                       + " ('"
                       + tool
-                      + " -A ...')";
+                      + " -A "
+                      + spec
+                      + "')";
         }
       }
       r.unjudged()

@@ -36,7 +36,7 @@ class ForeignRulesTest {
             "iptables rule 2 of INPUT '-A INPUT -p tcp -m tcp --dport 443 -j DROP' refuses port"
                 + " 443 for all of Cloudflare's ranges")
         .doesNotContain("10.0.0.0/8");
-    assertThat(f.remedy()).contains("'iptables -D INPUT 2'");
+    assertThat(f.remedy()).contains("'iptables -D INPUT -p tcp -m tcp --dport 443 -j DROP'");
   }
 
   @Test

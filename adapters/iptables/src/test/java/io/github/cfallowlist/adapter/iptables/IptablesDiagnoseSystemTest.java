@@ -48,7 +48,7 @@ class IptablesDiagnoseSystemTest {
       assertThat(ahead.found())
           .contains("iptables rule 1 of INPUT '-A INPUT -p tcp -m tcp --dport 443 -j DROP'")
           .contains("for all of Cloudflare's ranges");
-      assertThat(ahead.remedy()).contains("'iptables -D INPUT 1'");
+      assertThat(ahead.remedy()).contains("'iptables -D INPUT -p tcp -m tcp --dport 443 -j DROP'");
 
       ns.execChecked("iptables", "-D", "INPUT", "-p", "tcp", "--dport", "443", "-j", "DROP");
       ns.execChecked("iptables", "-A", "INPUT", "-p", "tcp", "--dport", "443", "-j", "DROP");
@@ -99,9 +99,15 @@ class IptablesDiagnoseSystemTest {
       String remedy = ahead.remedy();
       int start = remedy.indexOf("'iptables -D ");
       String command = remedy.substring(start + 1, remedy.indexOf('\'', start + 1));
-      assertThat(command).isEqualTo("iptables -D INPUT 1");
+      assertThat(command)
+          .isEqualTo(
+              "iptables -D INPUT -p tcp -m multiport --dports 80,443 -j REJECT --reject-with"
+                  + " icmp-port-unreachable");
+      // A rule inserted above it since (as fail2ban does) does not change what the command deletes.
+      ns.execChecked("iptables", "-I", "INPUT", "1", "-p", "tcp", "--dport", "22", "-j", "ACCEPT");
       ns.execChecked(command.split(" "));
       assertThat(diagnose(context).status()).as("after the remedy").isEqualTo(Status.OK);
+      assertThat(ns.execChecked("iptables-save").stdout()).contains("--dport 22 -j ACCEPT");
     }
   }
 

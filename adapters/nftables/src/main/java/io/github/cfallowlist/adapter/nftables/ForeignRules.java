@@ -34,6 +34,9 @@ final class ForeignRules {
   private static final Set<String> HARMLESS = Set.of("counter", "log", "mangle", "notrack");
   private static final int MAX_DEPTH = 16;
 
+  /** iptables matches (in {@code xt} expressions) that match every packet: a comment. */
+  private static final Set<String> XT_ALWAYS_MATCH = Set.of("comment");
+
   /** iptables targets (in iptables-nft's {@code xt} expressions) that let the packet go on. */
   private static final Set<String> XT_GOES_ON =
       Set.of(
@@ -457,7 +460,7 @@ final class ForeignRules {
                 verdictName = UNREADABLE;
                 verdict = "the iptables target " + name;
               }
-            } else {
+            } else if (!XT_ALWAYS_MATCH.contains(name)) {
               t = t.and(Truth.UNKNOWN);
               why = why == null ? "uses the iptables match " + name : why;
             }

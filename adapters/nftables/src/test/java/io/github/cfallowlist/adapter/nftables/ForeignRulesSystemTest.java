@@ -45,6 +45,28 @@ class ForeignRulesSystemTest {
   }
 
   @Test
+  void anIptablesDropWithACommentFailsForTheCommentMatchesEveryPacket() throws IOException {
+    try (Netns ns = Netns.create("cfnftx-")) {
+      ns.execChecked(
+          "iptables-nft",
+          "-A",
+          "INPUT",
+          "-p",
+          "tcp",
+          "--dport",
+          "443",
+          "-m",
+          "comment",
+          "--comment",
+          "web",
+          "-j",
+          "DROP");
+
+      assertThat(judge(ns, 443).status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Test
   void anIptablesRejectBehindAMultiportMatchIsNotJudgedAndNeverOk() throws IOException {
     try (Netns ns = Netns.create("cfnftm-")) {
       ns.execChecked(
