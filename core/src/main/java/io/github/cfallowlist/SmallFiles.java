@@ -83,16 +83,21 @@ public final class SmallFiles {
     return bytes(file, what, true, MAX_CONFIG_BYTES);
   }
 
+  /** {@code bytes} as UTF-8 text; malformed input is an error, never replaced. */
+  public static String utf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
+  }
+
   private static String read(Path file, String what, boolean followLinks, long maxBytes)
       throws IOException {
     byte[] bytes = bytes(file, what, followLinks, maxBytes);
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return utf8(bytes);
     } catch (CharacterCodingException e) {
       throw new IOException(what + " " + file + " is not UTF-8 text", e);
     }

@@ -4,10 +4,7 @@ import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,12 +48,7 @@ public record FoundFile(
 
   /** {@code bytes} as UTF-8 text; malformed input is an error, never replaced. */
   public static String utf8(byte[] bytes) throws CharacterCodingException {
-    return StandardCharsets.UTF_8
-        .newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT)
-        .decode(ByteBuffer.wrap(bytes))
-        .toString();
+    return SmallFiles.utf8(bytes);
   }
 
   /**

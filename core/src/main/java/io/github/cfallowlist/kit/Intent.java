@@ -4,10 +4,8 @@ import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.Header;
 import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -104,7 +102,7 @@ public record Intent(Path file, String daemon, boolean reloading, Map<Path, Befo
     }
     String text;
     try {
-      text = FoundFile.utf8(bytes);
+      text = SmallFiles.utf8(bytes);
     } catch (CharacterCodingException e) {
       throw unreadable(file, daemon, "it is not UTF-8 text", e);
     }
@@ -264,12 +262,7 @@ public record Intent(Path file, String daemon, boolean reloading, Map<Path, Befo
   private static String decode(String s) {
     byte[] bytes = Base64.getDecoder().decode(s);
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return SmallFiles.utf8(bytes);
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("not UTF-8", e);
     }
