@@ -358,64 +358,115 @@ public final class Sync {
     return restore(target, plan, context, error);
   }
 
-  /** Puts the state before {@code applied} back, computed from the live state, and verifies it. */
+  /**
+   * Puts the state before {@code applied} back, computed from the live state, and verifies it by
+   * reading it again, also when putting it back reported a failure: a target whose put-back did
+   * what it should and then failed (a lost reply, a step after the write) is restored if the
+   * re-read says so. Only a target that says it cannot know ({@link Outcome#STATE_UNKNOWN}) is
+   * believed without a read.
+   */
   private static TargetResult restore(
       Target target, Plan applied, TargetContext context, String error) {
     TargetOptions options = context.options();
+    Optional<RangeSnapshot> previous;
     try {
-      Plan check;
-      if (applied.currentConfig().isEmpty()) {
+      previous =
+          applied
+              .currentConfig()
+              .map(c -> applied.snapshot().withRanges(target.parseLive(c, options)));
+    } catch (RuntimeException e) {
+      return putBackFailed(target, applied, error, e);
+    }
+    String reported = "";
+    try {
+      if (previous.isEmpty()) {
         target.uninstall(context);
-        check = Plan.removalFromLive(target, options, target.readLive(context), List.of());
       } else {
-        RangeSet ranges = target.parseLive(applied.currentConfig().get(), options);
-        RangeSnapshot previous = applied.snapshot().withRanges(ranges);
         Plan back =
             Plan.fromLive(
-                target, previous, options, target.readLive(context), target.leftovers(context));
+                target,
+                previous.get(),
+                options,
+                target.readLive(context),
+                target.leftovers(context));
         if (back.hasChanges()) {
           target.apply(back, context);
         }
-        Optional<Rendered> now = target.readLive(context);
-        check = Plan.fromLive(target, previous, options, now, List.of());
-        if (!check.hasChanges() && !now.orElseThrow().sameBodies(applied.currentConfig().get())) {
-          // The previous ranges as this run's options render them, which is not the state
-          // before the change: that had other ports, mode or rules, or an edit made by hand.
-          return TargetResult.of(
-              target,
-              Outcome.STATE_UNKNOWN,
-              applied,
-              error
-                  + "; the previous ranges were put back but not the previous configuration,"
-                  + " which differs from what these options render (other ports, mode or rules,"
-                  + " or an edit made by hand), so the live state is neither the old nor the new"
-                  + " one");
-        }
       }
-      if (check.hasChanges()) {
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ApplyFailedException a && a.outcome() == Outcome.STATE_UNKNOWN) {
+        return putBackFailed(target, applied, error, e);
+      }
+      reported = ", although putting it back reported: " + Printable.message(e);
+    }
+    try {
+      Optional<Rendered> now = target.readLive(context);
+      if (previous.isEmpty()) {
+        Plan check = Plan.removalFromLive(target, options, now, List.of());
+        return check.hasChanges()
+            ? didNotTake(target, applied, error + reported, check)
+            : restored(target, applied, error, reported);
+      }
+      if (now.isPresent() && now.get().sameBodies(applied.currentConfig().get())) {
+        // Exactly the state before, with what a run cannot change (a ban that stays) included.
+        return restored(target, applied, error, reported);
+      }
+      Plan check = Plan.fromLive(target, previous.get(), options, now, List.of());
+      if (!check.hasChanges()) {
+        // The previous ranges as this run's options render them, which is not the state
+        // before the change: that had other ports, mode or rules, or an edit made by hand.
         return TargetResult.of(
             target,
             Outcome.STATE_UNKNOWN,
             applied,
             error
-                + "; putting the previous state back did not take, the live state differs from it ("
-                + check.summary()
-                + ")");
+                + reported
+                + "; the previous ranges were put back but not the previous configuration,"
+                + " which differs from what these options render (other ports, mode or rules,"
+                + " or an edit made by hand), so the live state is neither the old nor the new"
+                + " one");
       }
-      return TargetResult.of(
-          target,
-          Outcome.FAILED_RESTORED,
-          applied,
-          error + "; the previous state was put back (verified by reading back)");
+      return didNotTake(target, applied, error + reported, check);
     } catch (IOException | RuntimeException e) {
       return TargetResult.of(
           target,
           Outcome.STATE_UNKNOWN,
           applied,
           error
-              + "; putting the previous state back also failed, so the state is unknown: "
+              + reported
+              + "; reading the live state after putting it back failed, so the state is unknown: "
               + Printable.message(e));
     }
+  }
+
+  private static TargetResult restored(Target target, Plan applied, String error, String reported) {
+    return TargetResult.of(
+        target,
+        Outcome.FAILED_RESTORED,
+        applied,
+        error + "; the previous state was put back (verified by reading back" + reported + ")");
+  }
+
+  private static TargetResult didNotTake(Target target, Plan applied, String error, Plan check) {
+    return TargetResult.of(
+        target,
+        Outcome.STATE_UNKNOWN,
+        applied,
+        error
+            + "; putting the previous state back did not take, the live state differs from it ("
+            + check.summary()
+            + ")");
+  }
+
+  private static TargetResult putBackFailed(
+      Target target, Plan applied, String error, Exception e) {
+    return TargetResult.of(
+        target,
+        Outcome.STATE_UNKNOWN,
+        applied,
+        error
+            + "; putting the previous state back also failed, so the state is unknown: "
+            + Printable.message(e));
   }
 
   /**

@@ -352,6 +352,58 @@ class SyncTest {
             target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
 
     assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(result.message())
+        .contains("although putting it back reported: fake refused the change")
+        .contains("putting the previous state back did not take");
+  }
+
+  @Test
+  void aPutBackThatFailsAfterItsWriteIsReportedRestoredBecauseTheReadBackSaysSo() throws Exception {
+    FakeTarget failsAfterEachChange =
+        new FakeTarget() {
+          @Override
+          public void apply(Plan plan, TargetContext context) throws IOException {
+            boolean installed = live.isPresent();
+            super.apply(plan, context);
+            if (installed) {
+              throw new IOException("'fake' lost its reply");
+            }
+          }
+        };
+    Sync.apply(failsAfterEachChange, embedded, context, Guards.defaults());
+    Rendered before = failsAfterEachChange.live.orElseThrow();
+    failsAfterEachChange.loseOnApply = Optional.of("173.245.48.0/20");
+
+    TargetResult result =
+        Sync.sync(
+            failsAfterEachChange,
+            withoutRange(embedded, "198.41.128.0/17"),
+            context,
+            Guards.defaults(),
+            false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.message())
+        .endsWith(
+            "the previous state was put back (verified by reading back, although putting it"
+                + " back reported: 'fake' lost its reply)");
+    assertThat(failsAfterEachChange.live.orElseThrow().text()).isEqualTo(before.text());
+  }
+
+  @Test
+  void aPutBackThatSaysItCannotKnowTheStateIsBelieved() throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.applyByDiff = true;
+    target.loseOnApply = Optional.of("173.245.48.0/20");
+    target.failAfterCommit = true;
+    target.failAppliesFrom = target.applies + 2;
+    target.claim = Optional.of(Outcome.STATE_UNKNOWN);
+
+    TargetResult result =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
     assertThat(result.message()).contains("putting the previous state back also failed");
   }
 

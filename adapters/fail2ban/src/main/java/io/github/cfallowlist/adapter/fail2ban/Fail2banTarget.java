@@ -4,7 +4,6 @@ import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.ConfigParseException;
 import io.github.cfallowlist.Diagnosis;
 import io.github.cfallowlist.Finding;
-import io.github.cfallowlist.Outcome;
 import io.github.cfallowlist.Plan;
 import io.github.cfallowlist.RangeSet;
 import io.github.cfallowlist.RangeSnapshot;
@@ -224,8 +223,9 @@ public final class Fail2banTarget implements Target {
    * it passes (nothing runs when no byte changes), then lifts every ban of an address inside the
    * ranges, logging each as {@code fail2ban: lifted the ban of ADDR in jail JAIL}.
    *
-   * @throws ApplyFailedException saying what was left behind, with fail2ban's own error; {@code
-   *     STATE_UNKNOWN} when the file is in place but a ban could not be lifted
+   * @throws ApplyFailedException saying what was left behind, with fail2ban's own error
+   * @throws IOException when the file is in place but a ban could not be lifted: the engine reads
+   *     the file and the bans again to say what was left behind
    */
   @Override
   public void apply(Plan plan, TargetContext context) throws IOException {
@@ -255,12 +255,14 @@ public final class Fail2banTarget implements Target {
             ban.jail());
       }
     } catch (IOException e) {
-      throw new ApplyFailedException(
+      // Not an ApplyFailedException: the file and the bans are both in the live reading, so the
+      // engine reads them again and reports what it finds (the old file put back, with the ban
+      // that was already there, is the old state).
+      throw new IOException(
           "fail2ban loaded "
               + settings.file()
               + ", but a ban inside Cloudflare's ranges could not be lifted: "
               + e.getMessage(),
-          Outcome.STATE_UNKNOWN,
           e);
     }
   }
