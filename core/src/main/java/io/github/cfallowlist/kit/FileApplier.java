@@ -55,7 +55,9 @@ import java.util.stream.Stream;
  * <p>The test command killed by a signal (exit status 128 + N, as when systemd stops the whole
  * control group) did not pass: the files are put back. A path that holds a file without
  * cf-allowlist's header ({@link FoundFile#ours}) is never overwritten or removed: the run stops
- * with {@link Outcome#FAILED_UNCHANGED}. The directory of a file is never created.
+ * with {@link Outcome#FAILED_UNCHANGED}. The directory of a file is never created. A daemon its
+ * {@linkplain FileTarget#stoppedCheck stopped check} finds not running is not reloaded (the files
+ * are tested all the same, and a warning says so): it stays stopped and reads them when it starts.
  *
  * <p>A target using it is mostly its settings, its rendering and strict parse, and a {@link
  * FileTarget} naming its commands:
@@ -291,6 +293,17 @@ public final class FileApplier {
           null);
     }
 
+    Optional<String> stopped = target.stoppedCheck().stopped(runner);
+    if (stopped.isPresent()) {
+      clear(attempt, what);
+      LOG.log(
+          Level.WARNING,
+          "{0} is not running ({1}), so it was not reloaded; it reads {2} when it starts",
+          target.daemon(),
+          stopped.get(),
+          what);
+      return;
+    }
     Command reload = Command.modify(target.reloadCommand());
     try {
       // From here the daemon may load the new files: an interrupted run's successor must reload
@@ -318,6 +331,13 @@ public final class FileApplier {
           wasReloading,
           null);
     }
+    clear(attempt, what);
+    LOG.log(
+        Level.DEBUG, "{0} reloaded after changing {1} file(s)", target.daemon(), changes.size());
+  }
+
+  /** Removes the record of a change that is done. */
+  private void clear(Attempt attempt, String what) {
     try {
       attempt.intent.clear();
     } catch (IOException | RuntimeException e) {
@@ -326,14 +346,12 @@ public final class FileApplier {
               + " tested and loaded "
               + what
               + ", but "
-              + intent.file()
+              + attempt.intent.file()
               + " cannot be removed, so the next run does it again: "
               + e.getMessage(),
           Outcome.STATE_UNKNOWN,
           e);
     }
-    LOG.log(
-        Level.DEBUG, "{0} reloaded after changing {1} file(s)", target.daemon(), changes.size());
   }
 
   /** The signal that ended a command, when it was killed by one (exit status 128 + N). */

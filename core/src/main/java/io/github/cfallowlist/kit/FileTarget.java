@@ -2,6 +2,7 @@ package io.github.cfallowlist.kit;
 
 import io.github.cfallowlist.AtomicFiles;
 import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +31,8 @@ import java.util.function.Function;
  * @param installHint said after "cannot run COMMAND: ..." when the command is not installed, e.g.
  *     {@code install the Debian package nginx}
  * @param errorLine the one line of a failed command's output that says what is wrong
+ * @param stoppedCheck whether the daemon is known not to run, so that a change does not reload it
+ *     (a reload such as {@code apachectl graceful} starts a daemon that is not running)
  */
 public record FileTarget(
     String daemon,
@@ -37,7 +40,42 @@ public record FileTarget(
     List<String> testCommand,
     List<String> reloadCommand,
     String installHint,
-    Function<CommandResult, String> errorLine) {
+    Function<CommandResult, String> errorLine,
+    StoppedCheck stoppedCheck) {
+
+  /**
+   * Tells whether a daemon is stopped. A change to a stopped daemon's files is tested as any other,
+   * and not reloaded: the daemon stays stopped and reads the files when it starts.
+   */
+  @FunctionalInterface
+  public interface StoppedCheck {
+    /** Never known to be stopped: every change is reloaded. */
+    StoppedCheck NEVER = runner -> Optional.empty();
+
+    /**
+     * Why the daemon is known not to run, e.g. {@code no process has the pid in
+     * /run/apache2/apache2.pid}; empty when it runs or when that cannot be told. Runs only reads.
+     */
+    Optional<String> stopped(CommandRunner runner);
+  }
+
+  /** A daemon that is reloaded on every change ({@link StoppedCheck#NEVER}). */
+  public FileTarget(
+      String daemon,
+      Path primaryFile,
+      List<String> testCommand,
+      List<String> reloadCommand,
+      String installHint,
+      Function<CommandResult, String> errorLine) {
+    this(
+        daemon,
+        primaryFile,
+        testCommand,
+        reloadCommand,
+        installHint,
+        errorLine,
+        StoppedCheck.NEVER);
+  }
 
   /** Checks that every part is there and copies the commands. */
   public FileTarget {
@@ -47,6 +85,7 @@ public record FileTarget(
     reloadCommand = List.copyOf(reloadCommand);
     Objects.requireNonNull(installHint, "installHint");
     Objects.requireNonNull(errorLine, "errorLine");
+    Objects.requireNonNull(stoppedCheck, "stoppedCheck");
     if (testCommand.isEmpty() || reloadCommand.isEmpty()) {
       throw new IllegalArgumentException("the " + daemon + " test and reload commands are empty");
     }
@@ -102,11 +141,19 @@ public record FileTarget(
 
   /** The same daemon with another way of picking a failed command's error line. */
   public FileTarget withErrorLine(Function<CommandResult, String> value) {
-    return new FileTarget(daemon, primaryFile, testCommand, reloadCommand, installHint, value);
+    return new FileTarget(
+        daemon, primaryFile, testCommand, reloadCommand, installHint, value, stoppedCheck);
   }
 
   /** The same daemon with another hint for a command that is not installed. */
   public FileTarget withInstallHint(String value) {
-    return new FileTarget(daemon, primaryFile, testCommand, reloadCommand, value, errorLine);
+    return new FileTarget(
+        daemon, primaryFile, testCommand, reloadCommand, value, errorLine, stoppedCheck);
+  }
+
+  /** The same daemon, not reloaded while {@code value} says it is stopped. */
+  public FileTarget withStoppedCheck(StoppedCheck value) {
+    return new FileTarget(
+        daemon, primaryFile, testCommand, reloadCommand, installHint, errorLine, value);
   }
 }

@@ -91,12 +91,17 @@ final class ApacheDiagnosis {
 
   /** The test command with {@code -D DUMP_INCLUDES} after {@code -t}. */
   static Optional<List<String>> dumpCommand(List<String> testCommand) {
+    return withDefine(testCommand, "DUMP_INCLUDES");
+  }
+
+  /** The test command with {@code -D DEFINE} after {@code -t}; empty when it has no {@code -t}. */
+  static Optional<List<String>> withDefine(List<String> testCommand, String define) {
     int at = testCommand.indexOf("-t");
     if (at < 0) {
       return Optional.empty();
     }
     List<String> out = new ArrayList<>(testCommand);
-    out.addAll(at + 1, List.of("-D", "DUMP_INCLUDES"));
+    out.addAll(at + 1, List.of("-D", define));
     return Optional.of(out);
   }
 

@@ -58,6 +58,7 @@ record ApacheSettings(Path file, List<String> testCommand, List<String> reloadCo
   /** Apache as the kit sees it: its commands, and the snippet beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "apache2", file, testCommand, reloadCommand)
-        .withErrorLine(ApacheConfig::apacheError);
+        .withErrorLine(ApacheConfig::apacheError)
+        .withStoppedCheck(runner -> ApacheRunning.stopped(testCommand, runner));
   }
 }

@@ -149,6 +149,22 @@ final class ApacheInOrigin implements AutoCloseable {
     return apache.pid();
   }
 
+  /** The file Apache writes its pid to while it runs. */
+  Path pidFile() {
+    return dir().resolve("apache2.pid");
+  }
+
+  /** Stops Apache as an admin would ({@code apache2 -k stop}) and waits until it has exited. */
+  void stop() throws InterruptedException {
+    origin().execChecked(null, apache2(dir(), "-k", "stop"));
+    for (int i = 0; i < 750 && apache.alive(); i++) {
+      Thread.sleep(20);
+    }
+    if (apache.alive()) {
+      throw new AssertionError("Apache did not stop within 15 s");
+    }
+  }
+
   /** How many graceful restarts Apache began: it logs AH00493 for each. */
   long gracefulRestarts() {
     return apache.read("error.log").lines().filter(l -> l.contains("AH00493")).count();

@@ -17,10 +17,17 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.kit.FileApplier;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,7 +72,10 @@ class ApacheSystemTest {
       assertThat(plan.isInstall()).isTrue();
       assertThat(apache.runner().commands())
           .extracting(Command::argv)
-          .containsExactly(apache.testCommand(), apache.reloadCommand());
+          .containsExactly(
+              apache.testCommand(),
+              ApacheDiagnosis.withDefine(apache.testCommand(), "DUMP_RUN_CFG").orElseThrow(),
+              apache.reloadCommand());
       assertThat(apache.gracefulRestarts()).isEqualTo(1);
       assertThat(apache.clientAddressLogged(EDGE_CF_V4))
           .as("the visitor, from CF-Connecting-IP")
@@ -82,6 +92,58 @@ class ApacheSystemTest {
       assertThat(apache.runner().commands()).as("in sync: no test, no reload").isEmpty();
       assertThat(apache.gracefulRestarts()).isEqualTo(1);
       assertThat(Files.readAllBytes(apache.snippet())).isEqualTo(written);
+    }
+  }
+
+  @Test
+  void aChangeToAStoppedApacheIsTestedAndWrittenButDoesNotStartIt() throws Exception {
+    requireApache();
+    try (ApacheInOrigin apache = ApacheInOrigin.start()) {
+      TargetContext context = context(apache);
+      Sync.apply(target, withoutEdgeRange(), context, Guards.defaults());
+      apache.awaitGeneration(2);
+      apache.stop();
+      assertThat(apache.pidFile()).doesNotExist();
+      apache.runner().clear();
+      List<String> warnings = new ArrayList<>();
+      Handler handler =
+          new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+              warnings.add(new SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+          };
+      Logger logger = Logger.getLogger(FileApplier.class.getName());
+      logger.addHandler(handler);
+      TargetResult result;
+      try {
+        result = Sync.sync(target, full, context, Guards.defaults(), false);
+      } finally {
+        logger.removeHandler(handler);
+      }
+
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(Files.readString(apache.snippet()))
+          .contains("RemoteIPTrustedProxy 173.245.48.0/20");
+      assertThat(apache.runner().commands())
+          .extracting(Command::argv)
+          .as("tested, never reloaded")
+          .contains(apache.testCommand())
+          .doesNotContain(apache.reloadCommand());
+      assertThat(apache.pidFile()).as("Apache was not started").doesNotExist();
+      assertThat(apache.origin().execChecked("ss", "-Hltn").stdout())
+          .doesNotContain(":" + ApacheInOrigin.PORT + " ");
+      assertThat(warnings)
+          .containsExactly(
+              "apache is not running (there is no "
+                  + apache.pidFile()
+                  + "), so it was not reloaded; it reads the new configuration when it starts");
     }
   }
 

@@ -1,0 +1,67 @@
+package io.github.cfallowlist.adapter.apache;
+
+import io.github.cfallowlist.Command;
+import io.github.cfallowlist.CommandResult;
+import io.github.cfallowlist.CommandRunner;
+import io.github.cfallowlist.Printable;
+import io.github.cfallowlist.SmallFiles;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Whether Apache runs, told as {@code apachectl -k graceful} tells it: by the process its {@code
+ * PidFile} names. {@code -k graceful} starts an Apache that is not running (outside systemd, on a
+ * host where systemd runs it), so a change to a stopped Apache is not reloaded.
+ */
+final class ApacheRunning {
+  private static final System.Logger LOG = System.getLogger(ApacheRunning.class.getName());
+
+  /** {@code PidFile: "/run/apache2/apache2.pid"}, a line of {@code -D DUMP_RUN_CFG}. */
+  private static final Pattern PID_FILE = Pattern.compile("(?m)^PidFile: \"([^\"]+)\"$");
+
+  private ApacheRunning() {}
+
+  /**
+   * Why Apache is known not to run: its pid file is missing, or names no running process. Empty
+   * when it runs, or when that cannot be told (a test command without {@code -t}, a dump without a
+   * {@code PidFile}, a pid file that cannot be read): the reload then runs as configured.
+   */
+  static Optional<String> stopped(List<String> testCommand, CommandRunner runner) {
+    Optional<List<String>> dump = ApacheDiagnosis.withDefine(testCommand, "DUMP_RUN_CFG");
+    if (dump.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      CommandResult r = runner.run(Command.read(dump.get()));
+      Matcher m = PID_FILE.matcher(r.stdout());
+      if (!r.ok() || !m.find()) {
+        return Optional.empty();
+      }
+      Path pidFile = Path.of(m.group(1));
+      if (Files.notExists(pidFile)) {
+        return Optional.of("there is no " + pidFile);
+      }
+      String text = SmallFiles.read(pidFile, "Apache's pid file").strip();
+      if (!text.matches("[0-9]{1,10}")) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(text);
+      boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+      return alive
+          ? Optional.empty()
+          : Optional.of("no process has the pid " + pid + " that " + pidFile + " holds");
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          Level.DEBUG,
+          "apache: cannot tell whether it runs, so it is reloaded: {0}",
+          Printable.message(e));
+      return Optional.empty();
+    }
+  }
+}
