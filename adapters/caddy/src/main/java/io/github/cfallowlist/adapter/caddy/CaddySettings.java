@@ -60,6 +60,7 @@ record CaddySettings(Path file, List<String> testCommand, List<String> reloadCom
   /** Caddy as the kit sees it: its commands, and the snippet beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "caddy", file, testCommand, reloadCommand)
-        .withErrorLine(CaddyConfig::caddyError);
+        .withErrorLine(CaddyConfig::caddyError)
+        .withStoppedCheck(runner -> CaddyRunning.stopped(testCommand, reloadCommand, runner));
   }
 }

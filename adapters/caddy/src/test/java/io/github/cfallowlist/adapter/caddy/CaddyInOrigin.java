@@ -122,6 +122,47 @@ final class CaddyInOrigin implements AutoCloseable {
     return caddy.alive();
   }
 
+  /** Caddy's admin endpoint, as {@code --address} takes it. */
+  String adminAddress() {
+    return "unix/" + dir().resolve("admin.sock");
+  }
+
+  /** Stops Caddy through its admin endpoint ({@code caddy stop}) and waits until it has exited. */
+  void stop() throws InterruptedException {
+    origin().execChecked(null, List.of("caddy", "stop", "--address", adminAddress()));
+    for (int i = 0; i < 750 && caddy.alive(); i++) {
+      Thread.sleep(20);
+    }
+    if (caddy.alive()) {
+      throw new AssertionError("Caddy did not stop within 15 s");
+    }
+  }
+
+  /**
+   * Starts Caddy again in the background ({@code caddy start}, which returns once it runs), as an
+   * admin would after a first apply; stop it with {@link #stop()}'s command.
+   */
+  Netns.Result startInBackground() {
+    return origin()
+        .exec(
+            null,
+            List.of(
+                "env",
+                "XDG_CONFIG_HOME=" + dir().resolve("config"),
+                "XDG_DATA_HOME=" + dir().resolve("data"),
+                "caddy",
+                "start",
+                "--config",
+                caddyfile().toString(),
+                "--adapter",
+                "caddyfile"));
+  }
+
+  /** Stops a Caddy {@link #startInBackground} started, if one answers. */
+  void stopInBackground() {
+    origin().exec(null, List.of("caddy", "stop", "--address", adminAddress()));
+  }
+
   /** How many configurations Caddy loaded through its admin endpoint: it logs "load complete". */
   long reloads() {
     return caddy.read("caddy.log").lines().filter(l -> l.contains("\"load complete\"")).count();

@@ -17,10 +17,18 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.kit.FileApplier;
+import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,7 +73,10 @@ class CaddySystemTest {
       assertThat(plan.isInstall()).isTrue();
       assertThat(caddy.runner().commands())
           .extracting(Command::argv)
-          .containsExactly(caddy.testCommand(), caddy.reloadCommand());
+          .containsExactly(
+              caddy.testCommand(),
+              CaddyDiagnosis.adaptCommand(caddy.testCommand()).orElseThrow(),
+              caddy.reloadCommand());
       assertThat(caddy.reloads()).isEqualTo(1);
       assertThat(caddy.visitorSeen(EDGE_CF_V4))
           .as("the visitor, from CF-Connecting-IP")
@@ -82,6 +93,67 @@ class CaddySystemTest {
       assertThat(caddy.runner().commands()).as("in sync: no validate, no reload").isEmpty();
       assertThat(caddy.reloads()).isEqualTo(1);
       assertThat(Files.readAllBytes(caddy.snippet())).isEqualTo(written);
+    }
+  }
+
+  @Test
+  void aSiteThatImportsTheSnippetBeforeItExistsStartsOnceAnApplyWroteItWhileCaddyWasStopped()
+      throws Exception {
+    requireCaddy();
+    try (CaddyInOrigin caddy = CaddyInOrigin.start()) {
+      TargetContext context = context(caddy);
+      caddy.stop();
+      // As the README says: the site imports the snippet by its name, before it exists.
+      String literal =
+          Files.readString(caddy.caddyfile())
+              .replace("sites/*.caddy", "sites/" + CaddyInOrigin.SNIPPET);
+      Files.writeString(caddy.caddyfile(), literal);
+      Netns.Result cannotStart = caddy.startInBackground();
+      assertThat(cannotStart.ok()).as("Caddy cannot start without the snippet").isFalse();
+      caddy.runner().clear();
+      List<String> warnings = new ArrayList<>();
+      Handler handler =
+          new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+              warnings.add(new SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+          };
+      Logger logger = Logger.getLogger(FileApplier.class.getName());
+      logger.addHandler(handler);
+      TargetResult result;
+      try {
+        result = Sync.sync(target, full, context, Guards.defaults(), false);
+      } finally {
+        logger.removeHandler(handler);
+      }
+
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(caddy.runner().commands())
+          .extracting(Command::argv)
+          .as("validated, never reloaded")
+          .contains(caddy.testCommand())
+          .doesNotContain(caddy.reloadCommand());
+      assertThat(warnings)
+          .containsExactly(
+              "caddy is not running (nothing answers at "
+                  + caddy.adminAddress()
+                  + ", its admin endpoint), so it was not reloaded; it reads the new"
+                  + " configuration when it starts");
+      try {
+        Netns.Result started = caddy.startInBackground();
+        assertThat(started.ok()).as(started.stderr()).isTrue();
+        assertThat(caddy.visitorSeen(EDGE_CF_V4)).isEqualTo(VISITOR);
+        assertThat(caddy.visitorSeen(EDGE_OTHER_V4)).isEqualTo(EDGE_OTHER_V4);
+      } finally {
+        caddy.stopInBackground();
+      }
     }
   }
 
