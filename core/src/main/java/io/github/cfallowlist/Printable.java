@@ -9,16 +9,35 @@ public final class Printable {
   /** The most characters of untrusted text a message shows. */
   public static final int MAX = 80;
 
+  /**
+   * The most characters of a daemon's error line a message shows ({@link #errorLine}): what it
+   * names last (a file, a line number, the reason) is what a sysadmin needs.
+   */
+  public static final int ERROR_LINE_MAX = 200;
+
   private Printable() {}
 
   /** {@code text} made safe to show in a one-line message. */
   public static String of(String text) {
+    return of(text, MAX);
+  }
+
+  /**
+   * A command's error line made safe as {@link #of} makes text safe, with at most {@value
+   * #ERROR_LINE_MAX} characters: errors such as {@code Error decoding parsing configuration file
+   * 'PATH': yaml: line 4: did not find expected node content} say what is wrong after the path.
+   */
+  public static String errorLine(String text) {
+    return of(text, ERROR_LINE_MAX);
+  }
+
+  private static String of(String text, int max) {
     if (text == null) {
       return "null";
     }
     StringBuilder out = new StringBuilder();
     int i = 0;
-    while (i < text.length() && out.length() < MAX) {
+    while (i < text.length() && out.length() < max) {
       int c = text.codePointAt(i);
       if (c >= 0x20 && c < 0x7f) {
         out.append((char) c);

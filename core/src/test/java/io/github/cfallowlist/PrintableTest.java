@@ -24,4 +24,17 @@ class PrintableTest {
     String text = "\u00e9".repeat(Printable.MAX + 1);
     assertThat(Printable.message(new IOException(text))).isEqualTo(text);
   }
+
+  @Test
+  void anErrorLineKeepsUpTo200CharactersAndIsEscapedAsAnyOtherText() {
+    String reason = "yaml: line 4: did not find expected node content";
+    String line = "Error decoding file '/" + "d/".repeat(40) + "x.yaml': " + reason;
+    assertThat(line).hasSizeGreaterThan(Printable.MAX);
+    assertThat(Printable.errorLine(line)).isEqualTo(line);
+    assertThat(Printable.of(line)).doesNotContain(reason);
+
+    assertThat(Printable.errorLine("x".repeat(250) + "\u001b[31m"))
+        .isEqualTo("x".repeat(Printable.ERROR_LINE_MAX) + "...");
+    assertThat(Printable.errorLine("bad\u001b[31mline")).doesNotContain("\u001b");
+  }
 }

@@ -107,7 +107,7 @@ public record FileTarget(
         testCommand,
         reloadCommand,
         "install the Debian package " + debianPackage,
-        r -> Printable.of(r.firstErrorLine()));
+        r -> Printable.errorLine(r.firstErrorLine()));
   }
 
   /**

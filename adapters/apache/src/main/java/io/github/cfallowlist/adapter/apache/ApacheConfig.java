@@ -111,7 +111,7 @@ final class ApacheConfig {
             + (i + 1 < lines.size() ? " " + Printable.of(lines.get(i + 1)) : "");
       }
     }
-    return Printable.of(result.firstErrorLine());
+    return Printable.errorLine(result.firstErrorLine());
   }
 
   /** One pass over a file: comments up to the header, then directives. */

@@ -120,7 +120,7 @@ final class CaddyConfig {
         .map(l -> l.substring("Error:".length()).strip())
         .map(l -> l.startsWith(adapting) ? l.substring(adapting.length()) : l)
         .map(CaddyConfig::whatThenWhere)
-        .orElseGet(() -> Printable.of(result.firstErrorLine()));
+        .orElseGet(() -> Printable.errorLine(result.firstErrorLine()));
   }
 
   /**
@@ -131,7 +131,7 @@ final class CaddyConfig {
     Matcher m = WHERE.matcher(line);
     return m.matches()
         ? Printable.of(m.group(2)) + " (" + Printable.of(m.group(1)) + ")"
-        : Printable.of(line);
+        : Printable.errorLine(line);
   }
 
   private static final Pattern WHERE = Pattern.compile("(\\S+:\\d+):? (.+)");

@@ -126,8 +126,8 @@ final class CrowdsecConfig {
         Stream.of(result.stderr(), result.stdout()).flatMap(String::lines).toList();
     return level(lines, "fatal")
         .or(() -> level(lines, "error"))
-        .map(Printable::of)
-        .orElseGet(() -> Printable.of(result.firstErrorLine()));
+        .map(Printable::errorLine)
+        .orElseGet(() -> Printable.errorLine(result.firstErrorLine()));
   }
 
   private static Optional<String> level(List<String> lines, String level) {

@@ -195,4 +195,22 @@ class CrowdsecConfigTest {
     assertThat(CrowdsecConfig.crowdsecError(new CommandResult(1, "", "plain failure\n")))
         .isEqualTo("plain failure");
   }
+
+  @Test
+  void whatIsWrongAfterALongPathIsShown() {
+    String error =
+        CrowdsecConfig.crowdsecError(
+            new CommandResult(
+                1,
+                "",
+                "time=\"27-11-2026 18:04:31\" level=fatal msg=\"Error decoding parsing"
+                    + " configuration file '/etc/crowdsec/parsers/s02-enrich/zz-broken.yaml':"
+                    + " yaml: line 4: did not find expected node content\"\n"));
+
+    assertThat(error)
+        .isEqualTo(
+            "Error decoding parsing configuration file"
+                + " '/etc/crowdsec/parsers/s02-enrich/zz-broken.yaml': yaml: line 4: did not"
+                + " find expected node content");
+  }
 }

@@ -144,8 +144,8 @@ final class Fail2banConfig {
         .filter(l -> l.contains("ERROR") && !l.contains("test configuration failed"))
         .findFirst()
         .map(l -> l.substring(l.indexOf("ERROR") + "ERROR".length()).strip())
-        .map(Printable::of)
-        .orElseGet(() -> Printable.of(result.firstErrorLine()));
+        .map(Printable::errorLine)
+        .orElseGet(() -> Printable.errorLine(result.firstErrorLine()));
   }
 
   /** One pass over a file: comments up to the header, then one section per jail. */

@@ -86,7 +86,7 @@ final class NginxApplier {
 
   /** nginx's first error line; warnings such as a useless {@code user} directive come first. */
   static String nginxError(CommandResult result) {
-    return Printable.of(
+    return Printable.errorLine(
         withoutLogPrefix(
             Stream.of(result.stderr(), result.stdout())
                 .flatMap(String::lines)
