@@ -120,15 +120,43 @@ public record FileTarget(
   }
 
   /**
-   * That {@code file} cannot be written because a directory does not exist: its own, or the one of
-   * the file a symbolic link there points to (a change writes through the link). Empty when both
-   * exist.
+   * That {@code file} cannot be written because a directory does not exist or is on a file system
+   * mounted read-only: its own, or the one of the file a symbolic link there points to (a change
+   * writes through the link). Empty when both exist and may be written, so that a dry run says what
+   * the change would meet.
    *
    * @throws IOException when a link cannot be read or is a loop
    */
   public static Optional<String> missingDirectory(Path file) throws IOException {
     Optional<String> own = missing(file, file);
-    return own.isPresent() ? own : missing(file, AtomicFiles.resolveLink(file));
+    if (own.isPresent()) {
+      return own;
+    }
+    Path at = AtomicFiles.resolveLink(file);
+    Optional<String> linked = missing(file, at);
+    return linked.isPresent() ? linked : readOnly(file, at.toAbsolutePath().getParent());
+  }
+
+  /**
+   * That {@code directory}, where writing {@code file} goes, is on a read-only mount; empty also
+   * when its mount cannot be read (the write then says what is wrong).
+   */
+  private static Optional<String> readOnly(Path file, Path directory) {
+    boolean readOnly;
+    try {
+      readOnly = Files.getFileStore(directory).isReadOnly();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return readOnly
+        ? Optional.of(
+            "cannot write "
+                + file
+                + ": "
+                + directory
+                + " is on a file system mounted read-only"
+                + " (under systemd, a ReadWritePaths= the unit lacks)")
+        : Optional.empty();
   }
 
   /** That the directory of {@code at}, where writing {@code file} goes, does not exist. */

@@ -22,6 +22,7 @@ import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.ToolNotFoundException;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
+import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -386,6 +387,44 @@ class NginxApplyTest {
     assertThat(runner.commands()).isEmpty();
     assertThat(dir.resolve("gone")).doesNotExist();
     assertThat(dir.resolve("nodir")).doesNotExist();
+  }
+
+  @Test
+  void aDirectoryOnAReadOnlyMountFailsUnchangedAndADryRunSaysSo() throws Exception {
+    SystemTests.requireTools("mount", "umount");
+    Path readOnly = Files.createDirectories(dir.resolve("ro"));
+    TargetOptions there =
+        TargetOptions.defaults().withSetting("nginx-file", readOnly.resolve("cf.conf").toString());
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(fake());
+    Process mount =
+        new ProcessBuilder(
+                "mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly.toString())
+            .inheritIO()
+            .start();
+    assertThat(mount.waitFor()).isZero();
+    try {
+      TargetResult dryRun =
+          Sync.sync(target, snapshot, new TargetContext(there, runner), Guards.defaults(), true);
+      TargetResult applied =
+          Sync.sync(target, snapshot, new TargetContext(there, runner), Guards.defaults(), false);
+
+      String said =
+          "cannot write "
+              + readOnly.resolve("cf.conf")
+              + ": "
+              + readOnly
+              + " is on a file system mounted read-only (under systemd, a ReadWritePaths= the"
+              + " unit lacks); nothing was changed";
+      assertThat(dryRun.outcome())
+          .as("a dry run judges as apply")
+          .isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(dryRun.message()).isEqualTo(said);
+      assertThat(applied.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+      assertThat(applied.message()).isEqualTo(said);
+      assertThat(runner.commands()).isEmpty();
+    } finally {
+      assertThat(new ProcessBuilder("umount", readOnly.toString()).start().waitFor()).isZero();
+    }
   }
 
   @Test
