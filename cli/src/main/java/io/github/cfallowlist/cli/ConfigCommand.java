@@ -4,6 +4,7 @@ import io.github.cfallowlist.CfAllowlistException;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.RejectedRangesException;
 import io.github.cfallowlist.Run;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
@@ -66,18 +67,30 @@ final class ConfigCommand implements Runnable {
         SourceOptions source = SourceOptions.of(apply);
         source.rangeSource(CommonOptions.of(apply).stateDir());
         RunOptions runOptions = RunOptions.of(apply);
-        runOptions.guards(source.guards());
+        Guards guards = runOptions.guards(source.guards());
         runOptions.fallback();
         OriginOptions.of(apply).check();
         TargetArgs targetArgs = TargetArgs.of(apply, loaded);
         TargetOptions options = targetArgs.options(source.families());
+        RangeSnapshot embedded = Guards.defaults().validate(RangeSource.embedded().fetch());
+        try {
+          guards.check(embedded);
+        } catch (RejectedRangesException e) {
+          // A warning: the list a run fetches is not this one, though it is rarely far from it.
+          System.getLogger(ConfigCommand.class.getName())
+              .log(
+                  System.Logger.Level.WARNING,
+                  file
+                      + ": these guards refuse Cloudflare's list as this version embeds it ("
+                      + e.getMessage()
+                      + "); a run would refuse a list like it");
+        }
         if (read.targetCount() > 0) {
           Cli.run(apply, loaded).build();
           List<Target> targets = targetArgs.resolve();
           Run.checkSettings(targets, options);
           // What a run refuses before it reads anything (--mode allow without nft-table, say) is
           // found by rendering each target from the embedded list, which runs nothing.
-          RangeSnapshot embedded = Guards.defaults().validate(RangeSource.embedded().fetch());
           for (Target t : targets) {
             try {
               t.render(embedded.restrictTo(options.families()), options.forTarget(t));

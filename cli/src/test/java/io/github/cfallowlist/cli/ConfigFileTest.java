@@ -151,6 +151,30 @@ class ConfigFileTest {
   }
 
   @Test
+  void configCheckWarnsOfGuardsThatRefuseCloudflaresListButPasses() throws Exception {
+    Path many = write("source = \"embedded\"\nmin-ranges = 100\n[targets.nftables]\n");
+    CliRun tooMany = CliRun.of("config", "check", "--config", many.toString());
+
+    assertThat(tooMany.exitCode()).as(tooMany.err()).isZero();
+    assertThat(tooMany.out()).isEqualTo(many + ": ok, 1 target\n");
+    assertThat(tooMany.err())
+        .startsWith(
+            "cf-allowlist: warning: "
+                + many
+                + ": these guards refuse Cloudflare's list as this version embeds it (")
+        .contains("fewer than the minimum of 100 (--min-ranges)")
+        .endsWith("); a run would refuse a list like it\n");
+
+    Path narrow = write("source = \"embedded\"\nshortest-prefix-v4 = 16\n[targets.nftables]\n");
+    assertThat(CliRun.of("config", "check", "--config", narrow.toString()).err())
+        .contains("these guards refuse Cloudflare's list")
+        .contains("104.16.0.0/13");
+
+    Path fine = write("source = \"embedded\"\n[targets.nftables]\n");
+    assertThat(CliRun.of("config", "check", "--config", fine.toString()).err()).isEmpty();
+  }
+
+  @Test
   void unknownKeyNamesTheFileTheLineAndTheKeyMeant() throws Exception {
     Path file = write("source = \"embedded\"\n\nmin-range = 5\n");
     CliRun run = CliRun.of("config", "check", "--config", file.toString());
