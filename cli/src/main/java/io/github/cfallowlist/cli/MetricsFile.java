@@ -217,15 +217,20 @@ final class MetricsFile {
     for (TargetResult t : r.targets()) {
       Optional<RangeSet> held = held(t, dryRun);
       for (IpFamily f : IpFamily.values()) {
-        if (held.isPresent()) {
-          out.append(P)
-              .append("ranges{target=\"")
-              .append(t.target())
-              .append("\",family=\"")
-              .append(f == IpFamily.IPV4 ? "ipv4" : "ipv6")
-              .append("\"} ")
-              .append(held.get().get(f).size())
-              .append('\n');
+        String name =
+            P
+                + "ranges{target=\""
+                + t.target()
+                + "\",family=\""
+                + (f == IpFamily.IPV4 ? "ipv4" : "ipv6")
+                + "\"}";
+        // Its source failed and the target kept what it holds: what the last run counted stands.
+        String value =
+            held.isPresent()
+                ? String.valueOf(held.get().get(f).size())
+                : r.snapshot().isEmpty() ? previous.get(name) : null;
+        if (value != null) {
+          out.append(name).append(' ').append(value).append('\n');
         }
       }
     }

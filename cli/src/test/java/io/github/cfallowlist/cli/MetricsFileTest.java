@@ -137,6 +137,21 @@ class MetricsFileTest {
   }
 
   @Test
+  void aSourceThatFailsLeavesTheTargetsRangeCountsAsTheLastRunCountedThem() throws Exception {
+    assertThat(apply().exitCode()).isZero();
+    Map<String, String> before = metrics();
+    assertThat(before).containsKey("cf_allowlist_ranges{target=\"nginx\",family=\"ipv4\"}");
+
+    CliRun down = applyFrom("file:" + dir.resolve("missing.txt"), "--fallback", "none");
+
+    assertThat(down.exitCode()).as(down.err()).isEqualTo(1);
+    for (String family : List.of("ipv4", "ipv6")) {
+      String name = "cf_allowlist_ranges{target=\"nginx\",family=\"" + family + "\"}";
+      assertThat(metrics()).containsEntry(name, before.get(name));
+    }
+  }
+
+  @Test
   void aMetricsFileInADirectoryThatDoesNotExistIsRefusedAndTheDirectoryNotCreated() {
     Path metrics = dir.resolve("mistyped/cf-allowlist.prom");
 
