@@ -4,10 +4,9 @@ import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Printable;
-import io.github.cfallowlist.SmallFiles;
+import io.github.cfallowlist.kit.Liveness;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -43,19 +42,7 @@ final class ApacheRunning {
       if (!r.ok() || !m.find()) {
         return Optional.empty();
       }
-      Path pidFile = Path.of(m.group(1));
-      if (Files.notExists(pidFile)) {
-        return Optional.of("there is no " + pidFile);
-      }
-      String text = SmallFiles.read(pidFile, "Apache's pid file").strip();
-      if (!text.matches("[0-9]{1,10}")) {
-        return Optional.empty();
-      }
-      long pid = Long.parseLong(text);
-      boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-      return alive
-          ? Optional.empty()
-          : Optional.of("no process has the pid " + pid + " that " + pidFile + " holds");
+      return Liveness.byPidFile(Path.of(m.group(1)));
     } catch (IOException | RuntimeException e) {
       LOG.log(
           Level.DEBUG,

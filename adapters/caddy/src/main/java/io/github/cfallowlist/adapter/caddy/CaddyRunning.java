@@ -5,15 +5,13 @@ import io.github.cfallowlist.Command;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Printable;
+import io.github.cfallowlist.kit.Liveness;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -85,17 +83,9 @@ final class CaddyRunning {
   /** Why nothing answers at {@code address}; empty when something does, or it cannot be told. */
   static Optional<String> unanswered(String address) throws IOException {
     String plain = address.contains("|") ? address.substring(0, address.indexOf('|')) : address;
-    String said = "nothing answers at " + address + ", its admin endpoint";
     if (plain.startsWith("unix/")) {
-      Path socket = Path.of(plain.substring("unix/".length()));
-      if (Files.notExists(socket)) {
-        return Optional.of(said);
-      }
-      try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-        return Optional.empty();
-      } catch (IOException e) {
-        return refused(e) ? Optional.of(said) : Optional.empty();
-      }
+      return Liveness.byUnixSocket(Path.of(plain.substring("unix/".length())))
+          .map(why -> why + ", its admin endpoint");
     }
     String hostPort = plain.replaceFirst("^tcp[46]?/", "");
     int colon = hostPort.lastIndexOf(':');
@@ -114,7 +104,7 @@ final class CaddyRunning {
         }
       }
     }
-    return Optional.of(said);
+    return Optional.of("nothing answers at " + address + ", its admin endpoint");
   }
 
   /** Whether {@code e} says nothing listens there (as opposed to a timeout or a denied access). */

@@ -56,7 +56,7 @@ class CaddyRunningTest {
         };
 
     assertThat(CaddyRunning.stopped(TEST, reload, none))
-        .contains("nothing answers at unix//nonexistent/admin.sock, its admin endpoint");
+        .contains("there is no /nonexistent/admin.sock, its admin endpoint");
   }
 
   @Test

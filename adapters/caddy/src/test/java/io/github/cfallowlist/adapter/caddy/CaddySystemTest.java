@@ -142,8 +142,8 @@ class CaddySystemTest {
           .doesNotContain(caddy.reloadCommand());
       assertThat(warnings)
           .containsExactly(
-              "caddy is not running (nothing answers at "
-                  + caddy.adminAddress()
+              "caddy is not running (there is no "
+                  + caddy.dir().resolve("admin.sock")
                   + ", its admin endpoint), so it was not reloaded; it reads the new"
                   + " configuration when it starts");
       try {

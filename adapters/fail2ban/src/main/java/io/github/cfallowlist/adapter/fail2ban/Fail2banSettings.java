@@ -3,6 +3,7 @@ package io.github.cfallowlist.adapter.fail2ban;
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.kit.FileTarget;
+import io.github.cfallowlist.kit.Liveness;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -113,6 +114,7 @@ record Fail2banSettings(
   /** fail2ban as the kit sees it: its commands, and the drop-in beside which the record lives. */
   FileTarget daemon() {
     return FileTarget.of(OWNER, "fail2ban", file, testCommand, reloadCommand)
-        .withErrorLine(Fail2banConfig::fail2banError);
+        .withErrorLine(Fail2banConfig::fail2banError)
+        .withStoppedCheck(runner -> Liveness.byUnixSocket(socket));
   }
 }

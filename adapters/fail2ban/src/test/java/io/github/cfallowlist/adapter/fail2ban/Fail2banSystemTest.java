@@ -17,7 +17,9 @@ import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.kit.FileApplier;
 import io.github.cfallowlist.testing.Netns;
+import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -313,6 +315,55 @@ class Fail2banSystemTest {
     assertThat(client("-s", socket.toString(), "get", "web", "ignoreip"))
         .contains("173.245.48.0/20")
         .doesNotContain("104.16.0.0/13");
+  }
+
+  @Test
+  void aStoppedServerGetsTheTestedDropInWithoutAReloadAndReadsItWhenItStarts() throws Exception {
+    // A server that is not running: nothing at the socket these settings name.
+    Path none = dir.resolve("stopped.sock");
+    TargetOptions stopped =
+        context()
+            .options()
+            .withSetting("fail2ban-socket", none.toString())
+            .withSetting(
+                "fail2ban-reload-command", "fail2ban-client -c " + dir + " -s " + none + " reload");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(CommandRunner.system());
+    List<String> warnings = new ArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(FileApplier.class.getName());
+    logger.addHandler(handler);
+    TargetResult result;
+    try {
+      result =
+          Sync.sync(target, full, new TargetContext(stopped, runner), Guards.defaults(), false);
+    } finally {
+      logger.removeHandler(handler);
+    }
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(file()).content().contains("173.245.48.0/20");
+    assertThat(runner.commands())
+        .extracting(c -> String.join(" ", c.argv()))
+        .as("tested, never reloaded")
+        .contains("fail2ban-client -c " + dir + " -t")
+        .noneMatch(c -> c.endsWith(" reload"));
+    assertThat(warnings)
+        .containsExactly(
+            "fail2ban is not running (there is no "
+                + none
+                + "), so it was not reloaded; it reads the new configuration when it starts");
   }
 
   @Test
