@@ -397,7 +397,7 @@ public final class Sync {
       if (e instanceof ApplyFailedException a && a.outcome() == Outcome.STATE_UNKNOWN) {
         return putBackFailed(target, applied, error, e);
       }
-      reported = ", although putting it back reported: " + Printable.message(e);
+      reported = "; putting it back reported: " + Printable.message(e);
     }
     try {
       Optional<Rendered> now = target.readLive(context);
@@ -444,7 +444,10 @@ public final class Sync {
         target,
         Outcome.FAILED_RESTORED,
         applied,
-        error + "; the previous state was put back (verified by reading back" + reported + ")");
+        error
+            + "; the previous state was put back (verified by reading back"
+            + (reported.isEmpty() ? "" : ", although" + reported.substring(1))
+            + ")");
   }
 
   private static TargetResult didNotTake(Target target, Plan applied, String error, Plan check) {

@@ -28,9 +28,12 @@ import java.util.Optional;
  *       left behind: {@link Outcome#FAILED_UNCHANGED} (nothing was changed), {@link
  *       Outcome#FAILED_RESTORED} (the previous state was put back) or {@link Outcome#STATE_UNKNOWN}
  *       (a command timed out, was killed or lost its reply). Any other exception counts as state
- *       unknown. The engine ({@link Sync}) never trusts either: after a failure it reads the live
- *       state again and reports what it finds, putting the previous state back when it is neither
- *       old nor new, and verifying that by reading back.
+ *       unknown until the live state is read again. The engine ({@link Sync}) never trusts either:
+ *       after a failure it reads the live state again and reports what it finds, putting the
+ *       previous state back when it is neither old nor new, and verifying that by reading back,
+ *       also when putting it back throws. Only a {@link Outcome#STATE_UNKNOWN} the target throws is
+ *       kept over a reading that shows the old state: a target whose reading cannot see everything
+ *       (what a daemon has loaded) must throw that when it may have changed it.
  *   <li>{@link #uninstall} removes every owned object, leftovers included, and nothing else.
  *   <li>Settings are declared in {@link #settings()}; {@link TargetOptions} carries them as text
  *       and the engine refuses unknown keys and malformed values before calling the target.

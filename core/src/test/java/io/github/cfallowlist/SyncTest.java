@@ -353,7 +353,7 @@ class SyncTest {
 
     assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
     assertThat(result.message())
-        .contains("although putting it back reported: fake refused the change")
+        .contains("; putting it back reported: fake refused the change")
         .contains("putting the previous state back did not take");
   }
 

@@ -293,9 +293,9 @@ public final class FileApplier {
           null);
     }
 
-    Optional<String> stopped = target.stoppedCheck().stopped(runner);
+    Optional<String> stopped = stopped();
     if (stopped.isPresent()) {
-      clear(attempt, what);
+      clear(attempt, "tested " + what);
       LOG.log(
           Level.WARNING,
           "{0} is not running ({1}), so it was not reloaded; it reads {2} when it starts",
@@ -331,20 +331,37 @@ public final class FileApplier {
           wasReloading,
           null);
     }
-    clear(attempt, what);
+    clear(attempt, "tested and loaded " + what);
     LOG.log(
         Level.DEBUG, "{0} reloaded after changing {1} file(s)", target.daemon(), changes.size());
   }
 
-  /** Removes the record of a change that is done. */
-  private void clear(Attempt attempt, String what) {
+  /**
+   * Why the daemon is known not to run, from its {@linkplain FileTarget#stoppedCheck stopped
+   * check}; a check that throws cannot tell, and the reload runs.
+   */
+  private Optional<String> stopped() {
+    try {
+      return target.stoppedCheck().stopped(runner);
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.DEBUG,
+          "{0}: cannot tell whether it runs, so it is reloaded: {1}",
+          target.daemon(),
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Removes the record of a change that is done: {@code done} says what, for a failure. */
+  private void clear(Attempt attempt, String done) {
     try {
       attempt.intent.clear();
     } catch (IOException | RuntimeException e) {
       throw new ApplyFailedException(
           target.daemon()
-              + " tested and loaded "
-              + what
+              + " "
+              + done
               + ", but "
               + attempt.intent.file()
               + " cannot be removed, so the next run does it again: "
@@ -447,7 +464,8 @@ public final class FileApplier {
       }
     }
     boolean reloadedAgain = false;
-    if (reloadAgain && problems.isEmpty()) {
+    // A daemon that is not running now loaded nothing to undo, and a reload could start it.
+    if (reloadAgain && problems.isEmpty() && stopped().isEmpty()) {
       Command reload = Command.modify(target.reloadCommand());
       try {
         CommandResult again = runner.run(reload);

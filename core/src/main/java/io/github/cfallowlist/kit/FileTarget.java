@@ -144,8 +144,8 @@ public record FileTarget(
   private static Optional<String> readOnly(Path file, Path directory) {
     boolean readOnly;
     try {
-      readOnly = Files.getFileStore(directory).isReadOnly();
-    } catch (IOException e) {
+      readOnly = readOnlyMount(directory.toRealPath(), Path.of("/proc/self/mountinfo"));
+    } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
     return readOnly
@@ -157,6 +157,49 @@ public record FileTarget(
                 + " is on a file system mounted read-only"
                 + " (under systemd, a ReadWritePaths= the unit lacks)")
         : Optional.empty();
+  }
+
+  /**
+   * Whether the mount {@code path} is on is read-only, as {@code mountinfo} (the format of {@code
+   * /proc/self/mountinfo}) lists it: the last mount whose mount point is {@code path} or the
+   * nearest above it, with {@code ro} among its own options. Bind mounts count as the mounts they
+   * are (systemd's {@code ReadWritePaths=} under a read-only {@code /}), which the file system's
+   * device alone does not tell apart.
+   *
+   * @throws IOException when {@code mountinfo} cannot be read
+   */
+  static boolean readOnlyMount(Path path, Path mountinfo) throws IOException {
+    String options = "";
+    int depth = -1;
+    for (String line : Files.readAllLines(mountinfo)) {
+      String[] fields = line.split(" ", -1);
+      if (fields.length < 6) {
+        continue;
+      }
+      Path point = Path.of(unescape(fields[4]));
+      if (path.startsWith(point) && point.getNameCount() >= depth) {
+        depth = point.getNameCount();
+        options = fields[5];
+      }
+    }
+    return List.of(options.split(",", -1)).contains("ro");
+  }
+
+  /** A mountinfo field with its octal escapes ({@code \040} for a space) undone. */
+  private static String unescape(String field) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\'
+          && i + 3 < field.length()
+          && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   /** That the directory of {@code at}, where writing {@code file} goes, does not exist. */

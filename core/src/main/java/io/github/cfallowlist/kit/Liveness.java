@@ -18,8 +18,8 @@ public final class Liveness {
   private Liveness() {}
 
   /**
-   * That {@code pidFile} does not exist or names no running process; empty when it names one, or
-   * cannot be read, or holds no pid.
+   * That {@code pidFile} does not exist, is empty, or names no running process; empty when it names
+   * one, or cannot be read, or holds something other than a pid.
    */
   public static Optional<String> byPidFile(Path pidFile) {
     if (Files.notExists(pidFile)) {
@@ -30,6 +30,10 @@ public final class Liveness {
       text = SmallFiles.read(pidFile, "the pid file").strip();
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
+    }
+    if (text.isEmpty()) {
+      // nginx -t leaves an empty pid file behind; a running daemon writes its pid there.
+      return Optional.of(pidFile + " is empty");
     }
     if (!text.matches("[0-9]{1,10}")) {
       return Optional.empty();

@@ -10,19 +10,25 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Whether Apache runs, told as {@code apachectl -k graceful} tells it: by the process its {@code
- * PidFile} names. {@code -k graceful} starts an Apache that is not running (outside systemd, on a
- * host where systemd runs it), so a change to a stopped Apache is not reloaded.
+ * PidFile} names, when the test command is Apache's own ({@code apachectl}, {@code apache2ctl},
+ * {@code apache2} or {@code httpd}, not one that runs it elsewhere). {@code -k graceful} starts an
+ * Apache that is not running (outside systemd, on a host where systemd runs it), so a change to a
+ * stopped Apache is not reloaded.
  */
 final class ApacheRunning {
   private static final System.Logger LOG = System.getLogger(ApacheRunning.class.getName());
 
   /** {@code PidFile: "/run/apache2/apache2.pid"}, a line of {@code -D DUMP_RUN_CFG}. */
   private static final Pattern PID_FILE = Pattern.compile("(?m)^PidFile: \"([^\"]+)\"$");
+
+  private static final Set<String> OWN_TOOLS =
+      Set.of("apachectl", "apache2ctl", "apache2", "httpd");
 
   private ApacheRunning() {}
 
@@ -33,7 +39,9 @@ final class ApacheRunning {
    */
   static Optional<String> stopped(List<String> testCommand, CommandRunner runner) {
     Optional<List<String>> dump = ApacheDiagnosis.withDefine(testCommand, "DUMP_RUN_CFG");
-    if (dump.isEmpty()) {
+    // Apache's own tools only: through docker exec or ssh, its pid file is not one to read here.
+    if (dump.isEmpty()
+        || !OWN_TOOLS.contains(Path.of(testCommand.get(0)).getFileName().toString())) {
       return Optional.empty();
     }
     try {

@@ -51,6 +51,14 @@ class ApacheRunningTest {
     assertThat(ApacheRunning.stopped(List.of("apachectl", "configtest"), dumping("")))
         .as("no -t to add the define to")
         .isEmpty();
+    assertThat(
+            ApacheRunning.stopped(
+                List.of("docker", "exec", "web", "apachectl", "-t"),
+                command -> {
+                  throw new AssertionError("nothing runs: " + command.display());
+                }))
+        .as("Apache run elsewhere, whose pid file is not here")
+        .isEmpty();
     assertThat(ApacheRunning.stopped(TEST, dumping("ServerRoot: \"/etc/apache2\"\n")))
         .as("no PidFile in the dump")
         .isEmpty();

@@ -20,8 +20,10 @@ import java.util.Optional;
 /**
  * Whether Caddy runs, told as {@code caddy reload} finds it: by its admin endpoint, the address
  * {@code --address} of the reload command gives, or else the configuration's {@code admin.listen}
- * ({@code caddy adapt}), or else Caddy's default {@code localhost:2019}. A stopped Caddy is not
- * reloaded, so the snippet can be written before Caddy first starts with a site that imports it.
+ * ({@code caddy adapt}), or else {@code CADDY_ADMIN} or Caddy's default {@code localhost:2019};
+ * only when the test command is Caddy itself, not one that runs it elsewhere. A stopped Caddy is
+ * not reloaded, so the snippet can be written before Caddy first starts with a site that imports
+ * it.
  */
 final class CaddyRunning {
   private static final System.Logger LOG = System.getLogger(CaddyRunning.class.getName());
@@ -57,9 +59,20 @@ final class CaddyRunning {
   private static Optional<String> address(
       List<String> testCommand, List<String> reloadCommand, CommandRunner runner)
       throws IOException {
-    int flag = reloadCommand.indexOf("--address");
-    if (flag >= 0 && flag + 1 < reloadCommand.size()) {
-      return Optional.of(reloadCommand.get(flag + 1));
+    // Caddy itself only: through docker exec or ssh, its admin endpoint is not one to reach here.
+    if (!isCaddy(testCommand)) {
+      return Optional.empty();
+    }
+    if (isCaddy(reloadCommand)) {
+      for (int i = 0; i < reloadCommand.size(); i++) {
+        String arg = reloadCommand.get(i);
+        if (arg.equals("--address") && i + 1 < reloadCommand.size()) {
+          return Optional.of(reloadCommand.get(i + 1));
+        }
+        if (arg.startsWith("--address=")) {
+          return Optional.of(arg.substring("--address=".length()));
+        }
+      }
     }
     Optional<List<String>> adapt = CaddyDiagnosis.adaptCommand(testCommand);
     if (adapt.isEmpty()) {
@@ -76,16 +89,28 @@ final class CaddyRunning {
     if (Boolean.TRUE.equals(admin.get("disabled"))) {
       return Optional.empty();
     }
+    if (admin.get("listen") instanceof String listen && !listen.isBlank()) {
+      return Optional.of(listen);
+    }
+    // caddy reload, started with this process's environment, takes its default from there.
+    String fromEnvironment = System.getenv("CADDY_ADMIN");
     return Optional.of(
-        admin.get("listen") instanceof String listen && !listen.isBlank() ? listen : DEFAULT_ADMIN);
+        fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_ADMIN : fromEnvironment);
+  }
+
+  private static boolean isCaddy(List<String> command) {
+    return Path.of(command.get(0)).getFileName().toString().equals("caddy");
   }
 
   /** Why nothing answers at {@code address}; empty when something does, or it cannot be told. */
   static Optional<String> unanswered(String address) throws IOException {
     String plain = address.contains("|") ? address.substring(0, address.indexOf('|')) : address;
     if (plain.startsWith("unix/")) {
-      return Liveness.byUnixSocket(Path.of(plain.substring("unix/".length())))
-          .map(why -> why + ", its admin endpoint");
+      Path socket = Path.of(plain.substring("unix/".length()));
+      // A relative socket is where Caddy started, which is not known here.
+      return socket.isAbsolute()
+          ? Liveness.byUnixSocket(socket).map(why -> why + ", its admin endpoint")
+          : Optional.empty();
     }
     String hostPort = plain.replaceFirst("^tcp[46]?/", "");
     int colon = hostPort.lastIndexOf(':');

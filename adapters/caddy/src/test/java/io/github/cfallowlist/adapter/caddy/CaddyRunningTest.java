@@ -60,6 +60,26 @@ class CaddyRunningTest {
   }
 
   @Test
+  void anAddressGivenAsOneArgumentIsTheOneProbed() {
+    List<String> reload = List.of("caddy", "reload", "--address=unix//nonexistent/admin.sock");
+
+    assertThat(CaddyRunning.stopped(TEST, reload, adapting("{}")))
+        .contains("there is no /nonexistent/admin.sock, its admin endpoint");
+  }
+
+  @Test
+  void aCaddyRunElsewhereOrASocketRelativeToWhereCaddyStartedCannotBeTold() {
+    List<String> elsewhere =
+        List.of("docker", "exec", "web", "caddy", "validate", "--config", "/etc/caddy/Caddyfile");
+
+    assertThat(CaddyRunning.stopped(elsewhere, RELOAD, adapting("{}"))).isEmpty();
+    assertThat(
+            CaddyRunning.stopped(
+                TEST, RELOAD, adapting("{\"admin\":{\"listen\":\"unix/admin.sock\"}}")))
+        .isEmpty();
+  }
+
+  @Test
   void whatCannotBeToldIsNotStoppedSoTheReloadRunsAsConfigured() {
     assertThat(CaddyRunning.stopped(TEST, RELOAD, adapting("{\"admin\":{\"disabled\":true}}")))
         .as("admin off")

@@ -115,6 +115,10 @@ record Fail2banSettings(
   FileTarget daemon() {
     return FileTarget.of(OWNER, "fail2ban", file, testCommand, reloadCommand)
         .withErrorLine(Fail2banConfig::fail2banError)
-        .withStoppedCheck(runner -> Liveness.byUnixSocket(socket));
+        .withStoppedCheck(
+            // fail2ban-client itself only: through docker exec or ssh, the socket is elsewhere.
+            Path.of(reloadCommand.get(0)).getFileName().toString().equals("fail2ban-client")
+                ? runner -> Liveness.byUnixSocket(socket)
+                : FileTarget.StoppedCheck.NEVER);
   }
 }

@@ -42,7 +42,8 @@ final class NginxApplier {
         settings.testCommand(),
         settings.reloadCommand(),
         "install the Debian package nginx (or nginx-light)",
-        NginxApplier::nginxError);
+        NginxApplier::nginxError,
+        runner -> NginxRunning.stopped(settings.testCommand(), runner));
   }
 
   /**

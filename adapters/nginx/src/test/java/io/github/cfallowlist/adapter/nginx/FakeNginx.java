@@ -65,6 +65,10 @@ final class FakeNginx implements CommandRunner {
   @Override
   public CommandResult run(Command command) throws IOException {
     argvs.add(command.argv());
+    if (command.argv().contains("-T")) {
+      // No dump: whether nginx runs cannot be told, so the reload runs as configured.
+      return new CommandResult(1, "", "nginx: [emerg] the stand-in has no configuration to dump\n");
+    }
     if (command.argv().contains("-t")) {
       seenAtTest.add(watch.get());
       if (testThrows != null) {

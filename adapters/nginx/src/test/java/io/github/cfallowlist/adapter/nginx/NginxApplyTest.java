@@ -148,8 +148,9 @@ class NginxApplyTest {
     assertThat(nginx.seenAtTest()).containsExactly(rendered(snapshot, REAL_IP));
     assertThat(runner.commands())
         .extracting(Command::argv)
-        .containsExactly(List.of("nginx", "-t"), List.of("nginx", "-s", "reload"));
-    assertThat(runner.commands()).extracting(Command::modifies).containsExactly(false, true);
+        .containsExactly(
+            List.of("nginx", "-t"), List.of("nginx", "-T"), List.of("nginx", "-s", "reload"));
+    assertThat(runner.commands()).extracting(Command::modifies).containsExactly(false, false, true);
     assertThat(filesIn(realIp.getParent()))
         .as("no temporary file left behind")
         .containsExactlyInAnyOrder(realIp, allow);
@@ -210,6 +211,7 @@ class NginxApplyTest {
     assertThat(nginx.argvs())
         .containsExactly(
             List.of("/usr/sbin/nginx", "-t", "-q", "-c", "/etc/nginx/nginx.conf"),
+            List.of("/usr/sbin/nginx", "-T", "-q", "-c", "/etc/nginx/nginx.conf"),
             List.of("systemctl", "reload", "nginx;echo"));
   }
 

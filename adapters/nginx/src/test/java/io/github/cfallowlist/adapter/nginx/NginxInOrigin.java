@@ -185,6 +185,14 @@ final class NginxInOrigin implements AutoCloseable {
     return read(prefix.errorLog()).lines().filter(l -> l.endsWith(": reconfiguring")).count();
   }
 
+  /** Stops nginx as an admin would ({@code nginx -s quit}) and waits until the master exits. */
+  void stop() throws InterruptedException {
+    net.origin().execChecked(null, prefix.quitCommand());
+    if (!master.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("nginx did not stop within " + WAIT);
+    }
+  }
+
   boolean masterAlive() {
     return master.isAlive();
   }

@@ -88,6 +88,11 @@ final class NginxPrefix implements AutoCloseable {
     return List.of("nginx", "-t", "-p", dir.toString(), "-c", conf().toString());
   }
 
+  /** The test command with {@code -T}: what the apply reads the pid file's path from. */
+  List<String> dumpCommand() {
+    return List.of("nginx", "-T", "-p", dir.toString(), "-c", conf().toString());
+  }
+
   List<String> reloadCommand() {
     return List.of("nginx", "-p", dir.toString(), "-c", conf().toString(), "-s", "reload");
   }

@@ -24,6 +24,7 @@ import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
+import io.github.cfallowlist.kit.FileApplier;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
@@ -34,9 +35,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,6 +162,57 @@ class NginxSystemTest {
   }
 
   @Test
+  void aChangeToAStoppedNginxIsTestedAndWrittenWithoutAReload() throws Exception {
+    requireNamespaces();
+    try (NginxInOrigin nginx = NginxInOrigin.start()) {
+      TargetContext context = context(nginx);
+      Set<Long> first = nginx.workers();
+      Sync.apply(target, withoutEdgeRange(), context, Guards.defaults());
+      nginx.awaitReloadFrom(first);
+      nginx.stop();
+      Path pidFile = nginx.prefix().dir().resolve("nginx.pid");
+      assertThat(pidFile).doesNotExist();
+      assertThat(nginx.masterAlive()).isFalse();
+      nginx.runner().clear();
+      List<String> warnings = new ArrayList<>();
+      Handler handler =
+          new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+              warnings.add(new SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+          };
+      Logger logger = Logger.getLogger(FileApplier.class.getName());
+      logger.addHandler(handler);
+      TargetResult result;
+      try {
+        result = Sync.sync(target, full, context, Guards.defaults(), false);
+      } finally {
+        logger.removeHandler(handler);
+      }
+
+      assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+      assertThat(nginx.runner().commands())
+          .extracting(Command::argv)
+          .containsExactly(nginx.prefix().testCommand(), nginx.prefix().dumpCommand());
+      assertThat(Files.readString(nginx.prefix().realIpFile())).contains("173.245.48.0/20");
+      assertThat(warnings)
+          .containsExactly(
+              // nginx -t leaves an empty pid file behind.
+              "nginx is not running ("
+                  + pidFile
+                  + " is empty), so it was not reloaded; it reads the new configuration when it"
+                  + " starts");
+    }
+  }
+
+  @Test
   void handEditedRealIpFileShowsAsAChangeAndApplyRepairsIt() throws IOException {
     requireNamespaces();
     try (NginxInOrigin nginx = NginxInOrigin.start()) {
@@ -186,7 +243,10 @@ class NginxSystemTest {
       assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
       assertThat(nginx.runner().commands())
           .extracting(Command::argv)
-          .containsExactly(nginx.prefix().testCommand(), nginx.prefix().reloadCommand());
+          .containsExactly(
+              nginx.prefix().testCommand(),
+              nginx.prefix().dumpCommand(),
+              nginx.prefix().reloadCommand());
       assertThat(Files.readString(realIp)).isEqualTo(ours);
       assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
           .as("CF-Connecting-IP is trusted again")
@@ -370,7 +430,7 @@ class NginxSystemTest {
       assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
       assertThat(nginx.runner().commands())
           .extracting(Command::argv)
-          .containsExactly(prefix.testCommand(), prefix.reloadCommand());
+          .containsExactly(prefix.testCommand(), prefix.dumpCommand(), prefix.reloadCommand());
       assertThat(intent).doesNotExist();
       assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
           .as("what nginx loaded is the new list the files hold")
@@ -531,9 +591,10 @@ class NginxSystemTest {
       try (Stream<Path> files = Files.list(prefix.realIpFile().getParent())) {
         assertThat(files).containsExactly(prefix.realIpFile());
       }
+      // nginx is not running, so it is not reloaded: it reads the files when it starts.
       assertThat(runner.commands())
           .extracting(Command::argv)
-          .containsExactly(prefix.testCommand(), prefix.reloadCommand());
+          .containsExactly(prefix.testCommand(), prefix.dumpCommand());
     }
   }
 }
