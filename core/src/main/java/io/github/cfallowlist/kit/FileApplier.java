@@ -465,7 +465,9 @@ public final class FileApplier {
     }
     boolean reloadedAgain = false;
     // A daemon that is not running now loaded nothing to undo, and a reload could start it.
-    if (reloadAgain && problems.isEmpty() && stopped().isEmpty()) {
+    Optional<String> stoppedNow =
+        reloadAgain && problems.isEmpty() ? stopped() : Optional.<String>empty();
+    if (reloadAgain && problems.isEmpty() && stoppedNow.isEmpty()) {
       Command reload = Command.modify(target.reloadCommand());
       try {
         CommandResult again = runner.run(reload);
@@ -510,7 +512,8 @@ public final class FileApplier {
               + (attempt.recovering ? " before the interrupted change" : "")
               + (reloadedAgain
                   ? " and " + target.daemon() + " was reloaded with them"
-                  : " and " + target.daemon() + " was not reloaded");
+                  : " and " + target.daemon() + " was not reloaded")
+              + stoppedNow.map(why -> " (it is not running: " + why + ")").orElse("");
     }
     return new ApplyFailedException(error + "; " + said, outcome, cause);
   }

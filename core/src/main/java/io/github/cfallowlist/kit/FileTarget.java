@@ -162,9 +162,9 @@ public record FileTarget(
   /**
    * Whether the mount {@code path} is on is read-only, as {@code mountinfo} (the format of {@code
    * /proc/self/mountinfo}) lists it: the last mount whose mount point is {@code path} or the
-   * nearest above it, with {@code ro} among its own options. Bind mounts count as the mounts they
-   * are (systemd's {@code ReadWritePaths=} under a read-only {@code /}), which the file system's
-   * device alone does not tell apart.
+   * nearest above it, with {@code ro} among its own options or its file system's. Bind mounts count
+   * as the mounts they are (systemd's {@code ReadWritePaths=} under a read-only {@code /}), which
+   * the file system's device alone does not tell apart.
    *
    * @throws IOException when {@code mountinfo} cannot be read
    */
@@ -179,7 +179,14 @@ public record FileTarget(
       Path point = Path.of(unescape(fields[4]));
       if (path.startsWith(point) && point.getNameCount() >= depth) {
         depth = point.getNameCount();
-        options = fields[5];
+        // The mount's own options, and the file system's after the "-" that ends the optional
+        // fields (an ext4 remounted read-only on errors says so only there).
+        int separator = List.of(fields).indexOf("-");
+        options =
+            fields[5]
+                + (separator > 5 && separator + 3 < fields.length
+                    ? "," + fields[separator + 3]
+                    : "");
       }
     }
     return List.of(options.split(",", -1)).contains("ro");

@@ -98,6 +98,9 @@ class FileApplierStoppedTest {
         catchThrowableOfType(ApplyFailedException.class, () -> apply(r -> stopped));
 
     assertThat(second.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(second)
+        .hasMessageEndingWith(
+            "daemon was not reloaded (it is not running: there is no /run/daemon.pid)");
     assertThat(ran).as("a reload would start the stopped daemon").doesNotContain("reload-daemon");
     assertThat(dir.resolve("cf.conf")).doesNotExist();
   }

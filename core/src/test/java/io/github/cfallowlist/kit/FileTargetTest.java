@@ -25,6 +25,7 @@ class FileTargetTest {
                 "90 22 8:1 /etc/caddy /etc/caddy rw,relatime shared:1 - ext4 /dev/sda1 rw",
                 "91 22 0:40 / /srv/my\\040site rw - tmpfs tmpfs rw",
                 "92 22 0:41 / /srv/my\\040site ro - tmpfs tmpfs ro",
+                "93 22 8:2 / /var/lib rw,relatime shared:7 master:2 - ext4 /dev/sda2 ro,errors=remount-ro",
                 ""));
 
     assertThat(FileTarget.readOnlyMount(Path.of("/etc/caddy"), mountinfo)).isFalse();
@@ -32,6 +33,9 @@ class FileTargetTest {
     assertThat(FileTarget.readOnlyMount(Path.of("/etc/caddyx"), mountinfo)).isTrue();
     assertThat(FileTarget.readOnlyMount(Path.of("/etc/nginx/conf.d"), mountinfo)).isTrue();
     assertThat(FileTarget.readOnlyMount(Path.of("/srv/my site/conf"), mountinfo)).isTrue();
+    assertThat(FileTarget.readOnlyMount(Path.of("/var/lib/x"), mountinfo))
+        .as("a file system remounted read-only, its mount still rw")
+        .isTrue();
   }
 
   @Test
@@ -55,8 +59,9 @@ class FileTargetTest {
                   + " is on a file system mounted read-only (under systemd, a ReadWritePaths="
                   + " the unit lacks)");
     } finally {
-      new ProcessBuilder("umount", writable.toString()).start().waitFor();
-      new ProcessBuilder("umount", readOnly.toString()).start().waitFor();
+      // Lazily, so a mount left busy cannot stay behind under /tmp.
+      new ProcessBuilder("umount", "-l", writable.toString()).start().waitFor();
+      new ProcessBuilder("umount", "-l", readOnly.toString()).start().waitFor();
     }
   }
 

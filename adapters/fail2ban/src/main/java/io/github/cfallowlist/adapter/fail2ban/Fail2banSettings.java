@@ -1,10 +1,13 @@
 package io.github.cfallowlist.adapter.fail2ban;
 
+import io.github.cfallowlist.Command;
 import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.kit.FileTarget;
 import io.github.cfallowlist.kit.Liveness;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -115,10 +118,37 @@ record Fail2banSettings(
   FileTarget daemon() {
     return FileTarget.of(OWNER, "fail2ban", file, testCommand, reloadCommand)
         .withErrorLine(Fail2banConfig::fail2banError)
-        .withStoppedCheck(
-            // fail2ban-client itself only: through docker exec or ssh, the socket is elsewhere.
-            Path.of(reloadCommand.get(0)).getFileName().toString().equals("fail2ban-client")
-                ? runner -> Liveness.byUnixSocket(socket)
-                : FileTarget.StoppedCheck.NEVER);
+        .withStoppedCheck(stoppedCheck());
+  }
+
+  /**
+   * fail2ban is stopped when nothing answers at its socket (the reload command's {@code -s}, and
+   * {@code fail2ban-socket}) and {@code fail2ban-client ping}, the reload command with {@code ping}
+   * for {@code reload}, does not reach a server either (its socket may be set in fail2ban.local).
+   * Only for a reload command that is {@code fail2ban-client … reload}: through docker exec or ssh,
+   * the socket is elsewhere.
+   */
+  private FileTarget.StoppedCheck stoppedCheck() {
+    int last = reloadCommand.size() - 1;
+    if (!Path.of(reloadCommand.get(0)).getFileName().toString().equals("fail2ban-client")
+        || !reloadCommand.get(last).equals("reload")) {
+      return FileTarget.StoppedCheck.NEVER;
+    }
+    List<String> ping = new ArrayList<>(reloadCommand);
+    ping.set(last, "ping");
+    int at = reloadCommand.indexOf("-s");
+    Optional<Path> named =
+        at >= 0 && at < last ? Optional.of(Path.of(reloadCommand.get(at + 1))) : Optional.empty();
+    return runner -> {
+      Optional<String> dead = Liveness.byUnixSocket(named.orElse(socket));
+      if (dead.isEmpty() || (named.isPresent() && Liveness.byUnixSocket(socket).isEmpty())) {
+        return Optional.empty();
+      }
+      try {
+        return runner.run(Command.read(ping)).ok() ? Optional.empty() : dead;
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    };
   }
 }

@@ -367,6 +367,28 @@ class Fail2banSystemTest {
   }
 
   @Test
+  void aServerWhoseSocketOnlyItsOwnConfigurationNamesIsStillReloaded() throws Exception {
+    // fail2ban-socket names nothing, but the reload's fail2ban-client finds the server through
+    // the socket fail2ban.conf sets: it runs, and must be reloaded.
+    TargetOptions elsewhere =
+        context()
+            .options()
+            .withSetting("fail2ban-socket", dir.resolve("stopped.sock").toString())
+            .withSetting("fail2ban-reload-command", "fail2ban-client -c " + dir + " reload");
+    RecordingCommandRunner runner = RecordingCommandRunner.wrapping(CommandRunner.system());
+
+    TargetResult result =
+        Sync.sync(target, full, new TargetContext(elsewhere, runner), Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
+    assertThat(runner.commands())
+        .extracting(c -> String.join(" ", c.argv()))
+        .contains("fail2ban-client -c " + dir + " ping", "fail2ban-client -c " + dir + " reload");
+    assertThat(client("-s", socket.toString(), "get", "web", "ignoreip"))
+        .contains("173.245.48.0/20");
+  }
+
+  @Test
   void withoutAnIgnoreipInDefaultTheTestRejectsTheFileSayingWhatToAdd() throws Exception {
     // Debian's jail.conf leaves [DEFAULT] ignoreip commented out: the same jails without it.
     Path stock = dir.resolve("stock");

@@ -7,6 +7,7 @@ import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.kit.Liveness;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,16 +27,23 @@ import java.util.regex.Pattern;
 final class NginxRunning {
   private static final System.Logger LOG = System.getLogger(NginxRunning.class.getName());
 
-  private static final Pattern PID = Pattern.compile("(?m)^\\s*pid\\s+\"?([^;\\s\"]+)\"?\\s*;");
+  /** A {@code pid} directive at the start of a line or after another directive's {@code ;}. */
+  private static final Pattern PID =
+      Pattern.compile("(?m)(?:^|;)\\s*pid\\s+[\"']?([^;\\s\"']+)[\"']?\\s*;");
+
+  /** How {@code nginx -T} starts each file it dumps. */
+  private static final String FILE_HEADER = "# configuration file ";
+
   private static final Pattern PID_PATH = Pattern.compile("--pid-path=(\\S+)");
   private static final Pattern PREFIX = Pattern.compile("--prefix=(\\S+)");
 
   private NginxRunning() {}
 
   /**
-   * Why nginx is known not to run: its pid file is missing or names no running process. Empty when
-   * it runs, or when that cannot be told (a test command without {@code -t}, a dump that fails, no
-   * pid file to be found): the reload then runs as configured.
+   * Why nginx is known not to run: its pid file is empty (as {@code nginx -t} leaves it) or names
+   * no running process. Empty when it runs, or when that cannot be told (a test command without
+   * {@code -t}, a dump that fails, a pid file not found where it was looked for): the reload then
+   * runs as configured.
    */
   static Optional<String> stopped(List<String> testCommand, CommandRunner runner) {
     int at = testCommand.indexOf("-t");
@@ -50,7 +58,9 @@ final class NginxRunning {
       if (!r.ok()) {
         return Optional.empty();
       }
-      Matcher pid = PID.matcher(r.stdout());
+      // The main file only, where a pid directive must be: an included map or log_format may hold
+      // a line that starts with "pid".
+      Matcher pid = PID.matcher(mainFile(r.stdout()));
       String built = null;
       String file;
       if (pid.find()) {
@@ -65,10 +75,10 @@ final class NginxRunning {
       }
       Path path = Path.of(file);
       if (!path.isAbsolute()) {
-        int p = testCommand.indexOf("-p");
+        Optional<String> given = prefix(testCommand);
         String prefix;
-        if (p >= 0 && p + 1 < testCommand.size()) {
-          prefix = testCommand.get(p + 1);
+        if (given.isPresent()) {
+          prefix = given.get();
         } else {
           Matcher m = PREFIX.matcher(built != null ? built : built(testCommand, runner));
           if (!m.find()) {
@@ -78,6 +88,10 @@ final class NginxRunning {
         }
         path = Path.of(prefix).resolve(path);
       }
+      if (Files.notExists(path)) {
+        // nginx -t, which passed just now, creates the pid file: its path was worked out wrong.
+        return Optional.empty();
+      }
       return Liveness.byPidFile(path);
     } catch (IOException | RuntimeException e) {
       LOG.log(
@@ -86,6 +100,30 @@ final class NginxRunning {
           Printable.message(e));
       return Optional.empty();
     }
+  }
+
+  /** The dump's first file, the main configuration file. */
+  static String mainFile(String dump) {
+    int start = dump.indexOf(FILE_HEADER);
+    if (start < 0) {
+      return dump;
+    }
+    int next = dump.indexOf("\n" + FILE_HEADER, start + FILE_HEADER.length());
+    return next < 0 ? dump.substring(start) : dump.substring(start, next);
+  }
+
+  /** The prefix {@code -p} gives, as {@code -p DIR} or {@code -pDIR}. */
+  static Optional<String> prefix(List<String> command) {
+    for (int i = 1; i < command.size(); i++) {
+      String arg = command.get(i);
+      if (arg.equals("-p") && i + 1 < command.size()) {
+        return Optional.of(command.get(i + 1));
+      }
+      if (arg.startsWith("-p") && arg.length() > 2) {
+        return Optional.of(arg.substring(2));
+      }
+    }
+    return Optional.empty();
   }
 
   /** What {@code nginx -V} prints: how this nginx was built, its default paths included. */

@@ -575,7 +575,8 @@ class NginxSystemTest {
     SystemTests.requireTools("nginx");
     try (NginxPrefix prefix = NginxPrefix.create()) {
       prefix.writeConf("127.0.0.1", freePort(), prefix.realIpGlob(), true);
-      // nginx is not running here: stand in for the reload, everything else is real.
+      // nginx is not running here, so it is not reloaded; were the check wrong, this stands in
+      // for the reload. Everything else is real.
       RecordingCommandRunner runner =
           RecordingCommandRunner.wrapping(
               c ->
