@@ -7,6 +7,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,16 @@ import java.util.Optional;
  */
 public final class Liveness {
   private Liveness() {}
+
+  /**
+   * Whether {@code command} starts one of {@code tools} itself (by name, from any directory): a
+   * check reads this host's pid files and sockets, which a command run through {@code docker exec}
+   * or {@code ssh} does not reach.
+   */
+  public static boolean runsItself(List<String> command, String... tools) {
+    String program = Path.of(command.get(0)).getFileName().toString();
+    return List.of(tools).contains(program);
+  }
 
   /**
    * That {@code pidFile} does not exist, is empty, or names no running process; empty when it names

@@ -10,7 +10,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,9 +26,6 @@ final class ApacheRunning {
   /** {@code PidFile: "/run/apache2/apache2.pid"}, a line of {@code -D DUMP_RUN_CFG}. */
   private static final Pattern PID_FILE = Pattern.compile("(?m)^PidFile: \"([^\"]+)\"$");
 
-  private static final Set<String> OWN_TOOLS =
-      Set.of("apachectl", "apache2ctl", "apache2", "httpd");
-
   private ApacheRunning() {}
 
   /**
@@ -41,7 +37,7 @@ final class ApacheRunning {
     Optional<List<String>> dump = ApacheDiagnosis.withDefine(testCommand, "DUMP_RUN_CFG");
     // Apache's own tools only: through docker exec or ssh, its pid file is not one to read here.
     if (dump.isEmpty()
-        || !OWN_TOOLS.contains(Path.of(testCommand.get(0)).getFileName().toString())) {
+        || !Liveness.runsItself(testCommand, "apachectl", "apache2ctl", "apache2", "httpd")) {
       return Optional.empty();
     }
     try {

@@ -99,7 +99,7 @@ final class CaddyRunning {
   }
 
   private static boolean isCaddy(List<String> command) {
-    return Path.of(command.get(0)).getFileName().toString().equals("caddy");
+    return Liveness.runsItself(command, "caddy");
   }
 
   /** Why nothing answers at {@code address}; empty when something does, or it cannot be told. */

@@ -18,17 +18,13 @@ import io.github.cfallowlist.Sync;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.kit.FileApplier;
+import io.github.cfallowlist.testing.Logged;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,28 +107,11 @@ class CaddySystemTest {
       Netns.Result cannotStart = caddy.startInBackground();
       assertThat(cannotStart.ok()).as("Caddy cannot start without the snippet").isFalse();
       caddy.runner().clear();
-      List<String> warnings = new ArrayList<>();
-      Handler handler =
-          new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-              warnings.add(new SimpleFormatter().formatMessage(r));
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-          };
-      Logger logger = Logger.getLogger(FileApplier.class.getName());
-      logger.addHandler(handler);
-      TargetResult result;
-      try {
-        result = Sync.sync(target, full, context, Guards.defaults(), false);
-      } finally {
-        logger.removeHandler(handler);
-      }
+      Logged<TargetResult> logging =
+          Logged.by(
+              FileApplier.class, () -> Sync.sync(target, full, context, Guards.defaults(), false));
+      TargetResult result = logging.value();
+      List<String> warnings = logging.messages();
 
       assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
       assertThat(caddy.runner().commands())

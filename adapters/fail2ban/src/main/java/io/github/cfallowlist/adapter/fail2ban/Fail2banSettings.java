@@ -130,7 +130,7 @@ record Fail2banSettings(
    */
   private FileTarget.StoppedCheck stoppedCheck() {
     int last = reloadCommand.size() - 1;
-    if (!Path.of(reloadCommand.get(0)).getFileName().toString().equals("fail2ban-client")
+    if (!Liveness.runsItself(reloadCommand, "fail2ban-client")
         || !reloadCommand.get(last).equals("reload")) {
       return FileTarget.StoppedCheck.NEVER;
     }

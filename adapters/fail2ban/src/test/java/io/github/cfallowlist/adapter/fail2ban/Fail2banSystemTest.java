@@ -18,6 +18,7 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.kit.FileApplier;
+import io.github.cfallowlist.testing.Logged;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
@@ -28,9 +29,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -206,28 +204,12 @@ class Fail2banSystemTest {
     assertThat(target.readLive(context()).orElseThrow().text())
         .contains(Fail2banConfig.BANNED + EDGE + " in jail own");
 
-    List<String> logged = new ArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            logged.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(Fail2banTarget.class.getName());
-    logger.addHandler(handler);
-    TargetResult applied;
-    try {
-      applied = Sync.sync(target, full, context(), Guards.defaults(), false);
-    } finally {
-      logger.removeHandler(handler);
-    }
+    Logged<TargetResult> logging =
+        Logged.by(
+            Fail2banTarget.class,
+            () -> Sync.sync(target, full, context(), Guards.defaults(), false));
+    TargetResult applied = logging.value();
+    List<String> logged = logging.messages();
 
     assertThat(applied.outcome()).as(applied.message()).isEqualTo(Outcome.APPLIED);
     assertThat(logged)
@@ -328,29 +310,14 @@ class Fail2banSystemTest {
             .withSetting(
                 "fail2ban-reload-command", "fail2ban-client -c " + dir + " -s " + none + " reload");
     RecordingCommandRunner runner = RecordingCommandRunner.wrapping(CommandRunner.system());
-    List<String> warnings = new ArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(FileApplier.class.getName());
-    logger.addHandler(handler);
-    TargetResult result;
-    try {
-      result =
-          Sync.sync(target, full, new TargetContext(stopped, runner), Guards.defaults(), false);
-    } finally {
-      logger.removeHandler(handler);
-    }
+    Logged<TargetResult> logging =
+        Logged.by(
+            FileApplier.class,
+            () ->
+                Sync.sync(
+                    target, full, new TargetContext(stopped, runner), Guards.defaults(), false));
+    TargetResult result = logging.value();
+    List<String> warnings = logging.messages();
 
     assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
     assertThat(file()).content().contains("173.245.48.0/20");
@@ -430,28 +397,7 @@ class Fail2banSystemTest {
 
   /** What {@code body} logs through the target's logger, formatted. */
   private static List<String> logged(Callable<?> body) throws Exception {
-    List<String> logged = new ArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            logged.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(Fail2banTarget.class.getName());
-    logger.addHandler(handler);
-    try {
-      body.call();
-    } finally {
-      logger.removeHandler(handler);
-    }
-    return logged;
+    return Logged.by(Fail2banTarget.class, body).messages();
   }
 
   private List<Finding> diagnose(TargetContext context) throws IOException {

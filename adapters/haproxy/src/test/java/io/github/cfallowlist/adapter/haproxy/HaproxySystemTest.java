@@ -19,6 +19,7 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.testing.EdgeAndOrigin;
+import io.github.cfallowlist.testing.Logged;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.SystemTests;
 import io.github.cfallowlist.testing.TestSnapshots;
@@ -27,10 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -278,28 +275,9 @@ class HaproxySystemTest {
     assertThat(HaproxyLive.notUsed(other))
         .contains("acl from_cloudflare src -f " + other)
         .contains("http-request set-src req.hdr(CF-Connecting-IP) if from_cloudflare");
-    List<String> warnings = new ArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            warnings.add(new SimpleFormatter().formatMessage(r));
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(HaproxyTarget.class.getName());
-    logger.addHandler(handler);
-    TargetResult result;
-    try {
-      result = apply(options);
-    } finally {
-      logger.removeHandler(handler);
-    }
+    Logged<TargetResult> logging = Logged.by(HaproxyTarget.class, () -> apply(options));
+    TargetResult result = logging.value();
+    List<String> warnings = logging.messages();
 
     assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
     assertThat(warnings)

@@ -48,7 +48,7 @@ final class NginxRunning {
   static Optional<String> stopped(List<String> testCommand, CommandRunner runner) {
     int at = testCommand.indexOf("-t");
     // nginx itself only: through docker exec or ssh, its pid file is not one to read here.
-    if (at < 0 || !Path.of(testCommand.get(0)).getFileName().toString().equals("nginx")) {
+    if (at < 0 || !Liveness.runsItself(testCommand, "nginx")) {
       return Optional.empty();
     }
     List<String> dump = new ArrayList<>(testCommand);

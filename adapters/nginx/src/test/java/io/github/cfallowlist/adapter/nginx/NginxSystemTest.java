@@ -25,6 +25,7 @@ import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
 import io.github.cfallowlist.TargetResult;
 import io.github.cfallowlist.kit.FileApplier;
+import io.github.cfallowlist.testing.Logged;
 import io.github.cfallowlist.testing.Netns;
 import io.github.cfallowlist.testing.RecordingCommandRunner;
 import io.github.cfallowlist.testing.SystemTests;
@@ -35,14 +36,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -174,28 +170,11 @@ class NginxSystemTest {
       assertThat(pidFile).doesNotExist();
       assertThat(nginx.masterAlive()).isFalse();
       nginx.runner().clear();
-      List<String> warnings = new ArrayList<>();
-      Handler handler =
-          new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-              warnings.add(new SimpleFormatter().formatMessage(r));
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-          };
-      Logger logger = Logger.getLogger(FileApplier.class.getName());
-      logger.addHandler(handler);
-      TargetResult result;
-      try {
-        result = Sync.sync(target, full, context, Guards.defaults(), false);
-      } finally {
-        logger.removeHandler(handler);
-      }
+      Logged<TargetResult> logging =
+          Logged.by(
+              FileApplier.class, () -> Sync.sync(target, full, context, Guards.defaults(), false));
+      TargetResult result = logging.value();
+      List<String> warnings = logging.messages();
 
       assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.APPLIED);
       assertThat(nginx.runner().commands())
