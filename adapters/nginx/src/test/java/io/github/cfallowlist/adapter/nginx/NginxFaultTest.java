@@ -428,7 +428,7 @@ class NginxFaultTest {
    * trusted either way (the real-IP include is loaded).
    */
   private Live served(NginxInOrigin nginx) {
-    assertThat(remoteAddr(nginx, nginx.request(EDGE_CF_V4, PORT)))
+    assertThat(nginx.remoteAddr(nginx.request(EDGE_CF_V4, PORT)))
         .as("a range in both lists is trusted")
         .isEqualTo(VISITOR);
     String path = "/f" + requests.incrementAndGet();
@@ -452,25 +452,11 @@ class NginxFaultTest {
                 "CF-Connecting-IP: " + VISITOR,
                 "http://" + ORIGIN_V4 + ":" + PORT + path);
     assertThat(r.stdout()).as("request from %s: %s", NEW_ONLY, r.stderr()).isEqualTo("200");
-    String addr = remoteAddr(nginx, new NginxInOrigin.Response(200, path));
+    String addr = nginx.remoteAddr(new NginxInOrigin.Response(200, path));
     if (addr.equals(VISITOR)) {
       return Live.NEW;
     }
     assertThat(addr).isEqualTo(NEW_ONLY);
     return Live.OLD;
-  }
-
-  /** The logged remote address, waiting briefly for nginx to write the access log line. */
-  private static String remoteAddr(NginxInOrigin nginx, NginxInOrigin.Response response) {
-    for (int i = 0; ; i++) {
-      try {
-        return nginx.remoteAddr(response);
-      } catch (AssertionError e) {
-        if (i >= 50) {
-          throw e;
-        }
-        pause(20);
-      }
-    }
   }
 }

@@ -149,18 +149,29 @@ final class NginxInOrigin implements AutoCloseable {
     return logged(response).split(" ", -1)[1];
   }
 
+  /**
+   * The access log line for {@code response}'s request. nginx writes it in the log phase, after the
+   * response has reached curl, so the line may appear a moment after {@link #request} returned:
+   * wait for it.
+   */
   private String logged(Response response) {
-    return read(prefix.accessLog())
-        .lines()
-        .filter(l -> l.startsWith(response.path() + " "))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new AssertionError(
-                    "no access log line for "
-                        + response.path()
-                        + ":\n"
-                        + read(prefix.accessLog())));
+    String[] line = new String[1];
+    try {
+      await(
+          "the access log line for " + response.path(),
+          () -> {
+            line[0] =
+                read(prefix.accessLog())
+                    .lines()
+                    .filter(l -> l.startsWith(response.path() + " "))
+                    .findFirst()
+                    .orElse(null);
+            return line[0] != null;
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; the log holds:\n" + read(prefix.accessLog()));
+    }
+    return line[0];
   }
 
   /** The pids of nginx's worker processes (the master's children). */
