@@ -301,7 +301,8 @@ public final class Plan {
   }
 
   /**
-   * One line such as {@code +2 -1 ranges (IPv4 +1 -1, IPv6 +1)} or {@code no changes (22 ranges)}.
+   * One line such as {@code +2 -1 ranges (IPv4 +1 -1, IPv6 +1)}, {@code +0 -0 ranges (22 kept), new
+   * configuration} or {@code no changes (22 ranges)}.
    */
   public String summary() {
     int added = 0;
@@ -325,10 +326,10 @@ public final class Plan {
       return "removes all " + current.size() + " ranges" + leftoverNote;
     }
     if (added == 0 && removed == 0) {
-      return "ranges unchanged ("
+      return "+0 -0 ranges ("
           + desired().size()
-          + ")"
-          + (configurationDiffers() ? ", configuration changes" : "")
+          + " kept)"
+          + (configurationDiffers() ? ", new configuration" : "")
           + leftoverNote;
     }
     return "+"

@@ -139,4 +139,22 @@ class PlanDiffTest {
     assertThat(PatchTool.apply(bodies(current), plan.diff()))
         .isEqualTo(Map.of("v4.conf", "", "v6.conf", ""));
   }
+
+  @Test
+  void aSummaryOfAPlanThatKeepsEveryRangeCountsTheRangesKeptAndSaysWhatElseChanges() {
+    Rendered same = live(embedded.ranges());
+    Rendered edited =
+        new Rendered(
+            same.files().stream()
+                .map(f -> new Rendered.File(f.name(), f.body() + "# a hand edit\n"))
+                .toList());
+
+    Plan configuration = Plan.fromLive(target, embedded, options, Optional.of(edited), List.of());
+    Plan leftover =
+        Plan.fromLive(target, embedded, options, Optional.of(same), List.of("file old.conf"));
+
+    assertThat(configuration.summary()).isEqualTo("+0 -0 ranges (22 kept), new configuration");
+    assertThat(leftover.summary())
+        .isEqualTo("+0 -0 ranges (22 kept); removes leftover file old.conf");
+  }
 }
