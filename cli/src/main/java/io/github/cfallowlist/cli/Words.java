@@ -48,6 +48,17 @@ final class Words {
     };
   }
 
+  private static final String VERIFIED = " (verified by reading back)";
+
+  /** How the engine's messages end when they say what a failure left (before {@link #VERIFIED}). */
+  private static Optional<String> saidLeft(TargetResult r) {
+    return switch (r.outcome()) {
+      case FAILED_UNCHANGED -> Optional.of("nothing was changed");
+      case FAILED_RESTORED -> Optional.of("the previous state was put back");
+      default -> Optional.empty();
+    };
+  }
+
   /**
    * The line for {@code r}, without the target's name. {@code applyLine}: the line of a real apply,
    * which names the CIDRs added and removed and the source and its etag.
@@ -92,7 +103,17 @@ final class Words {
             yield "refused";
           }
           case FAILED_UNCHANGED, FAILED_RESTORED, STATE_UNKNOWN -> {
-            details.add(r.message());
+            String message = r.message();
+            // The head already says what was left: a message ending the same way says it once.
+            String said = saidLeft(r).map(w -> "; " + w).orElse(null);
+            if (said != null && message.endsWith(said + VERIFIED)) {
+              message =
+                  message.substring(0, message.length() - (said + VERIFIED).length())
+                      + "; verified by reading back";
+            } else if (said != null && message.endsWith(said)) {
+              message = message.substring(0, message.length() - said.length());
+            }
+            details.add(message);
             yield "failed (" + left(r).orElseThrow() + ")";
           }
         };

@@ -388,7 +388,7 @@ class ApplySystemTest {
         .contains("nftables: applied (+0 -1): removed 198.41.128.0/17; source file " + changed)
         .contains(
             "cf-allowlist: iptables: failed (nothing changed): not started: the run was asked to"
-                + " stop; nothing was changed");
+                + " stop\n");
     assertThat(ruleset()).doesNotContain("198.41.128.0/17").contains("173.245.48.0/20");
     assertThat(ns.execChecked("iptables-save").stdout()).doesNotContain("CF-ALLOWLIST");
     try (var left = Files.list(tmp)) {

@@ -282,8 +282,8 @@ class JsonOutputTest {
     assertThat(text.out()).startsWith("nginx: applied (+22 -0): added 103.21.244.0/22,");
     assertThat(text.err())
         .isEqualTo(
-            "cf-allowlist: broken: failed (nothing changed): the device is read-only; nothing was"
-                + " changed (verified by reading back)\n");
+            "cf-allowlist: broken: failed (nothing changed): the device is read-only; verified by"
+                + " reading back\n");
 
     CliRun json = nginx("apply", "--target", "broken", "--format", "json");
     assertThat(json.exitCode()).isEqualTo(1);

@@ -233,8 +233,7 @@ class SettingsAndGuardsTest {
             "cf-allowlist: nginx: failed (nothing changed): "
                 + planted
                 + " is a symbolic link that belongs to another user (uid 65534); cf-allowlist"
-                + " follows only links of root's or its own user's, so remove it; nothing was"
-                + " changed\n");
+                + " follows only links of root's or its own user's, so remove it\n");
     assertThat(victim).doesNotExist();
   }
 

@@ -152,8 +152,44 @@ class WordsTest {
             Optional.empty(),
             "HTTP 503; nothing was changed",
             Optional.empty());
-    assertThat(Words.line(noPlan, true))
-        .isEqualTo("failed (nothing changed): HTTP 503; nothing was changed");
+    assertThat(Words.line(noPlan, true)).isEqualTo("failed (nothing changed): HTTP 503");
+  }
+
+  @Test
+  void aFailureSaysWhatWasLeftOnceAndWhetherAReadingConfirmedIt() {
+    assertThat(
+            Words.line(
+                result(
+                    Outcome.FAILED_UNCHANGED,
+                    change(),
+                    "nft failed; nothing was changed (verified by reading back)"),
+                true))
+        .isEqualTo("failed (nothing changed): nft failed; verified by reading back");
+    assertThat(
+            Words.line(
+                result(
+                    Outcome.FAILED_RESTORED,
+                    change(),
+                    "nft failed; the previous state was put back (verified by reading back)"),
+                true))
+        .isEqualTo("failed (previous state put back): nft failed; verified by reading back");
+    assertThat(
+            Words.line(
+                result(
+                    Outcome.FAILED_RESTORED,
+                    change(),
+                    "nft failed; the previous state was put back (verified by reading back,"
+                        + " although putting it back reported: nft hung)"),
+                false))
+        .as("a put-back with more to say keeps its words")
+        .isEqualTo(
+            "failed (previous state put back): nft failed; the previous state was put back"
+                + " (verified by reading back, although putting it back reported: nft hung)");
+    assertThat(
+            Words.line(
+                result(Outcome.STATE_UNKNOWN, change(), "nft hung; nothing was changed"), true))
+        .as("only the words the head says are dropped")
+        .isEqualTo("failed (state unknown): nft hung; nothing was changed");
   }
 
   @Test
