@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.LongSupplier;
 
 /**
  * A target's live state read on a thread of its own, so that a run reads the system while its list
@@ -26,33 +27,43 @@ final class ReadAhead implements AutoCloseable {
 
   private final FutureTask<Sync.Live> reading;
   private final Thread thread;
+  private final LongSupplier ticker;
   private volatile long endedAt;
 
-  private ReadAhead(Target target, TargetContext context) {
+  private ReadAhead(Target target, TargetContext context, LongSupplier ticker) {
+    this.ticker = ticker;
     this.reading =
         new FutureTask<>(
             () -> {
               try {
                 return Sync.read(target, context);
               } finally {
-                endedAt = System.nanoTime();
+                endedAt = ticker.getAsLong();
               }
             });
     this.thread = new Thread(reading, "cf-allowlist-read-" + target.name());
     thread.setDaemon(true);
   }
 
-  /** Starts reading what {@code target} holds. */
-  static ReadAhead start(Target target, TargetContext context) {
-    ReadAhead early = new ReadAhead(target, context);
+  /**
+   * Starts reading what {@code target} holds.
+   *
+   * @param ticker the time in nanoseconds that ages the reading ({@link System#nanoTime()})
+   */
+  static ReadAhead start(Target target, TargetContext context, LongSupplier ticker) {
+    ReadAhead early = new ReadAhead(target, context, ticker);
     early.thread.start();
     return early;
   }
 
+  /** Now, on the clock that ages the reading: when a plan begins. */
+  long now() {
+    return ticker.getAsLong();
+  }
+
   /**
    * The reading, once it is over, unless it ended more than {@link #MAX_AGE} before {@code
-   * planning} (a {@link System#nanoTime()}, when the target's plan began): empty then, whatever it
-   * found.
+   * planning} (a {@link #now()}, when the target's plan began): empty then, whatever it found.
    *
    * @throws IOException what the reading threw (a recent one), or when this thread was interrupted
    *     waiting

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * One whole run, as the CLI does it and a library caller can: take the run lock, load the ranges
@@ -84,10 +85,12 @@ public final class Run {
   private final Optional<Path> lockFile;
   private final BooleanSupplier stopRequested;
   private final Clock clock;
+  private final LongSupplier ticker;
   private final Optional<OriginCheck> originCheck;
 
   private Run(Builder b) {
     this.clock = b.clock;
+    this.ticker = b.ticker;
     this.originCheck = b.originCheck;
     this.lockFile = b.lockFile;
     this.stopRequested = b.stopRequested;
@@ -144,7 +147,7 @@ public final class Run {
     }
     Target first = targets.get(0);
     Sync.checkSettings(first, context(first).options());
-    try (ReadAhead early = ReadAhead.start(first, context(first))) {
+    try (ReadAhead early = ReadAhead.start(first, context(first), ticker)) {
       return load(Optional.of(early), warnings);
     }
   }
@@ -345,6 +348,7 @@ public final class Run {
     private Optional<Path> lockFile = Optional.empty();
     private BooleanSupplier stopRequested = () -> false;
     private Clock clock = Clock.systemUTC();
+    private LongSupplier ticker = System::nanoTime;
     private Optional<OriginCheck> originCheck = Optional.empty();
 
     private Builder() {}
@@ -361,6 +365,15 @@ public final class Run {
     /** The clock that dates the embedded list's age (default: the system clock). */
     public Builder clock(Clock value) {
       this.clock = require(value, "clock");
+      return this;
+    }
+
+    /**
+     * The nanosecond ticker that ages the reading taken while the list loads (default: {@link
+     * System#nanoTime()}); tests freeze it.
+     */
+    Builder ticker(LongSupplier value) {
+      this.ticker = require(value, "ticker");
       return this;
     }
 

@@ -95,7 +95,7 @@ public final class Sync {
       Guards guards,
       boolean dryRun,
       ReadAhead early) {
-    long planning = System.nanoTime();
+    long planning = early.now();
     requireLive(target);
     checkSettings(target, context.options());
     Plan plan;

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -388,8 +389,7 @@ class RunTest {
             return "second";
           }
         };
-    java.util.concurrent.atomic.AtomicInteger asked =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
     RunResult result =
         run(new FakeNetwork(embedded))
             .target(second)
@@ -411,7 +411,8 @@ class RunTest {
     // would, and the fetch fails after 10 s.
     net.loading = () -> awaitReading(watched);
 
-    RunResult result = run(net, watched).build().execute();
+    // A frozen ticker: a loaded machine's pause before the plan does not age the reading.
+    RunResult result = run(net, watched).ticker(() -> 0L).build().execute();
 
     assertThat(result.targets())
         .singleElement()
@@ -470,7 +471,8 @@ class RunTest {
     FakeNetwork net = new FakeNetwork(embedded);
     net.loading = () -> awaitReading(watched);
 
-    RunResult result = run(net, watched).build().execute();
+    // Frozen: saving the list (an fsync) between the reading and the plan does not age it.
+    RunResult result = run(net, watched).ticker(() -> 0L).build().execute();
 
     assertThat(result.targets().get(0).outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
     assertThat(result.targets().get(0).message())

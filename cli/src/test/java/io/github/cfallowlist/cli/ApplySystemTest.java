@@ -355,9 +355,9 @@ class ApplySystemTest {
   void sigtermDuringAnApplyFinishesThatTargetStartsNoOtherAndPrintsEveryOutcome() throws Exception {
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     Path changed = rangesFile("198.41.128.0/17");
-    // An nft that takes two seconds to load a script: the signal lands while it runs.
+    // An nft that takes five seconds to load a script: the signal lands while it runs.
     Path started = dir.resolve("nft-started");
-    List<String> argv = withNft("if [ \"$1\" = -f ]; then touch " + started + "; sleep 2; fi\n");
+    List<String> argv = withNft("if [ \"$1\" = -f ]; then touch " + started + "; sleep 5; fi\n");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path log = dir.resolve("sigterm.log");
     List<String> javaArgv =
@@ -469,10 +469,9 @@ class ApplySystemTest {
             "nftables",
             "--fallback",
             "none"));
-    for (int attempt = 0; attempt < 100; attempt++) { // until the http server listens
-      if (ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips.json").ok()) {
-        break;
-      }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!ns.exec("curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8088/ips.json").ok()) {
+      assertThat(System.nanoTime()).as("the http server listens within 30 s").isLessThan(deadline);
       Thread.sleep(50);
     }
     Netns.Result run = ns.exec(null, argv, Duration.ofSeconds(90));

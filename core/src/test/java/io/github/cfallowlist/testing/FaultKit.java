@@ -233,13 +233,15 @@ public final class FaultKit {
 
   /**
    * Runs commands inside a namespace; the modifying commands of one program go through its wrapper,
-   * with {@link #TIMEOUT}.
+   * with {@link #TIMEOUT} while its fault may still fire. Every other command keeps its own
+   * timeout, so a loaded machine's slow but healthy command is not taken for a fault.
    */
   public static final class FaultRunner implements CommandRunner {
     private final String namespace;
     private final String program;
     private final Fault fault;
     private final Path wrappers;
+    private final Path fired;
     private final CommandRunner plain;
     private final AtomicInteger faulted = new AtomicInteger();
 
@@ -254,6 +256,7 @@ public final class FaultKit {
       this.plain = NetnsCommandRunner.inside(namespace);
       this.wrappers = Files.createDirectories(dir.resolve("wrappers"));
       Path state = Files.createDirectories(dir.resolve("state"));
+      this.fired = state.resolve("fired");
       if (fault != Fault.MISSING) {
         String script =
             "#!/bin/sh\n"
@@ -269,7 +272,7 @@ public final class FaultKit {
                 + "\n"
                 + (fault.once()
                     ? "if ! mkdir "
-                        + state.resolve("fired")
+                        + fired
                         + " 2>/dev/null; then\n"
                         + "  exec \"$real\" \"$@\"\nfi\n"
                     : "")
@@ -285,10 +288,12 @@ public final class FaultKit {
       if (!command.modifies()) {
         return plain.run(command);
       }
-      Command limited = command.withTimeout(TIMEOUT);
       if (!command.argv().get(0).equals(program)) {
-        return plain.run(limited);
+        return plain.run(command);
       }
+      // A fault that fires once has fired: the wrapper runs the real program, as it is.
+      Command limited =
+          fault.once() && Files.isDirectory(fired) ? command : command.withTimeout(TIMEOUT);
       faulted.incrementAndGet();
       List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
       argv.addAll(

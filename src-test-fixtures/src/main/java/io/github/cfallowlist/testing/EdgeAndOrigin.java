@@ -207,8 +207,8 @@ public final class EdgeAndOrigin implements AutoCloseable {
    *
    * @param fromAddress one of the edge's addresses
    * @param port the origin's port
-   * @return the HTTP status, or 0 when the connection was refused, reset or timed out (about 3 s at
-   *     most)
+   * @return the HTTP status, or 0 when the connection was refused, reset or not accepted within 2 s
+   *     (an accepted request may take up to 15 s, so a loaded machine's slow answer still counts)
    */
   public int probe(String fromAddress, int port) {
     String url =
@@ -228,7 +228,7 @@ public final class EdgeAndOrigin implements AutoCloseable {
             "--connect-timeout",
             "2",
             "-m",
-            "3",
+            "15",
             url);
     return r.ok() ? Integer.parseInt(r.stdout().strip()) : 0;
   }

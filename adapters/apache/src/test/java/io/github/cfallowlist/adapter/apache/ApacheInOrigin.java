@@ -214,7 +214,7 @@ final class ApacheInOrigin implements AutoCloseable {
             "--connect-timeout",
             "2",
             "-m",
-            "3",
+            "15",
             "-H",
             "CF-Connecting-IP: " + VISITOR,
             "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + path);
@@ -251,7 +251,8 @@ final class ApacheInOrigin implements AutoCloseable {
     apache.await(
         "Apache to settle",
         () -> {
-          pause(300);
+          // Long enough for a loaded machine's Apache to log a graceful restart it was told of.
+          pause(600);
           long now = started(apache);
           boolean stable = now == seen[0] && apache.listens(PORT);
           seen[0] = now;

@@ -191,7 +191,7 @@ final class CaddyInOrigin implements AutoCloseable {
             "--connect-timeout",
             "2",
             "-m",
-            "3",
+            "15",
             "-H",
             "CF-Connecting-IP: " + VISITOR,
             "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + PORT + "/");

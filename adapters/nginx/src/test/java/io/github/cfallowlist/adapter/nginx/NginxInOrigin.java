@@ -137,7 +137,7 @@ final class NginxInOrigin implements AutoCloseable {
                 "--connect-timeout",
                 "2",
                 "-m",
-                "3",
+                "15",
                 "-H",
                 "CF-Connecting-IP: " + VISITOR,
                 "http://" + EdgeAndOrigin.ORIGIN_V4 + ":" + port + path);

@@ -460,8 +460,9 @@ class NginxSystemTest {
       } else {
         child.destroy();
       }
-      child.waitFor(10, TimeUnit.SECONDS);
+      boolean ended = child.waitFor(60, TimeUnit.SECONDS);
       below.forEach(ProcessHandle::destroyForcibly);
+      assertThat(ended).as("the killed run ended").isTrue();
     }
     assertThat(child.exitValue()).as(NginxInOrigin.read(out)).isEqualTo(128 + signal);
   }
