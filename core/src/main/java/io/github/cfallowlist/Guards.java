@@ -165,6 +165,14 @@ public record Guards(
     return admit(cidr, entry, list, index, source);
   }
 
+  /** Whether {@link #admit} lets {@code cidr} pass. */
+  private boolean admissible(Cidr cidr) {
+    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
+    return cidr.prefixLength() != 0
+        && cidr.prefixLength() >= shortest
+        && SpecialPurpose.overlapping(cidr).isEmpty();
+  }
+
   /**
    * Checks one prefix against the guards that do not depend on how it was written: the default
    * route, the special-purpose blocks and the shortest prefix. {@code entry} is its text as given
@@ -208,7 +216,10 @@ public record Guards(
   /**
    * Refuses a plan that would remove more than {@link #maxShrink()} of a family's current ranges,
    * unless {@link #allowShrink()}. Only the families in use count: dropping a family with {@link
-   * #families()} is the caller's choice, not a shrunken list.
+   * #families()} is the caller's choice, not a shrunken list. Only ranges these guards would admit
+   * in a list count: removing the default route, a special-purpose block or a range broader than
+   * the shortest prefix (a hand edit that opened the origin to everyone) never is a shrunken list,
+   * and such a range is never what the share is taken of.
    *
    * @throws RejectedRangesException naming the family and the share
    */
@@ -217,8 +228,8 @@ public record Guards(
       return;
     }
     for (IpFamily family : families.members()) {
-      int before = plan.current().get(family).size();
-      int removed = plan.removed(family).size();
+      int before = (int) plan.current().get(family).stream().filter(this::admissible).count();
+      int removed = (int) plan.removed(family).stream().filter(this::admissible).count();
       if (before > 0 && removed > maxShrink * before) {
         throw new RejectedRangesException(
             String.format(

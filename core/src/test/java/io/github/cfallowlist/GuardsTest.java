@@ -208,4 +208,30 @@ class GuardsTest {
     assertThatThrownBy(() -> Guards.defaults().checkShrink(plan)).hasMessageContaining("IPv6");
     Guards.defaults().withFamilies(Families.IPV4).checkShrink(plan);
   }
+
+  @Test
+  void removingAHandAddedRangeNoListWouldHoldIsNeverAShrink() {
+    RangeSet listed = Guards.defaults().validate(raw(V4, V6)).ranges();
+    // Someone opened the origin by hand: 0.0.0.0/0 swallows every listed IPv4 range, and a /1 and a
+    // /12, broader than /16, sit beside the IPv6 ones.
+    List<Cidr> opened = new ArrayList<>(listed.all());
+    opened.addAll(
+        List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("8000::/1"), Cidr.parse("2000::/12")));
+    Plan plan = planFrom(RangeSet.of(opened), listed);
+    assertThat(plan.removed(IpFamily.IPV4)).containsExactly(Cidr.parse("0.0.0.0/0"));
+
+    Guards.defaults().checkShrink(plan);
+
+    // A listed range removed beside them still counts, out of the listed ones only.
+    List<Cidr> fewer = new ArrayList<>(listed.all());
+    fewer.remove(Cidr.parse("2400:cb00::/32"));
+    fewer.remove(Cidr.parse("2606:4700::/32"));
+    List<Cidr> openedV6 = new ArrayList<>(listed.all());
+    openedV6.add(Cidr.parse("8000::/1"));
+    assertThatThrownBy(
+            () ->
+                Guards.defaults().checkShrink(planFrom(RangeSet.of(openedV6), RangeSet.of(fewer))))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessageContaining("remove 2 of 5 IPv6 ranges from fake (40%)");
+  }
 }

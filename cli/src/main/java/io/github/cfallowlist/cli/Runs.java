@@ -73,6 +73,9 @@ final class Runs {
         out.print(diff(r));
       }
       String line = r.target() + ": " + Words.line(r, applyLine);
+      // What stdout holds comes first where both streams reach one log (2>&1): a refusal follows
+      // the diff it judges.
+      out.flush();
       if (r.outcome().failed()) {
         err.println(Logging.line(System.Logger.Level.ERROR, line, Logging.current()));
       } else if (format == OutputFormat.text && !quiet) {

@@ -101,6 +101,26 @@ class ApplySystemTest {
   }
 
   @Test
+  void aHandAddedRuleThatAdmitsEveryoneIsRemovedWithoutTheShrinkGuardStandingInTheWay() {
+    assertThat(cli("apply", "--source", "embedded", "--target", "iptables").exitCode()).isZero();
+    // Someone "fixes" a 521 by hand: two /1 rules admit every IPv4 address.
+    ns.execChecked("iptables", "-I", "CF-ALLOWLIST", "-s", "0.0.0.0/1", "-j", "ACCEPT");
+    ns.execChecked("iptables", "-I", "CF-ALLOWLIST", "-s", "128.0.0.0/1", "-j", "ACCEPT");
+
+    Netns.Result plan = cli("plan", "--source", "embedded", "--target", "iptables");
+    Netns.Result apply = cli("apply", "--source", "embedded", "--target", "iptables");
+
+    assertThat(plan.exitCode()).as(plan.stderr()).isEqualTo(2);
+    assertThat(plan.stdout()).contains("-A CF-ALLOWLIST -s 0.0.0.0/1 -j ACCEPT");
+    assertThat(apply.exitCode()).as(apply.stderr()).isZero();
+    assertThat(apply.stdout()).startsWith("iptables: applied (+15 -2)");
+    String rules = ns.execChecked("iptables-save").stdout();
+    assertThat(rules).doesNotContain("0.0.0.0/1", "128.0.0.0/1").contains("173.245.48.0/20");
+    assertThat(cli("status", "--source", "embedded", "--target", "iptables").stdout())
+        .isEqualTo("iptables: in sync (22 ranges)\n");
+  }
+
+  @Test
   void anInSyncApplyReadsTheKernelWithoutAskingForALoggerUnlessVerbose() throws Exception {
     assertThat(cli("apply", "--source", "embedded", "--target", "nftables").exitCode()).isZero();
     Path classes = dir.resolve("classes.txt");

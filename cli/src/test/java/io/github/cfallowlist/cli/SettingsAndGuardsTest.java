@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,50 @@ class SettingsAndGuardsTest {
     assertThat(run.out())
         .contains("\nnftables: not installed, would change (+22 -0)\n")
         .endsWith("\nnginx: not installed, would change (+22 -0)\n");
+  }
+
+  @Test
+  void aRefusalFollowsTheDiffItJudgesInALogThatHoldsStdoutAndStderr() throws Exception {
+    Path current = dir.resolve("cf_allowlist.nft");
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "nftables",
+                    "--output",
+                    current.toString())
+                .exitCode())
+        .isZero();
+    Path smaller = dir.resolve("smaller.txt");
+    List<String> lines = CliRun.of("fetch", "--source", "embedded").out().lines().toList();
+    Files.write(smaller, lines.subList(6, lines.size()));
+    Path log = dir.resolve("ci.log");
+
+    // As a CI job logs it: 2>&1 into one file.
+    Process p =
+        new ProcessBuilder(
+                CronCli.argv(
+                    List.of(),
+                    dir.resolve("state"),
+                    "plan",
+                    "--source",
+                    "file:" + smaller,
+                    "--target",
+                    "nftables",
+                    "--current",
+                    current.toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).isEqualTo(1);
+    String text = Files.readString(log);
+    assertThat(text).startsWith("--- current/cf_allowlist.nft\n");
+    assertThat(text.lines().reduce((a, b) -> b).orElseThrow())
+        .startsWith("cf-allowlist: nftables: refused: the new list would remove 6 of 15");
   }
 
   @Test
