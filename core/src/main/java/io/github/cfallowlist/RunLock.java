@@ -2,6 +2,7 @@ package io.github.cfallowlist;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -105,7 +106,8 @@ public final class RunLock implements AutoCloseable {
         }
         Thread.sleep(100);
       }
-    } catch (InterruptedException e) {
+    } catch (InterruptedException | ClosedByInterruptException e) {
+      // An interrupted thread's lock attempt closes the channel and says nothing more.
       channel.close();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while waiting for the lock " + file, e);

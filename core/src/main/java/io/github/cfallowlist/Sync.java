@@ -253,22 +253,51 @@ public final class Sync {
     void run() throws IOException;
   }
 
+  /**
+   * Makes {@code change}, then reads the live state and reports what it shows. An interrupt of this
+   * thread while the change runs (a {@code Future.cancel(true)}) stops the command it is in; the
+   * reading and any put-back still run, so the target ends old or new, and the interrupt is set
+   * again for the caller. An {@link Error} from the target (not the JVM's own) is a failed change
+   * too.
+   */
   private static TargetResult applyAndVerify(
       Target target, Plan plan, TargetContext context, Change change) {
+    Throwable failure = null;
     try {
       change.run();
     } catch (IOException | RuntimeException e) {
-      Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
-      // A step on the way to the result, which says what the re-read showed.
-      logger()
-          .log(
-              Level.DEBUG,
-              "{0}: apply failed ({1}), reading the live state again",
-              target.name(),
-              claimed);
-      return settle(
-          target, plan, context, Printable.message(e), claimed, e instanceof ApplyFailedException);
+      failure = e;
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Error e) {
+      failure = e;
     }
+    boolean interrupted = Thread.interrupted();
+    try {
+      return failure == null
+          ? verify(target, plan, context)
+          : failed(target, plan, context, failure);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static TargetResult failed(Target target, Plan plan, TargetContext context, Throwable e) {
+    Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
+    // A step on the way to the result, which says what the re-read showed.
+    logger()
+        .log(
+            Level.DEBUG,
+            "{0}: apply failed ({1}), reading the live state again",
+            target.name(),
+            claimed);
+    return settle(
+        target, plan, context, Printable.message(e), claimed, e instanceof ApplyFailedException);
+  }
+
+  private static TargetResult verify(Target target, Plan plan, TargetContext context) {
     Plan after;
     try {
       after =

@@ -2,7 +2,9 @@ package io.github.cfallowlist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,6 +44,24 @@ class StateDirTest {
       assertThat(Files.readString(lock).strip())
           .isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
+  }
+
+  @Test
+  void anInterruptedThreadIsToldItWasInterruptedWaitingForTheLock() {
+    Path lock = dir.resolve("run.lock");
+    Thread.currentThread().interrupt();
+    boolean stillInterrupted;
+    Throwable thrown;
+    try {
+      thrown = catchThrowable(() -> RunLock.acquire(lock, Duration.ZERO));
+    } finally {
+      stillInterrupted = Thread.interrupted();
+    }
+
+    assertThat(thrown)
+        .isInstanceOf(IOException.class)
+        .hasMessage("interrupted while waiting for the lock " + lock);
+    assertThat(stillInterrupted).isTrue();
   }
 
   @Test

@@ -390,6 +390,92 @@ class SyncTest {
     assertThat(failsAfterEachChange.live.orElseThrow().text()).isEqualTo(before.text());
   }
 
+  /**
+   * A target whose reads fail while this thread is interrupted, as {@link SystemCommandRunner}'s
+   * commands do, and whose next change is cut short by an interrupt after half of it.
+   */
+  static class InterruptedHalfway extends FakeTarget {
+    boolean interruptNext;
+
+    @Override
+    public Optional<Rendered> readLive(TargetContext context) throws IOException {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new IOException("interrupted while running 'fake list'");
+      }
+      return super.readLive(context);
+    }
+
+    @Override
+    public void apply(Plan plan, TargetContext context) throws IOException {
+      if (interruptNext) {
+        interruptNext = false;
+        loseOnApply = Optional.of("173.245.48.0/20"); // half of the change is made
+        super.apply(plan, context);
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while running 'fake load'");
+      }
+      super.apply(plan, context);
+    }
+  }
+
+  @Test
+  void anInterruptDuringTheChangeLeavesTheOldStateVerifiedAndIsKeptForTheCaller() throws Exception {
+    InterruptedHalfway halfway = new InterruptedHalfway();
+    Sync.apply(halfway, embedded, context, Guards.defaults());
+    Rendered before = halfway.live.orElseThrow();
+    halfway.interruptNext = true;
+
+    TargetResult result;
+    boolean stillInterrupted;
+    try {
+      result =
+          Sync.sync(
+              halfway,
+              withoutRange(embedded, "198.41.128.0/17"),
+              context,
+              Guards.defaults(),
+              false);
+    } finally {
+      stillInterrupted = Thread.interrupted();
+    }
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.message())
+        .startsWith("interrupted while running 'fake load'")
+        .contains("the previous state was put back (verified by reading back");
+    assertThat(halfway.live.orElseThrow().text()).isEqualTo(before.text());
+    assertThat(stillInterrupted).as("the interrupt is kept for the caller").isTrue();
+  }
+
+  @Test
+  void anErrorThrownByATargetHalfwayIsAFailedChangeThatIsPutBack() throws Exception {
+    FakeTarget broken =
+        new FakeTarget() {
+          boolean thrown;
+
+          @Override
+          public void apply(Plan plan, TargetContext context) throws IOException {
+            if (!thrown) {
+              thrown = true;
+              loseOnApply = Optional.of("173.245.48.0/20");
+              super.apply(plan, context);
+              throw new NoClassDefFoundError("io/example/Missing");
+            }
+            super.apply(plan, context);
+          }
+        };
+    Sync.apply(target, embedded, context, Guards.defaults());
+    broken.live = target.live;
+
+    TargetResult result =
+        Sync.sync(
+            broken, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.message()).startsWith("io/example/Missing");
+    assertThat(broken.live).isEqualTo(target.live);
+  }
+
   @Test
   void aPutBackThatSaysItCannotKnowTheStateIsBelieved() throws Exception {
     Sync.apply(target, embedded, context, Guards.defaults());

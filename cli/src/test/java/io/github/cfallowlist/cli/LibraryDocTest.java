@@ -78,7 +78,7 @@ class LibraryDocTest {
     swaps.put("\"/etc/haproxy/cloudflare.acl\"", quoted(dir.resolve("cloudflare.acl")));
     swaps.put("\"nginx -t\"", "\"true\"");
     swaps.put("\"systemctl reload nginx\"", "\"true\"");
-    swaps.put("\"systemctl reload haproxy\"", "\"true\"");
+    swaps.put("\"systemctl reload haproxy\"", quoted("test ! -e " + dir.resolve("reload-fails")));
     String all = String.join("\n", javaBlocks(doc));
     swaps.keySet().forEach(k -> assertThat(all).as("the examples use %s", k).contains(k));
     List<String> out = new ArrayList<>();
@@ -91,7 +91,7 @@ class LibraryDocTest {
     return out;
   }
 
-  private static String quoted(Path p) {
+  private static String quoted(Object p) {
     return "\"" + p + "\"";
   }
 
@@ -183,6 +183,25 @@ class LibraryDocTest {
         .endsWith("2c0f:f248::/32\n");
     assertThat(runJava("com.example.haproxy.KeepHaproxyInStep").out())
         .isEqualTo("haproxy-acl: IN_SYNC, in sync, no changes (22 ranges)\n");
+  }
+
+  @Test
+  void customTargetWhoseReloadFailsPutsItsFileBackAndIsNotTakenForInSync() throws Exception {
+    buildLocal();
+    assertThat(runJava("com.example.haproxy.KeepHaproxyInStep").exit()).isZero();
+    Path acl = dir.resolve("cloudflare.acl");
+    String edited = Files.readString(acl).replace("173.245.48.0/20\n", "");
+    Files.writeString(acl, edited);
+    Files.createFile(dir.resolve("reload-fails"));
+
+    Result failed = runJava("com.example.haproxy.KeepHaproxyInStep");
+    Result again = runJava("com.example.haproxy.KeepHaproxyInStep");
+
+    assertThat(failed.out())
+        .startsWith("haproxy-acl: FAILED_RESTORED, 'test ! -e ")
+        .endsWith("the previous state was put back (verified by reading back)\n");
+    assertThat(acl).hasContent(edited);
+    assertThat(again.out()).startsWith("haproxy-acl: FAILED_RESTORED");
   }
 
   private static List<String> embedded(boolean ipv4) {
