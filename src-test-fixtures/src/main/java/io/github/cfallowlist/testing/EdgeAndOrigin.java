@@ -268,14 +268,27 @@ public final class EdgeAndOrigin implements AutoCloseable {
    * @param fromAddress one of the edge's addresses
    * @param port the origin's port
    * @param going cleared when the probing may stop
-   * @return every {@link #probe} result, in order
+   * @return every {@link #probe} result with when it ran, in order
    */
-  public List<Integer> probeWhile(String fromAddress, int port, AtomicBoolean going) {
-    List<Integer> codes = new ArrayList<>();
-    while (going.get() || codes.size() < 5) {
-      codes.add(probe(fromAddress, port));
+  public List<Probe> probeWhile(String fromAddress, int port, AtomicBoolean going) {
+    List<Probe> probes = new ArrayList<>();
+    while (going.get() || probes.size() < 5) {
+      long started = System.nanoTime();
+      int code = probe(fromAddress, port);
+      probes.add(new Probe(code, started, System.nanoTime()));
     }
-    return codes;
+    return probes;
+  }
+
+  /**
+   * One {@link #probe}: its HTTP status (0 when refused) and when it began and ended ({@link
+   * System#nanoTime()}).
+   */
+  public record Probe(int code, long started, long ended) {
+    /** Whether this probe ran at some moment between {@code from} and {@code to}. */
+    public boolean overlaps(long from, long to) {
+      return started <= to && ended >= from;
+    }
   }
 
   /** Stops the servers and deletes both namespaces; calling it again does nothing. */

@@ -79,7 +79,7 @@ class BesideUfwSystemTest {
       AtomicBoolean churning = new AtomicBoolean(true);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
-        Map<String, Future<List<Integer>>> probing = new LinkedHashMap<>();
+        Map<String, Future<List<EdgeAndOrigin.Probe>>> probing = new LinkedHashMap<>();
         for (String from : List.of(EDGE_CF_V4, EDGE_CF_V6, EDGE_OTHER_V4, EDGE_OTHER_V6)) {
           probing.put(from, pool.submit(() -> net.probeWhile(from, PORT, churning)));
         }
@@ -99,8 +99,8 @@ class BesideUfwSystemTest {
         }
         churning.set(false);
 
-        for (Map.Entry<String, Future<List<Integer>>> e : probing.entrySet()) {
-          List<Integer> codes = e.getValue().get();
+        for (Map.Entry<String, Future<List<EdgeAndOrigin.Probe>>> e : probing.entrySet()) {
+          List<Integer> codes = e.getValue().get().stream().map(EdgeAndOrigin.Probe::code).toList();
           boolean cloudflare = e.getKey().equals(EDGE_CF_V4) || e.getKey().equals(EDGE_CF_V6);
           assertThat(codes).as("probes from %s", e.getKey()).hasSizeGreaterThanOrEqualTo(5);
           assertThat(codes)
