@@ -84,6 +84,9 @@ final class Sources {
         name,
         () -> {
           String text = SmallFiles.readList(path, "the source file", true);
+          if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // the byte order mark some Windows editors put first
+          }
           List<String> entries = new ArrayList<>();
           List<Integer> numbers = new ArrayList<>();
           Optional<String> etag = Optional.empty();

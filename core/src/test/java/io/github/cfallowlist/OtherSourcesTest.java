@@ -84,6 +84,21 @@ class OtherSourcesTest {
   }
 
   @Test
+  void aFileSavedWithAByteOrderMarkAndWindowsLineEndsReadsAsItsRanges() throws Exception {
+    Path file = dir.resolve("ranges.txt");
+    Files.writeString(
+        file,
+        "\uFEFF173.245.48.0/20\r\n103.21.244.0/22\r\n103.22.200.0/22\r\n103.31.4.0/22\r\n"
+            + "141.101.64.0/18\r\n2400:cb00::/32\r\n2606:4700::/32\r\n2803:f800::/32\r\n"
+            + "2405:b500::/32\r\n2405:8100::/32\r\n");
+
+    RangeSnapshot s = Guards.defaults().validate(RangeSource.file(file).fetch());
+
+    assertThat(s.ranges().ipv4()).contains(Cidr.parse("173.245.48.0/20")).hasSize(5);
+    assertThat(s.ranges().ipv6()).hasSize(5);
+  }
+
+  @Test
   void aFileSourceTakesItsEtagFromAnEtagCommentLine() throws Exception {
     Path file = dir.resolve("snapshot.txt");
     Files.writeString(

@@ -70,6 +70,17 @@ final class PlanCommand implements Callable<Integer> {
     List<Target> targets = targetArgs.resolve();
     TargetOptions options = targetArgs.options(source.families());
     Run.checkSettings(targets, options);
+    if (targets.size() > 1 && !Files.isDirectory(current)) {
+      // One file cannot be what several targets rendered: each would be judged against it.
+      throw new IllegalArgumentException(
+          "--current "
+              + Printable.of(current.toString())
+              + " is one file, but the plan has "
+              + targets.size()
+              + " targets ("
+              + String.join(", ", targets.stream().map(Target::name).toList())
+              + "); give one --target, or --current a directory holding every target's files");
+    }
     origin.check(); // a mistake in the options is said before anything is fetched
     RangeSnapshot snapshot = source.load(common.stateDir());
     origin.verify(snapshot, common.stateDir(), false);

@@ -123,6 +123,43 @@ class RenderAndPlanTest {
   }
 
   @Test
+  void oneCurrentFileForSeveralTargetsIsRefusedNamingThemBeforeAnythingIsRead() throws Exception {
+    Path file = dir.resolve("cloudflare-real-ip.conf");
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "nginx",
+                    "--output",
+                    file.toString())
+                .exitCode())
+        .isZero();
+
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nginx",
+            "--target",
+            "haproxy",
+            "--current",
+            file.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: --current "
+                + file
+                + " is one file, but the plan has 2 targets (nginx, haproxy); give one --target,"
+                + " or --current a directory holding every target's files\n");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
   void renderOfSeveralFilesIntoADirectoryThenPlanIsInSync() throws Exception {
     assertThat(
             CliRun.of(
