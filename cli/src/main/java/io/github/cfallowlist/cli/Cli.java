@@ -219,16 +219,35 @@ public final class Cli implements Runnable {
 
   private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
+    String message =
+        showingArgs(Mistakes.explain(e, args), List.of(args))
+            + " (see '"
+            + cmd.getCommandSpec().qualifiedName()
+            + " --help')";
     cmd.getErr()
-        .println(
-            Logging.line(
-                System.Logger.Level.ERROR,
-                showingArgs(Mistakes.explain(e, args), List.of(args))
-                    + " (see '"
-                    + cmd.getCommandSpec().qualifiedName()
-                    + " --help')",
-                Logging.Verbosity.NORMAL));
+        .println(Logging.line(System.Logger.Level.ERROR, message, Logging.Verbosity.NORMAL));
+    if (cmd.getCommandSpec().findOption("--format") != null && asksForJson(args)) {
+      Json.printError(
+          cmd.getOut(), Json.name(cmd.getCommandSpec()), Printable.withoutControls(message));
+    }
     return ERROR;
+  }
+
+  /**
+   * Whether {@code args} say {@code --format json} as they stand: a command line that could not be
+   * parsed still answers a JSON reader with one object when it asked for one.
+   */
+  private static boolean asksForJson(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--")) {
+        return false;
+      }
+      if (args[i].equals("--format=json")
+          || (args[i].equals("--format") && i + 1 < args.length && args[i + 1].equals("json"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -109,10 +109,15 @@ final class Json {
     if (last.matchedOptionValue("--format", OutputFormat.text) != OutputFormat.json) {
       return;
     }
-    Map<String, Object> object = object(name(last.commandSpec()), Cli.ERROR);
+    printError(cmd.getOut(), name(last.commandSpec()), message);
+  }
+
+  /** Prints the object of {@code command}, which stopped on an error with {@code message}. */
+  static void printError(PrintWriter out, String command, String message) {
+    Map<String, Object> object = object(command, Cli.ERROR);
     object.put("error", message);
     try {
-      print(cmd.getOut(), object);
+      print(out, object);
     } catch (IOException e) {
       // Writing a map of strings cannot fail; the sentence is on stderr in any case.
     }

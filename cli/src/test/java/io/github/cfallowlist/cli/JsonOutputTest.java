@@ -329,6 +329,32 @@ class JsonOutputTest {
   }
 
   @Test
+  void aCommandLineThatCannotBeParsedStillPrintsOneObjectWhenItAskedForJson() throws Exception {
+    CliRun run =
+        CliRun.of(
+            "plan",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--max-shrink",
+            "abc",
+            "--format",
+            "json");
+    CliRun nested = CliRun.of("config", "check", "--format=json", "--no-such-option");
+    CliRun text = CliRun.of("plan", "--target", "nftables", "--max-shrink", "abc");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    Map<String, Object> object = json(run);
+    assertThat(object).containsEntry("command", "plan").containsEntry("exit_code", 1);
+    assertThat(run.err()).isEqualTo("cf-allowlist: " + object.get("error") + "\n");
+    assertThat((String) object.get("error")).contains("--max-shrink", "abc");
+    assertThat(nested.exitCode()).isEqualTo(1);
+    assertThat(json(nested)).containsEntry("command", "config check");
+    assertThat(text.out()).as("no JSON unless asked for").isEmpty();
+  }
+
+  @Test
   void everyCommandTakesFormatJson() throws Exception {
     for (String command : List.of("fetch", "check", "render", "plan", "apply", "status")) {
       CliRun help = CliRun.of(command, "--help");
