@@ -170,6 +170,14 @@ final class PlanCommand implements Callable<Integer> {
    */
   private static String rendered(Path file) throws IOException {
     String content = SmallFiles.readConfig(file, "--current");
+    if (content.contains("\r\n")) {
+      // Compared as they are, its lines would all differ from the rendering in a byte not shown.
+      throw new ConfigParseException(
+          "--current "
+              + Printable.of(file.toString())
+              + " has Windows line ends (CRLF), which cf-allowlist never writes (a checkout with"
+              + " git's core.autocrlf?); convert it to LF line ends, for example with dos2unix");
+    }
     if (!Header.isIn(content)) {
       throw new ConfigParseException(
           "--current "

@@ -123,6 +123,37 @@ class RenderAndPlanTest {
   }
 
   @Test
+  void aCurrentFileWithWindowsLineEndsIsRefusedSayingSoNotShownAsADiffOfLookalikeLines()
+      throws Exception {
+    Path file = dir.resolve("cloudflare-real-ip.conf");
+    assertThat(
+            CliRun.of(
+                    "render",
+                    "--source",
+                    "embedded",
+                    "--target",
+                    "nginx",
+                    "--output",
+                    file.toString())
+                .exitCode())
+        .isZero();
+    Files.writeString(file, Files.readString(file).replace("\n", "\r\n"));
+
+    CliRun run =
+        CliRun.of(
+            "plan", "--source", "embedded", "--target", "nginx", "--current", file.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "cf-allowlist: --current "
+                + file
+                + " has Windows line ends (CRLF), which cf-allowlist never writes (a checkout with"
+                + " git's core.autocrlf?); convert it to LF line ends, for example with dos2unix\n");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
   void oneCurrentFileForSeveralTargetsIsRefusedNamingThemBeforeAnythingIsRead() throws Exception {
     Path file = dir.resolve("cloudflare-real-ip.conf");
     assertThat(
