@@ -1,6 +1,8 @@
 package io.github.cfallowlist;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,7 +43,8 @@ public record RawRanges(
         throw new IllegalArgumentException(
             "lines (" + lines.size() + ") must be empty or one per entry (" + entries.size() + ")");
       }
-      entries = List.copyOf(entries);
+      // Nulls are kept: the guards refuse a null entry naming its list and line.
+      entries = Collections.unmodifiableList(new ArrayList<>(entries));
       lines = List.copyOf(lines);
     }
 

@@ -27,6 +27,7 @@ public final class Sync {
    */
   public static Plan plan(Target target, RangeSnapshot snapshot, TargetContext context)
       throws IOException {
+    given(target, "target", snapshot, "snapshot", context, "context");
     requireLive(target);
     checkSettings(target, context.options());
     Live live = read(target, context);
@@ -56,6 +57,7 @@ public final class Sync {
    */
   public static TargetResult sync(
       Target target, RangeSnapshot snapshot, TargetContext context, Guards guards, boolean dryRun) {
+    given(target, "target", snapshot, "snapshot", context, "context", guards, "guards");
     requireLive(target);
     checkSettings(target, context.options());
     RangeSnapshot checked;
@@ -175,6 +177,8 @@ public final class Sync {
       TargetOptions options,
       Guards guards,
       Optional<Rendered> current) {
+    given(target, "target", snapshot, "snapshot", options, "options", guards, "guards");
+    given(current, "current");
     checkSettings(target, options);
     RangeSnapshot checked;
     try {
@@ -213,6 +217,7 @@ public final class Sync {
    * what would be removed. The result's outcome is {@link Outcome#IN_SYNC} when nothing was there.
    */
   public static TargetResult remove(Target target, TargetContext context, boolean dryRun) {
+    given(target, "target", context, "context");
     requireLive(target);
     checkSettings(target, context.options());
     Plan plan;
@@ -553,6 +558,18 @@ public final class Sync {
             + ")"
             + (pkg == null ? "" : "; install the Debian package " + pkg),
         e);
+  }
+
+  /**
+   * Refuses a null argument by name, as a malformed one is refused: {@code values} alternate an
+   * argument and its name.
+   */
+  private static void given(Object... values) {
+    for (int i = 0; i < values.length; i += 2) {
+      if (values[i] == null) {
+        throw new IllegalArgumentException(values[i + 1] + " == null");
+      }
+    }
   }
 
   static void requireLive(Target target) {

@@ -39,4 +39,35 @@ class NullInputsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("IPv4 list holds a null prefix");
   }
+
+  @Test
+  void aNullEntryInAFetchedListIsRefusedNamingItsListAndLine() {
+    RawRanges.RawList list =
+        new RawRanges.RawList(
+            "ips-v4", java.util.Optional.of(IpFamily.IPV4), Arrays.asList("173.245.48.0/20", null));
+
+    RawRanges raw =
+        new RawRanges(List.of(list), "test", java.util.Optional.empty(), java.time.Instant.EPOCH);
+
+    assertThatThrownBy(() -> Guards.defaults().validate(raw))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage("a null entry in ips-v4 from test is not a CIDR");
+  }
+
+  @Test
+  void aNullArgumentToSyncIsRefusedByName() {
+    Target target = new SyncTest.FakeTarget();
+    RangeSnapshot snapshot = io.github.cfallowlist.testing.TestSnapshots.embedded();
+    TargetContext context = new TargetContext(TargetOptions.defaults(), CommandRunner.system());
+
+    assertThatThrownBy(() -> Sync.sync(target, snapshot, context, null, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("guards == null");
+    assertThatThrownBy(() -> Sync.plan(target, null, context))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("snapshot == null");
+    assertThatThrownBy(() -> Sync.remove(null, context, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("target == null");
+  }
 }
