@@ -49,18 +49,7 @@ class RenderAndPlanTest {
 
   @Test
   void renderOutputWritesTheFileAndPlanAgainstItIsInSync() throws Exception {
-    Path file = dir.resolve("cf_allowlist.nft");
-    assertThat(
-            CliRun.of(
-                    "render",
-                    "--source",
-                    "embedded",
-                    "--target",
-                    "nftables",
-                    "--output",
-                    file.toString())
-                .exitCode())
-        .isZero();
+    Path file = rendered("nftables", "cf_allowlist.nft");
     assertThat(file).content().contains("flush set inet cf_allowlist cloudflare_v4");
     CliRun plan = planNftables(file.toString());
     assertThat(plan.exitCode()).isZero();
@@ -125,18 +114,7 @@ class RenderAndPlanTest {
   @Test
   void aCurrentFileWithWindowsLineEndsIsRefusedSayingSoNotShownAsADiffOfLookalikeLines()
       throws Exception {
-    Path file = dir.resolve("cloudflare-real-ip.conf");
-    assertThat(
-            CliRun.of(
-                    "render",
-                    "--source",
-                    "embedded",
-                    "--target",
-                    "nginx",
-                    "--output",
-                    file.toString())
-                .exitCode())
-        .isZero();
+    Path file = rendered("nginx", "cloudflare-real-ip.conf");
     Files.writeString(file, Files.readString(file).replace("\n", "\r\n"));
 
     CliRun run =
@@ -155,18 +133,7 @@ class RenderAndPlanTest {
 
   @Test
   void oneCurrentFileForSeveralTargetsIsRefusedNamingThemBeforeAnythingIsRead() throws Exception {
-    Path file = dir.resolve("cloudflare-real-ip.conf");
-    assertThat(
-            CliRun.of(
-                    "render",
-                    "--source",
-                    "embedded",
-                    "--target",
-                    "nginx",
-                    "--output",
-                    file.toString())
-                .exitCode())
-        .isZero();
+    Path file = rendered("nginx", "cloudflare-real-ip.conf");
 
     CliRun run =
         CliRun.of(
@@ -302,5 +269,15 @@ class RenderAndPlanTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("99999");
     assertThat(run.errIsOneSentence()).isTrue();
+  }
+
+  /** Renders the embedded list for {@code target} into {@code name} in the test's directory. */
+  private Path rendered(String target, String name) {
+    Path file = dir.resolve(name);
+    CliRun run =
+        CliRun.of(
+            "render", "--source", "embedded", "--target", target, "--output", file.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    return file;
   }
 }

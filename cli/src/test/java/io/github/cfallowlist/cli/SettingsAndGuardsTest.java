@@ -79,21 +79,8 @@ class SettingsAndGuardsTest {
 
   @Test
   void aRefusalFollowsTheDiffItJudgesInALogThatHoldsStdoutAndStderr() throws Exception {
-    Path current = dir.resolve("cf_allowlist.nft");
-    assertThat(
-            CliRun.of(
-                    "render",
-                    "--source",
-                    "embedded",
-                    "--target",
-                    "nftables",
-                    "--output",
-                    current.toString())
-                .exitCode())
-        .isZero();
-    Path smaller = dir.resolve("smaller.txt");
-    List<String> lines = CliRun.of("fetch", "--source", "embedded").out().lines().toList();
-    Files.write(smaller, lines.subList(6, lines.size()));
+    Path current = renderedNftables();
+    Path smaller = withoutTheFirstSixRanges();
     Path log = dir.resolve("ci.log");
 
     // As a CI job logs it: 2>&1 into one file.
@@ -123,21 +110,8 @@ class SettingsAndGuardsTest {
 
   @Test
   void planAgainstAFileRefusesAShrinkWithApplysSentenceAndStillShowsTheDiff() throws Exception {
-    Path current = dir.resolve("cf_allowlist.nft");
-    assertThat(
-            CliRun.of(
-                    "render",
-                    "--source",
-                    "embedded",
-                    "--target",
-                    "nftables",
-                    "--output",
-                    current.toString())
-                .exitCode())
-        .isZero();
-    Path smaller = dir.resolve("smaller.txt");
-    List<String> lines = CliRun.of("fetch", "--source", "embedded").out().lines().toList();
-    Files.write(smaller, lines.subList(6, lines.size()));
+    Path current = renderedNftables();
+    Path smaller = withoutTheFirstSixRanges();
 
     CliRun run =
         CliRun.of(
@@ -358,5 +332,29 @@ class SettingsAndGuardsTest {
         CliRun.of("render", "--source", "embedded", "--target", "example", "--set", "greeting=Hi!");
     assertThat(bad.err())
         .isEqualTo("cf-allowlist: setting greeting value 'Hi!' is not one lower-case word\n");
+  }
+
+  /** The embedded list rendered for nftables into the test's directory. */
+  private Path renderedNftables() {
+    Path current = dir.resolve("cf_allowlist.nft");
+    CliRun run =
+        CliRun.of(
+            "render",
+            "--source",
+            "embedded",
+            "--target",
+            "nftables",
+            "--output",
+            current.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    return current;
+  }
+
+  /** A list file of the embedded list without its first six (IPv4) ranges: a 40% shrink. */
+  private Path withoutTheFirstSixRanges() throws Exception {
+    Path smaller = dir.resolve("smaller.txt");
+    List<String> lines = CliRun.of("fetch", "--source", "embedded").out().lines().toList();
+    Files.write(smaller, lines.subList(6, lines.size()));
+    return smaller;
   }
 }
