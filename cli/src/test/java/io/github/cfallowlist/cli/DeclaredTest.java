@@ -112,11 +112,19 @@ class DeclaredTest {
             new String[] {"check", "--source", "embedded", "--format", "json", "--"})) {
       CliRun run = CliRun.of(args);
       assertThat(run.exitCode()).isEqualTo(1);
-      assertThat(run.out()).isEmpty();
       assertThat(run.err())
           .isEqualTo(
               "cf-allowlist: Missing required parameter: 'ADDRESS'"
                   + " (see 'cf-allowlist check --help')\n");
+      if (List.of(args).contains("json")) {
+        assertThat(run.out())
+            .startsWith("{\"schema\":")
+            .endsWith(
+                "\"error\":\"Missing required parameter: 'ADDRESS'"
+                    + " (see 'cf-allowlist check --help')\"}\n");
+      } else {
+        assertThat(run.out()).isEmpty();
+      }
     }
   }
 
