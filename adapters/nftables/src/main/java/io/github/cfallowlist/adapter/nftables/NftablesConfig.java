@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * What cf-allowlist keeps in one nftables table, whether desired or found on the live system: the
@@ -44,6 +45,10 @@ record NftablesConfig(
 
   static final String CHAIN_SPEC = "type filter hook input priority filter - 10; policy accept;";
   static final int CHAIN_PRIORITY = -10;
+
+  /** How the address parser names an entry it does not quote (a list's entries are untrusted). */
+  private static final Pattern HIDDEN_ENTRY =
+      Pattern.compile("an entry of [0-9]+ characters \\(not shown: [^)]*\\)");
 
   /**
    * One drop rule: TCP to {@code ports} from a source of {@code family} outside that family's set.
@@ -376,7 +381,9 @@ record NftablesConfig(
         try {
           cidr = Cidr.parse(line.substring(1, line.length() - 1));
         } catch (IllegalArgumentException e) {
-          throw fail(lineAt, "not a prefix (" + e.getMessage() + ")");
+          // The line is quoted (escaped) after the reason, so the reason need not hide it.
+          String why = HIDDEN_ENTRY.matcher(String.valueOf(e.getMessage())).replaceFirst("it");
+          throw fail(lineAt, "not a prefix (" + why + ")");
         }
         if (cidr.family() != family) {
           throw fail(lineAt, "an " + cidr.family() + " prefix in the " + family + " set");

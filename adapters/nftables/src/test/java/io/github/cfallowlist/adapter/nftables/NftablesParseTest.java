@@ -88,6 +88,23 @@ class NftablesParseTest {
   }
 
   @Test
+  void anElementLineThatIsNotAPrefixIsShownOnceEscapedNeverSaidToBeHidden() {
+    String text =
+        target
+            .render(snapshot, defaults)
+            .text()
+            .replace("\t173.245.48.0/20,", "\t0.0.0.0/1, 128.0.0.0/1,");
+    int line = lineOf(text, "\t0.0.0.0/1, 128.0.0.0/1,");
+
+    assertThatThrownBy(() -> target.parse(Rendered.single("cf_allowlist.nft", text), defaults))
+        .isInstanceOf(ConfigParseException.class)
+        .hasMessage(
+            "cf_allowlist.nft line "
+                + line
+                + ": not a prefix (it contains whitespace): '\\x090.0.0.0/1, 128.0.0.0/1,'");
+  }
+
+  @Test
   void parseNamesFileLineNumberAndLineOfAHandEditedElement() {
     String text =
         target
