@@ -24,6 +24,9 @@ public record Command(
     if (argv == null || argv.isEmpty() || stdin == null || timeout == null) {
       throw new IllegalArgumentException("argv, stdin and timeout must not be null or empty");
     }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout (" + timeout + ") must be positive");
+    }
     for (String a : argv) {
       if (a == null || a.indexOf('\0') >= 0) {
         throw new IllegalArgumentException("argument is null or holds a NUL: " + argv);

@@ -3,6 +3,7 @@ package io.github.cfallowlist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,5 +29,15 @@ class CommandTest {
     assertThatThrownBy(() -> Command.read(List.of("echo", "a\0b")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NUL");
+  }
+
+  @Test
+  void aTimeoutThatIsNotPositiveIsRefused() {
+    Command command = Command.read("true");
+    assertThatThrownBy(() -> command.withTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout (PT-1S) must be positive");
+    assertThatThrownBy(() -> command.withTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
