@@ -1,6 +1,8 @@
 package io.github.cfallowlist;
 
 import io.github.cfallowlist.RawRanges.RawList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -218,8 +220,10 @@ public record Guards(
    * unless {@link #allowShrink()}. Only the families in use count: dropping a family with {@link
    * #families()} is the caller's choice, not a shrunken list. Only ranges these guards would admit
    * in a list count: removing the default route, a special-purpose block or a range broader than
-   * the shortest prefix (a hand edit that opened the origin to everyone) never is a shrunken list,
-   * and such a range is never what the share is taken of.
+   * the shortest prefix (a hand edit that opened the origin to everyone) never is a shrunken list.
+   * Such a range hides the ranges it covers (a range set merges them into it), so while a family
+   * holds one, the share is taken of the list this version embeds instead: a short list still
+   * cannot lock Cloudflare out at the moment the hand edit is undone.
    *
    * @throws RejectedRangesException naming the family and the share
    */
@@ -228,8 +232,32 @@ public record Guards(
       return;
     }
     for (IpFamily family : families.members()) {
-      int before = (int) plan.current().get(family).stream().filter(this::admissible).count();
-      int removed = (int) plan.removed(family).stream().filter(this::admissible).count();
+      List<Cidr> current = plan.current().get(family);
+      List<Cidr> admitted = current.stream().filter(this::admissible).toList();
+      if (admitted.size() < current.size()) {
+        List<Cidr> embedded = embeddedRanges().get(family);
+        List<Cidr> desired = plan.desired().get(family);
+        int left = (int) embedded.stream().filter(c -> !desired.contains(c)).count();
+        if (left > maxShrink * embedded.size()) {
+          throw new RejectedRangesException(
+              String.format(
+                  Locale.ROOT,
+                  "the new list would leave out %d of the %d %s ranges of the list this version"
+                      + " embeds (%.0f%%), more than the %.0f%% allowed per run, and %s holds a"
+                      + " range no list would (such as %s), which hides the ranges it had; re-run"
+                      + " with --allow-shrink if this is expected",
+                  left,
+                  embedded.size(),
+                  family,
+                  100.0 * left / embedded.size(),
+                  100 * maxShrink,
+                  plan.target(),
+                  current.stream().filter(c -> !admissible(c)).findFirst().orElseThrow()));
+        }
+        continue;
+      }
+      int before = admitted.size();
+      int removed = plan.removed(family).size();
       if (before > 0 && removed > maxShrink * before) {
         throw new RejectedRangesException(
             String.format(
@@ -243,6 +271,15 @@ public record Guards(
                 100.0 * removed / before,
                 100 * maxShrink));
       }
+    }
+  }
+
+  /** The list this version embeds: the baseline where the live one is hidden. */
+  private static RangeSet embeddedRanges() {
+    try {
+      return defaults().validate(RangeSource.embedded().fetch()).ranges();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

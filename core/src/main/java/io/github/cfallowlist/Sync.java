@@ -261,20 +261,16 @@ public final class Sync {
   /**
    * Makes {@code change}, then reads the live state and reports what it shows. An interrupt of this
    * thread while the change runs (a {@code Future.cancel(true)}) stops the command it is in; the
-   * reading and any put-back still run, so the target ends old or new, and the interrupt is set
-   * again for the caller. An {@link Error} from the target (not the JVM's own) is a failed change
-   * too.
+   * reading and any put-back still run, and the interrupt is set again for the caller. A {@link
+   * LinkageError} from the target (a class missing from its jar) is a failed change too; other
+   * errors (an assertion, the JVM's own) go through as they are.
    */
   private static TargetResult applyAndVerify(
       Target target, Plan plan, TargetContext context, Change change) {
     Throwable failure = null;
     try {
       change.run();
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Error e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       failure = e;
     }
     boolean interrupted = Thread.interrupted();
@@ -307,7 +303,7 @@ public final class Sync {
     try {
       after =
           plan.isRemoval() ? removalPlan(target, context) : plan(target, plan.snapshot(), context);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       return TargetResult.of(
           target,
           Outcome.STATE_UNKNOWN,
@@ -348,7 +344,7 @@ public final class Sync {
     try {
       now = target.readLive(context);
       leftoversNow = target.leftovers(context);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       return TargetResult.of(
           target,
           Outcome.STATE_UNKNOWN,
@@ -427,7 +423,7 @@ public final class Sync {
           target.apply(back, context);
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       if (e instanceof ApplyFailedException a && a.outcome() == Outcome.STATE_UNKNOWN) {
         return putBackFailed(target, applied, error, e);
       }
@@ -461,7 +457,7 @@ public final class Sync {
                 + " one");
       }
       return didNotTake(target, applied, error + reported, check);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       return TargetResult.of(
           target,
           Outcome.STATE_UNKNOWN,
@@ -496,7 +492,7 @@ public final class Sync {
   }
 
   private static TargetResult putBackFailed(
-      Target target, Plan applied, String error, Exception e) {
+      Target target, Plan applied, String error, Throwable e) {
     return TargetResult.of(
         target,
         Outcome.STATE_UNKNOWN,

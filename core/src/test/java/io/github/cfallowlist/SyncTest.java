@@ -477,6 +477,30 @@ class SyncTest {
   }
 
   @Test
+  void anErrorThatTheTargetThrowsAgainWhenPuttingBackIsAResultNotAnEscape() throws Exception {
+    FakeTarget broken =
+        new FakeTarget() {
+          @Override
+          public void apply(Plan plan, TargetContext context) throws IOException {
+            loseOnApply = Optional.of("173.245.48.0/20");
+            super.apply(plan, context);
+            throw new NoClassDefFoundError("io/example/Missing");
+          }
+        };
+    Sync.apply(target, embedded, context, Guards.defaults());
+    broken.live = target.live;
+
+    TargetResult result =
+        Sync.sync(
+            broken, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(result.message())
+        .startsWith("io/example/Missing; putting it back reported: io/example/Missing")
+        .contains("did not take");
+  }
+
+  @Test
   void aPutBackThatSaysItCannotKnowTheStateIsBelieved() throws Exception {
     Sync.apply(target, embedded, context, Guards.defaults());
     target.applyByDiff = true;

@@ -75,7 +75,7 @@ final class PlanCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--current "
               + Printable.of(current.toString())
-              + " is one file, but the plan has "
+              + " is not a directory, but the plan has "
               + targets.size()
               + " targets ("
               + String.join(", ", targets.stream().map(Target::name).toList())

@@ -152,7 +152,7 @@ class RenderAndPlanTest {
         .isEqualTo(
             "cf-allowlist: --current "
                 + file
-                + " is one file, but the plan has 2 targets (nginx, haproxy); give one --target,"
+                + " is not a directory, but the plan has 2 targets (nginx, haproxy); give one --target,"
                 + " or --current a directory holding every target's files\n");
     assertThat(run.out()).isEmpty();
   }

@@ -462,6 +462,9 @@ class NginxSystemTest {
       }
       boolean ended = child.waitFor(60, TimeUnit.SECONDS);
       below.forEach(ProcessHandle::destroyForcibly);
+      if (!ended) {
+        child.destroyForcibly();
+      }
       assertThat(ended).as("the killed run ended").isTrue();
     }
     assertThat(child.exitValue()).as(NginxInOrigin.read(out)).isEqualTo(128 + signal);
