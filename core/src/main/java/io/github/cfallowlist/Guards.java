@@ -167,12 +167,34 @@ public record Guards(
     return admit(cidr, entry, list, index, source);
   }
 
+  /**
+   * Why {@link #admit} refuses {@code cidr}, as the end of a sentence that names it (the default
+   * route, a special-purpose block, broader than the shortest prefix); empty when it passes.
+   */
+  private Optional<String> refusal(Cidr cidr) {
+    if (cidr.prefixLength() == 0) {
+      return Optional.of(" is the default route, which would admit every address");
+    }
+    Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
+    if (special.isPresent()) {
+      return Optional.of(
+          " overlaps "
+              + special.get().cidr()
+              + ", "
+              + special.get().name()
+              + ", which is never a Cloudflare range");
+    }
+    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
+    if (cidr.prefixLength() < shortest) {
+      return Optional.of(
+          " is broader than /" + shortest + ", the shortest prefix allowed for " + cidr.family());
+    }
+    return Optional.empty();
+  }
+
   /** Whether {@link #admit} lets {@code cidr} pass. */
   private boolean admissible(Cidr cidr) {
-    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
-    return cidr.prefixLength() != 0
-        && cidr.prefixLength() >= shortest
-        && SpecialPurpose.overlapping(cidr).isEmpty();
+    return refusal(cidr).isEmpty();
   }
 
   /**
@@ -181,36 +203,10 @@ public record Guards(
    * (null for a prefix that was never text), quoted only in a message.
    */
   private Cidr admit(Cidr cidr, String entry, RawList list, int index, String source) {
-    if (cidr.prefixLength() == 0) {
+    Optional<String> why = refusal(cidr);
+    if (why.isPresent()) {
       String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
-      String where = where(list, index, source);
-      throw new RejectedRangesException(
-          text + where + " is the default route, which would admit every address");
-    }
-    Optional<SpecialPurpose.Block> special = SpecialPurpose.overlapping(cidr);
-    if (special.isPresent()) {
-      String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
-      String where = where(list, index, source);
-      throw new RejectedRangesException(
-          text
-              + where
-              + " overlaps "
-              + special.get().cidr()
-              + ", "
-              + special.get().name()
-              + ", which is never a Cloudflare range");
-    }
-    int shortest = cidr.family() == IpFamily.IPV4 ? shortestPrefixV4 : shortestPrefixV6;
-    if (cidr.prefixLength() < shortest) {
-      String text = AddressParsing.quote(entry == null ? cidr.toString() : entry);
-      String where = where(list, index, source);
-      throw new RejectedRangesException(
-          text
-              + where
-              + " is broader than /"
-              + shortest
-              + ", the shortest prefix allowed for "
-              + cidr.family());
+      throw new RejectedRangesException(text + where(list, index, source) + why.get());
     }
     return cidr;
   }
@@ -231,11 +227,13 @@ public record Guards(
     if (allowShrink) {
       return;
     }
+    RangeSet embeddedList = null; // read only when a family needs it
     for (IpFamily family : families.members()) {
       List<Cidr> current = plan.current().get(family);
       List<Cidr> admitted = current.stream().filter(this::admissible).toList();
       if (admitted.size() < current.size()) {
-        List<Cidr> embedded = embeddedRanges().get(family);
+        embeddedList = embeddedList != null ? embeddedList : embeddedRanges();
+        List<Cidr> embedded = embeddedList.get(family);
         List<Cidr> desired = plan.desired().get(family);
         int left = (int) embedded.stream().filter(c -> !desired.contains(c)).count();
         if (left > maxShrink * embedded.size()) {
