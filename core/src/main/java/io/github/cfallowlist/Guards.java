@@ -217,9 +217,13 @@ public record Guards(
    * #families()} is the caller's choice, not a shrunken list. Only ranges these guards would admit
    * in a list count: removing the default route, a special-purpose block or a range broader than
    * the shortest prefix (a hand edit that opened the origin to everyone) never is a shrunken list.
-   * Such a range hides the ranges it covers (a range set merges them into it), so while a family
-   * holds one, the share is taken of the list this version embeds instead: a short list still
-   * cannot lock Cloudflare out at the moment the hand edit is undone.
+   *
+   * <p>Where the live ranges cannot be counted, the share is taken of the list this version embeds
+   * instead, so that a short list still cannot lock Cloudflare out: while a family holds such a
+   * range (a range set merges the ranges it covers into it, so they are hidden), and while a family
+   * holds no range where these options keep them but the plan removes {@linkplain Plan#leftovers()
+   * leftovers} (options that moved the ranges elsewhere: the objects that held them go with this
+   * change, uncounted).
    *
    * @throws RejectedRangesException naming the family and the share
    */
@@ -231,7 +235,8 @@ public record Guards(
     for (IpFamily family : families.members()) {
       List<Cidr> current = plan.current().get(family);
       List<Cidr> admitted = current.stream().filter(this::admissible).toList();
-      if (admitted.size() < current.size()) {
+      Optional<String> hidden = hidden(plan, family, current, admitted);
+      if (hidden.isPresent()) {
         embeddedList = embeddedList != null ? embeddedList : embeddedRanges();
         List<Cidr> embedded = embeddedList.get(family);
         List<Cidr> desired = plan.desired().get(family);
@@ -241,16 +246,14 @@ public record Guards(
               String.format(
                   Locale.ROOT,
                   "the new list would leave out %d of the %d %s ranges of the list this version"
-                      + " embeds (%.0f%%), more than the %.0f%% allowed per run, and %s holds a"
-                      + " range no list would (such as %s), which hides the ranges it had; re-run"
+                      + " embeds (%.0f%%), more than the %.0f%% allowed per run, and %s; re-run"
                       + " with --allow-shrink if this is expected",
                   left,
                   embedded.size(),
                   family,
                   100.0 * left / embedded.size(),
                   100 * maxShrink,
-                  plan.target(),
-                  current.stream().filter(c -> !admissible(c)).findFirst().orElseThrow()));
+                  hidden.get()));
         }
         continue;
       }
@@ -270,6 +273,29 @@ public record Guards(
                 100 * maxShrink));
       }
     }
+  }
+
+  /** Why {@code family}'s live ranges cannot be counted in {@code plan}, if they cannot. */
+  private Optional<String> hidden(
+      Plan plan, IpFamily family, List<Cidr> current, List<Cidr> admitted) {
+    if (admitted.size() < current.size()) {
+      Cidr broad = current.stream().filter(c -> !admissible(c)).findFirst().orElseThrow();
+      return Optional.of(
+          plan.target()
+              + " holds a range no list would (such as "
+              + broad
+              + "), which hides the ranges it had");
+    }
+    if (current.isEmpty() && !plan.leftovers().isEmpty()) {
+      return Optional.of(
+          plan.target()
+              + " holds no "
+              + family
+              + " range where these settings keep them, while the change removes "
+              + String.join(", ", plan.leftovers())
+              + ", which may hold the ranges it had");
+    }
+    return Optional.empty();
   }
 
   /** The list this version embeds: the baseline where the live one is hidden. */

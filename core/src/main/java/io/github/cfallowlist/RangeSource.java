@@ -83,6 +83,19 @@ public interface RangeSource {
   }
 
   /**
+   * A source that reads {@code source} once and answers every later fetch with the lists that read
+   * returned: a caller that plans with it and then applies applies the list it planned, where two
+   * fetches could bring two lists. A read that failed is not kept (the next fetch reads again); the
+   * guards still check the lists in every run. Its name, and whether it is remote, are {@code
+   * source}'s.
+   *
+   * @throws IllegalArgumentException when {@code source} is null
+   */
+  static RangeSource fetchedOnce(RangeSource source) {
+    return Sources.fetchedOnce(source);
+  }
+
+  /**
    * Whether a good list from this source is saved as the last good snapshot (true for the
    * Cloudflare sources, which need the network; false for files and the embedded list).
    */

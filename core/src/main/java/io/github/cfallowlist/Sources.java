@@ -225,6 +225,42 @@ final class Sources {
         });
   }
 
+  /** A source that reads another once and keeps what it read. */
+  public static RangeSource fetchedOnce(RangeSource source) {
+    if (source == null) {
+      throw new IllegalArgumentException("source == null");
+    }
+    return new Once(source);
+  }
+
+  /** {@link #fetchedOnce}: the first good read, kept. */
+  private static final class Once implements RangeSource {
+    private final RangeSource source;
+    private RawRanges kept; // guarded by this
+
+    Once(RangeSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public String name() {
+      return source.name();
+    }
+
+    @Override
+    public boolean isRemote() {
+      return source.isRemote();
+    }
+
+    @Override
+    public synchronized RawRanges fetch() throws IOException {
+      if (kept == null) {
+        kept = source.fetch();
+      }
+      return kept;
+    }
+  }
+
   /** A source made of its name and how it fetches. */
   private record Named(String name, Fetch reader, boolean isRemote) implements RangeSource {
     Named(String name, Fetch reader) {

@@ -242,4 +242,46 @@ class GuardsTest {
                 + " if this is expected");
     Guards.defaults().withShrink(0.25, true).checkShrink(plan);
   }
+
+  @Test
+  void whileTheOptionsMoveTheRangesElsewhereAShortListIsMeasuredAgainstTheEmbeddedOne() {
+    RangeSet listed = io.github.cfallowlist.testing.TestSnapshots.embedded().ranges();
+    List<Cidr> poisoned = new ArrayList<>(listed.all());
+    poisoned.removeAll(listed.ipv4().subList(0, 6));
+    // New settings keep the ranges elsewhere: nothing there yet, and the old place is a leftover.
+    Plan moved = movedFrom("table inet cf_allowlist", RangeSet.of(poisoned));
+
+    assertThatThrownBy(() -> Guards.defaults().checkShrink(moved))
+        .isInstanceOf(RejectedRangesException.class)
+        .hasMessage(
+            "the new list would leave out 6 of the 15 IPv4 ranges of the list this version embeds"
+                + " (40%), more than the 25% allowed per run, and fake holds no IPv4 range where"
+                + " these settings keep them, while the change removes table inet cf_allowlist,"
+                + " which may hold the ranges it had; re-run with --allow-shrink if this is"
+                + " expected");
+    Guards.defaults().withShrink(0.25, true).checkShrink(moved);
+    Guards.defaults().checkShrink(movedFrom("table inet cf_allowlist", listed));
+    // A first install has nothing to lose.
+    Guards.defaults()
+        .checkShrink(
+            Plan.fromLive(
+                new SyncTest.FakeTarget(),
+                snapshotOf(RangeSet.of(poisoned)),
+                TargetOptions.defaults(),
+                Optional.empty(),
+                List.of()));
+  }
+
+  private static Plan movedFrom(String leftover, RangeSet desired) {
+    return Plan.fromLive(
+        new SyncTest.FakeTarget(),
+        snapshotOf(desired),
+        TargetOptions.defaults(),
+        Optional.empty(),
+        List.of(leftover));
+  }
+
+  private static RangeSnapshot snapshotOf(RangeSet ranges) {
+    return new RangeSnapshot(ranges, "test", Optional.empty(), Instant.EPOCH);
+  }
 }

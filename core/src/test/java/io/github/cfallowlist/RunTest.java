@@ -206,6 +206,42 @@ class RunTest {
   }
 
   @Test
+  void aSourceFetchedOnceAppliesTheListItsDryRunPlannedWhenTheNetworkServesAnotherSince()
+      throws Exception {
+    FakeNetwork net = new FakeNetwork(embedded);
+    RangeSource once = RangeSource.fetchedOnce(net);
+    assertThat(once.name()).isEqualTo("fake network");
+    assertThat(once.isRemote()).isTrue();
+    net.down = true;
+    assertThatThrownBy(once::fetch).isInstanceOf(IOException.class);
+    net.down = false;
+
+    RunResult dry = run(once).action(Run.Action.DRY_RUN).build().execute();
+    List<Cidr> shorter = new ArrayList<>(embedded.ranges().all());
+    shorter.remove(embedded.ranges().ipv4().get(0));
+    net.serves = embedded.withRanges(RangeSet.of(shorter));
+    RunResult applied = run(once).build().execute();
+
+    assertThat(dry.targets().get(0).outcome()).isEqualTo(Outcome.WOULD_CHANGE);
+    assertThat(applied.targets().get(0).outcome()).isEqualTo(Outcome.APPLIED);
+    assertThat(applied.targets().get(0).plan().orElseThrow().desired())
+        .isEqualTo(dry.targets().get(0).plan().orElseThrow().desired())
+        .isEqualTo(embedded.ranges());
+    assertThat(net.fetches).isEqualTo(2); // the failed read, then the one kept
+    assertThat(StateDir.at(dir).loadLastGood().orElseThrow().ranges()).isEqualTo(embedded.ranges());
+    assertThat(run(net).action(Run.Action.DRY_RUN).build().execute().targets().get(0).outcome())
+        .as("the network's list now differs")
+        .isEqualTo(Outcome.WOULD_CHANGE);
+  }
+
+  @Test
+  void aSourceFetchedOnceNeedsASource() {
+    assertThatThrownBy(() -> RangeSource.fetchedOnce(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source == null");
+  }
+
+  @Test
   void aRunForIpv6AloneChecksAndAppliesTheIpv6ListWithoutFallingBack() throws Exception {
     FakeNetwork net =
         new FakeNetwork(embedded.withRanges(embedded.ranges().restrictTo(Families.IPV6)));

@@ -451,6 +451,39 @@ class IptablesSystemTest {
   }
 
   @Test
+  void aShortListArrivingWithTheMoveOffIpsetIsRefusedAndTheSetsStay() throws Exception {
+    requireTools(true);
+    try (Netns ns = Netns.create("cfipt-")) {
+      RecordingCommandRunner runner = runnerIn(ns);
+      Sync.apply(
+          target,
+          first,
+          new TargetContext(options(true, Mode.RESTRICT), runner),
+          Guards.defaults());
+      String before = saved(ns) + ns.execChecked("ipset", "save").stdout();
+      List<Cidr> shorter = new ArrayList<>(first.ranges().all());
+      shorter.removeAll(first.ranges().ipv4().subList(0, 6));
+      TargetContext withoutIpset = new TargetContext(options(false, Mode.RESTRICT), runner);
+      runner.clear();
+
+      TargetResult result =
+          Sync.sync(
+              target,
+              first.withRanges(RangeSet.of(shorter)),
+              withoutIpset,
+              Guards.defaults(),
+              false);
+
+      assertThat(result.outcome()).isEqualTo(Outcome.REFUSED);
+      assertThat(result.message())
+          .contains("leave out 6 of the 15 IPv4 ranges of the list this version embeds")
+          .contains("the change removes ipset cf-allowlist-v4, ipset cf-allowlist-v6");
+      assertThat(runner.modifyingCommands()).isEmpty();
+      assertThat(saved(ns) + ns.execChecked("ipset", "save").stdout()).isEqualTo(before);
+    }
+  }
+
+  @Test
   void leftoversOfAnEarlierIpsetAndParentChainAreRemovedByApplyAndByUninstall() throws Exception {
     requireTools(true);
     try (Netns ns = Netns.create("cfipt-")) {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.CfAllowlistException;
+import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Families;
@@ -585,6 +586,36 @@ class NftablesSystemTest {
           .isEqualTo(Outcome.FAILED_UNCHANGED);
 
       assertThat(ruleset(ns)).isEqualTo(before).contains("table inet cf_allowlist");
+    }
+  }
+
+  @Test
+  void aShortListMovingToNftTableIsRefusedAndTheOwnTableStays() throws Exception {
+    try (Netns ns = Netns.create("cfnft-")) {
+      RecordingCommandRunner runner = recorder(ns);
+      Sync.apply(target, embedded, new TargetContext(options, runner), Guards.defaults());
+      ns.execChecked(USER_FILTER, List.of("nft", "-f", "-"));
+      String before = ruleset(ns);
+      List<Cidr> shorter = new ArrayList<>(embedded.ranges().all());
+      shorter.removeAll(embedded.ranges().ipv4().subList(0, 6));
+      TargetContext inFilter =
+          new TargetContext(options.withSetting("nft-table", "inet filter"), runner);
+      runner.clear();
+
+      TargetResult result =
+          Sync.sync(
+              target,
+              embedded.withRanges(RangeSet.of(shorter)),
+              inFilter,
+              Guards.defaults(),
+              false);
+
+      assertThat(result.outcome()).isEqualTo(Outcome.REFUSED);
+      assertThat(result.message())
+          .contains("leave out 6 of the 15 IPv4 ranges of the list this version embeds")
+          .contains("removes table inet cf_allowlist");
+      assertThat(runner.modifyingCommands()).isEmpty();
+      assertThat(ruleset(ns)).isEqualTo(before);
     }
   }
 
