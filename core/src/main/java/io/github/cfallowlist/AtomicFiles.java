@@ -5,11 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The one way this library replaces a file: write a temporary file in the same directory, flush it
@@ -26,6 +29,10 @@ import java.util.Set;
 public final class AtomicFiles {
   private static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-r--r--");
+
+  /** A temporary file's mode until it is complete. */
+  private static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rw-------");
 
   private AtomicFiles() {}
 
@@ -47,10 +54,15 @@ public final class AtomicFiles {
   /**
    * Replaces the path {@code file} itself with {@code content}, never what a symbolic link there
    * points to: a link put in its place (between a check and this write, say) is replaced by the
-   * file, and its target is not touched. An existing regular file keeps its mode, owner and group.
+   * file, and its target is not touched. Links in the directories above it are followed as {@link
+   * #resolveLink} follows them (only root's and this user's). An existing regular file keeps its
+   * mode, owner and group.
    */
   public static void replace(Path file, String content) throws IOException {
-    writeAt(file, content, DEFAULT_MODE);
+    Path absolute = file.toAbsolutePath();
+    Path parent = absolute.getParent();
+    Path real = parent == null ? absolute : resolveLink(parent).resolve(absolute.getFileName());
+    writeAt(real, content, DEFAULT_MODE);
   }
 
   private static void writeAt(Path real, String content, Set<PosixFilePermission> newMode)
@@ -60,17 +72,42 @@ public final class AtomicFiles {
     boolean exists = Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS);
     Set<PosixFilePermission> mode =
         exists ? Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS) : newMode;
-    Path tmp = Files.createTempFile(parent, "." + real.getFileName() + ".", ".tmp");
+    // Created and written through one descriptor, then given its mode and owner without following
+    // a link at its name: in a directory another user can write, a link renamed over the temporary
+    // file must not send the content, a chmod or a chown to the file it points to.
+    Path tmp = null;
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-        while (buf.hasRemaining()) {
-          ch.write(buf);
+      for (int attempt = 0; tmp == null; attempt++) {
+        Path candidate =
+            parent.resolve(
+                "."
+                    + real.getFileName()
+                    + "."
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                    + ".tmp");
+        try (FileChannel ch =
+            FileChannel.open(
+                candidate,
+                Set.of(
+                    StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PRIVATE))) {
+          tmp = candidate;
+          ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+          ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+          if (attempt >= 100) {
+            throw e;
+          }
         }
-        ch.force(true);
       }
-      // Set after creation: temporary files start as rw------- and a create mode is cut by umask.
-      Files.setPosixFilePermissions(tmp, mode);
+      // Set after creation: a create mode is cut by umask.
+      Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setPermissions(mode);
       if (exists) {
         keepOwner(real, tmp);
       }
@@ -80,7 +117,9 @@ public final class AtomicFiles {
         Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
     }
   }
 
@@ -88,8 +127,8 @@ public final class AtomicFiles {
   private static void keepOwner(Path real, Path tmp) throws IOException {
     for (String attribute : new String[] {"unix:uid", "unix:gid"}) {
       Object want = Files.getAttribute(real, attribute, LinkOption.NOFOLLOW_LINKS);
-      if (!want.equals(Files.getAttribute(tmp, attribute))) {
-        Files.setAttribute(tmp, attribute, want);
+      if (!want.equals(Files.getAttribute(tmp, attribute, LinkOption.NOFOLLOW_LINKS))) {
+        Files.setAttribute(tmp, attribute, want, LinkOption.NOFOLLOW_LINKS);
       }
     }
   }

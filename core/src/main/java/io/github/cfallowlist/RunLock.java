@@ -12,6 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +29,10 @@ import java.util.Set;
  * root run write into another file; the pid is written only into such a file.
  */
 public final class RunLock implements AutoCloseable {
+  /** The lock's mode: read and written by its owner alone. */
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+
   private final FileChannel channel;
   private final FileLock lock;
 
@@ -37,7 +43,7 @@ public final class RunLock implements AutoCloseable {
 
   /** Where the lock lives for this user: see the class comment. */
   public static Path defaultLocation(StateDir state) {
-    if ("root".equals(System.getProperty("user.name"))) {
+    if (StateDir.runsAsRoot()) {
       // Not /run/lock: anyone may create files there, and a lock file planted by another user
       // would keep every root run out.
       return Path.of("/run/cf-allowlist.lock");
@@ -70,7 +76,7 @@ public final class RunLock implements AutoCloseable {
                   StandardOpenOption.READ,
                   StandardOpenOption.WRITE,
                   LinkOption.NOFOLLOW_LINKS),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+              PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     } catch (IOException e) {
       if (Files.isSymbolicLink(file)) {
         throw new CfAllowlistException(
@@ -80,6 +86,12 @@ public final class RunLock implements AutoCloseable {
     }
     try {
       requireOwnRegularFile(file);
+      // No one else may open it: a reader could take a shared lock and keep every run out.
+      PosixFileAttributeView view =
+          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      if (!view.readAttributes().permissions().equals(OWNER_ONLY)) {
+        view.setPermissions(OWNER_ONLY);
+      }
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         FileLock lock;

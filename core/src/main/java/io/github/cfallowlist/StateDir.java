@@ -49,7 +49,7 @@ public final class StateDir {
    * $XDG_STATE_HOME/cf-allowlist} or {@code ~/.local/state/cf-allowlist}.
    */
   public static Path defaultLocation() {
-    if ("root".equals(System.getProperty("user.name"))) {
+    if (runsAsRoot()) {
       return Path.of("/var/lib/cf-allowlist");
     }
     String xdg = System.getenv("XDG_STATE_HOME");
@@ -57,6 +57,18 @@ public final class StateDir {
       return Path.of(xdg, "cf-allowlist");
     }
     return Path.of(System.getProperty("user.home"), ".local", "state", "cf-allowlist");
+  }
+
+  /**
+   * Whether this process runs as root: its user id, which the JVM's {@code user.name} property (a
+   * {@code -Duser.name=} in the environment's Java options) does not change.
+   */
+  static boolean runsAsRoot() {
+    try {
+      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    } catch (IOException | RuntimeException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
   }
 
   /** The directory. */

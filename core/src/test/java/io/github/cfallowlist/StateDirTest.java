@@ -184,4 +184,44 @@ class StateDirTest {
                 + file
                 + " is not a directory); choose a directory this user may write with --state-dir");
   }
+
+  @Test
+  void noOtherUserCanOpenTheLockSoNoneCanHoldItWithAReadLock() throws Exception {
+    Path shared = Files.createDirectory(dir.resolve("shared"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path fresh = shared.resolve("fresh.lock");
+    Path older = shared.resolve("older.lock");
+    // A lock an earlier version left readable by everyone.
+    Files.createFile(older);
+    Files.setPosixFilePermissions(older, PosixFilePermissions.fromString("rw-r--r--"));
+
+    for (Path lock : java.util.List.of(fresh, older)) {
+      try (RunLock held = RunLock.acquire(lock, Duration.ZERO)) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)))
+            .as("%s", lock.getFileName())
+            .isEqualTo("rw-------");
+      }
+      if (io.github.cfallowlist.testing.SystemTests.isRoot()) {
+        io.github.cfallowlist.testing.SystemTests.requireTools("setpriv");
+        Process reader =
+            new ProcessBuilder(
+                    "setpriv",
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    "/usr/bin/python3",
+                    "-c",
+                    "import fcntl,sys; fcntl.lockf(open(sys.argv[1]), fcntl.LOCK_SH)",
+                    lock.toString())
+                .redirectErrorStream(true)
+                .start();
+        String said =
+            new String(
+                reader.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(reader.waitFor()).as(said).isNotZero();
+        assertThat(said).contains("PermissionError", lock.toString());
+      }
+    }
+  }
 }

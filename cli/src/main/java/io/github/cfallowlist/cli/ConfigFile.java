@@ -345,7 +345,10 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
   private static String stripPosition(String message) {
     return message == null
         ? "syntax error"
-        : message.replaceFirst(" \\(line \\d+, column \\d+\\)$", "");
+        : message
+            .replaceFirst(" \\(line \\d+, column \\d+\\)$", "")
+            // What the file holds there is not quoted: it may be a secret (a token, a key).
+            .replaceAll("(?s)'.*'", "'...'");
   }
 
   /** The number of targets the file configures. */

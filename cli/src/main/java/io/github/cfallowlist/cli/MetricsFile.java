@@ -75,6 +75,16 @@ final class MetricsFile {
   private static String existing(Path file) throws IOException {
     checkValue(file);
     String shown = Printable.of(file.toString());
+    Path above = file.toAbsolutePath().getParent();
+    if (above != null) {
+      try {
+        // Another user's link above the file would send the write into a directory of their choice.
+        AtomicFiles.resolveLink(above);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "--metrics-file " + shown + " cannot be written: " + e.getMessage(), e);
+      }
+    }
     if (Files.isSymbolicLink(file)) {
       throw new IllegalArgumentException(
           "--metrics-file "

@@ -227,6 +227,16 @@ class ConfigFileTest {
   }
 
   @Test
+  void aFileThatIsNotTomlIsRefusedWithoutQuotingWhatItHolds() throws Exception {
+    Path file = write("token ghp_R3alL00kingT0kenABCDEF1234567890\n");
+    CliRun run = CliRun.of("config", "check", "--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("cf-allowlist: " + file + ":1: not valid TOML: ")
+        .doesNotContain("ghp_", "R3alL00king");
+  }
+
+  @Test
   void badValueOfAKnownKeyIsRefusedByCheck() throws Exception {
     Path file = nginxConfig("max-shrink = 150\n");
     CliRun run = CliRun.of("config", "check", "--config", file.toString());

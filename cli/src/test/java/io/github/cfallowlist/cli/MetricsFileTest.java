@@ -256,6 +256,32 @@ class MetricsFileTest {
   }
 
   @Test
+  void aDirectoryAboveTheMetricsFileThatIsAnotherUsersLinkIsRefusedAndItsTargetUntouched()
+      throws Exception {
+    io.github.cfallowlist.testing.SystemTests.requireTools("chown");
+    Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(dir.resolve("node-exporter"), elsewhere);
+    // The directory's owner (a service account) swapped it for a link to a place of its choice.
+    Process chown = new ProcessBuilder("chown", "-h", "65534:65534", link.toString()).start();
+    assertThat(chown.waitFor()).isZero();
+    Path metrics = link.resolve("cf-allowlist.prom");
+
+    CliRun run = applyWritingMetricsTo(metrics);
+
+    assertRefusedBeforeTheRun(
+        run,
+        "--metrics-file "
+            + metrics
+            + " cannot be written: "
+            + link
+            + " is a symbolic link that belongs to another user (uid 65534); cf-allowlist follows"
+            + " only links of root's or its own user's, so remove it");
+    try (var entries = Files.list(elsewhere)) {
+      assertThat(entries).isEmpty();
+    }
+  }
+
+  @Test
   void metricsFileThatCfAllowlistDidNotWriteIsRefusedAndLeftUntouched() throws Exception {
     Path other =
         Files.writeString(dir.resolve("node.prom"), "# HELP my_metric Mine.\nmy_metric 1\n");
