@@ -76,7 +76,11 @@ ruleset`; `iptables-save`, `ip6tables-save` and `ipset save`), and compared with
 tools showed for the old and the new list. **Verdict** is `ok` when that state is exactly the old
 or the new one and the outcome says which: old is `FAILED_UNCHANGED` or `FAILED_RESTORED` (and the
 message does not claim the other), new is `APPLIED`; never `STATE_UNKNOWN` over a state a read
-can name. After every case a clean run must end `APPLIED` or `IN_SYNC` with the new list live.
+can name. A daemon's own state is the one a run cannot read back: a reload that fails may have
+loaded the new files before it failed, so the files are put back and the daemon reloaded with them;
+when the reload keeps failing, the outcome must be `STATE_UNKNOWN` saying the daemon may have loaded
+the new files (verdict `ok` then), and the record of the change stays for the next run. After every
+case a clean run must end `APPLIED` or `IN_SYNC` with the new list live.
 
 firewalld runs for real, with a private D-Bus and a scratch `/etc/firewalld` in namespaces of its
 own, one daemon for all its cases. Each ipset's entries change in one call to firewalld
@@ -112,7 +116,8 @@ for byte. Its faults are made on the runtime API: a Unix socket in front of HAPr
 command through until a chosen one. A JVM running one apply is killed (SIGKILL) the moment it sends
 `commit acl`, after `prepare acl` and every `add acl` (the prepared version is never seen, and the
 next run repairs); the socket goes silent at `prepare acl` (HAProxy closes the idle connection
-after its 10 s stats timeout); a socket accepts but never answers. fail2ban runs for real (its own
+after its 10 s stats timeout); the socket goes away once the new file is checked, at the apply's
+read of the running ACL; a socket accepts but never answers. fail2ban runs for real (its own
 configuration, socket and in-memory database); the drop-in is compared byte for byte and the
 running jail's ignore list read with `fail2ban-client get JAIL ignoreip`. Its faults are real
 commands that fail: a reload naming a socket with no server, a test command that is not installed.

@@ -191,11 +191,16 @@ enum SystemCommandRunner implements CommandRunner {
   }
 
   /**
-   * Kills {@code process} and waits until it is gone (a killed process ends at once; the wait is
-   * bounded all the same), so that it never outlives the call that started it.
+   * Kills {@code process} and the processes it started, and waits until it is gone (a killed
+   * process ends at once; the wait is bounded all the same), so that neither outlives the call that
+   * started it (a wrapper script's {@code sleep} would). A daemon the command started has left its
+   * tree and is not touched.
    */
   private static void kill(Process process) {
+    // Listed first: once the command is gone, its children are no longer its descendants.
+    List<ProcessHandle> children = process.descendants().toList();
     process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
     boolean interrupted = false;
     try {
       while (true) {

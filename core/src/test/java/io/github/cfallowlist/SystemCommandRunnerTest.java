@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +148,24 @@ class SystemCommandRunnerTest {
 
     long process = Long.parseLong(Files.readString(pid).strip());
     assertThat(ProcessHandle.of(process).filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  @Test
+  void theChildrenOfACommandPastItsTimeoutAreGoneToo(@TempDir Path dir) throws Exception {
+    Path pid = dir.resolve("pid");
+    // A wrapper script that waits on a child of its own, as a reload wrapper might.
+    Command command =
+        Command.read("sh", "-c", "sleep 30 & echo $! > \"$1\"; wait", "sh", pid.toString())
+            .withTimeout(Duration.ofSeconds(5));
+
+    assertThatThrownBy(() -> CommandRunner.system().run(command))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("did not finish within 5 s and was stopped");
+
+    long child = Long.parseLong(Files.readString(pid).strip());
+    Optional<ProcessHandle> left = ProcessHandle.of(child);
+    left.ifPresent(p -> p.onExit().completeOnTimeout(p, 5, TimeUnit.SECONDS).join());
+    assertThat(left.filter(ProcessHandle::isAlive)).as("the child sleep").isEmpty();
   }
 
   @Test

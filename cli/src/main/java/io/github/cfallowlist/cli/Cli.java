@@ -39,8 +39,9 @@ public final class Cli implements Runnable {
       Declared.command(
           this,
           "cf-allowlist",
-          "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld) and nginx's real-IP"
-              + " trust list in step with Cloudflare's published IP ranges.",
+          "Keeps the firewall (nftables, iptables/ip6tables/ipset, firewalld), the web servers'"
+              + " real-IP trust lists (nginx, HAProxy, Apache, Caddy) and the allowlists of"
+              + " fail2ban and CrowdSec in step with Cloudflare's published IP ranges.",
           "",
           "Exit codes: 0 done / in sync; 1 a target refused or failed (other targets may have been"
               + " applied) or bad input; 2 changes pending (plan, status, apply --dry-run) or an"

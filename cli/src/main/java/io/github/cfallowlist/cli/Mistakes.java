@@ -47,7 +47,8 @@ final class Mistakes {
           + "'"
           + closest(option, names).map(n -> "; did you mean '" + n + "'?").orElse("");
     }
-    return e.getMessage();
+    // picocli says "option" twice in the message for a value a map option cannot split.
+    return e.getMessage().replace("Value for option option '", "Value for option '");
   }
 
   private static int indexOf(String[] args, String name) {

@@ -43,6 +43,25 @@ class MessagesTest {
   }
 
   @Test
+  void aSetValueWithoutAnEqualsSignSaysOptionOnce() {
+    assertError(
+        CliRun.of("plan", "--target", "nftables", "--source", "embedded", "--set", "help"),
+        "Value for option '--set' (KEY=VALUE) should be in KEY=VALUE format but was help (see"
+            + " 'cf-allowlist plan --help')");
+  }
+
+  @Test
+  void theHelpNamesEveryKindOfTarget() {
+    CliRun run = CliRun.of("--help");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out().replaceAll("\\s+", " "))
+        .contains(
+            "firewall (nftables, iptables/ip6tables/ipset, firewalld), the web servers' real-IP"
+                + " trust lists (nginx, HAProxy, Apache, Caddy) and the allowlists of fail2ban and"
+                + " CrowdSec");
+  }
+
+  @Test
   void aMisspelledCommandGetsASuggestion() {
     assertError(
         CliRun.of("plna", "--target", "nftables"),

@@ -41,13 +41,13 @@ import java.util.stream.Stream;
  *   <li>a write fails, the test command rejects the files or cannot be run (timeout): the files are
  *       put back and the daemon was not reloaded: {@link Outcome#FAILED_RESTORED} ({@link
  *       Outcome#FAILED_UNCHANGED} when no file had been changed yet);
- *   <li>the reload command fails: the daemon did not take the new configuration (a reload command
- *       that fails must not signal it, see {@link FileTarget}), so the files are put back to match
- *       what it still runs: {@link Outcome#FAILED_RESTORED};
- *   <li>the reload command is not installed: as when it fails;
- *   <li>the reload command times out or cannot be run: it may have signalled the daemon, so the
- *       files are put back and the reload is run once more, making the daemon load the old files
- *       again: {@link Outcome#FAILED_RESTORED} when that second reload passes;
+ *   <li>the reload command is not installed: it never signalled the daemon, so the files are put
+ *       back to match what it still runs: {@link Outcome#FAILED_RESTORED};
+ *   <li>the reload command fails, times out or cannot be run: it may have signalled the daemon
+ *       first (a {@code systemctl reload} whose reload step ran and then failed), so the files are
+ *       put back and the reload is run once more, making the daemon load the old files again:
+ *       {@link Outcome#FAILED_RESTORED} when that second reload passes, {@link
+ *       Outcome#STATE_UNKNOWN} when it fails too (the daemon may run the new files);
  *   <li>anything else, including a file that does not read back as it was: {@link
  *       Outcome#STATE_UNKNOWN}, and the record stays for the next run.
  * </ul>
@@ -324,11 +324,13 @@ public final class FileApplier {
       throw failed("cannot run '" + reload.display() + "': " + why(e), attempt, true, e);
     }
     if (!reloaded.ok()) {
-      // A failing reload never signalled the daemon: it runs what it ran before this run.
+      // A reload that fails may have signalled the daemon before it failed (a systemctl reload
+      // whose ExecReload ran, a wrapper that reloads and then fails): as after a hang, the files
+      // go back and the daemon is reloaded with them, so that it runs them whatever it did.
       throw failed(
           "'" + reload.display() + "' failed: " + target.errorLine().apply(reloaded),
           attempt,
-          wasReloading,
+          true,
           null);
     }
     clear(attempt, "tested and loaded " + what);

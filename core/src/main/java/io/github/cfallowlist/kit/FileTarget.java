@@ -19,9 +19,9 @@ import java.util.function.Function;
  * ACL file) describes itself with one of these and hands it to {@link FileApplier}.
  *
  * <p>The test command must check the whole configuration as it is on disk, including the files the
- * target just wrote; the reload command must, when it fails, leave the daemon running what it ran
- * before (as {@code nginx -s reload} and {@code apachectl graceful} do: they test first and signal
- * only a configuration that passes). Both are run without a shell.
+ * target just wrote. A reload command that fails may have made the daemon load the files before it
+ * failed (a {@code systemctl reload} whose reload step ran, then failed): the files are put back
+ * and it is run once more, so that the daemon loads them again. Both are run without a shell.
  *
  * @param daemon the daemon's name as messages show it, e.g. {@code nginx}
  * @param primaryFile the main file the target owns; the record of a change lives beside it as

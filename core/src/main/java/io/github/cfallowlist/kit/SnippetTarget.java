@@ -191,9 +191,9 @@ public abstract class SnippetTarget implements Target {
    * Writes {@code plan}'s snippet atomically, runs the test command and reloads the daemon only
    * when it passes; when no byte changes (and no interrupted change is pending) nothing runs. On
    * failure the old file is put back byte for byte and read again; the outcomes are {@link
-   * FileApplier}'s: {@code FAILED_RESTORED} when the test rejected the file or the reload failed,
-   * {@code FAILED_UNCHANGED} when nothing was changed, {@code STATE_UNKNOWN} when putting back
-   * failed.
+   * FileApplier}'s: {@code FAILED_RESTORED} when the test rejected the file, or the reload failed
+   * and the daemon was reloaded with the old file, {@code FAILED_UNCHANGED} when nothing was
+   * changed, {@code STATE_UNKNOWN} when putting back (or that second reload) failed.
    *
    * @throws ApplyFailedException saying what was left behind, with the daemon's own error; {@code
    *     FAILED_UNCHANGED} also when the file holds one cf-allowlist did not write

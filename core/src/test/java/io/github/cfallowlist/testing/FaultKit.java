@@ -203,6 +203,20 @@ public final class FaultKit {
     };
   }
 
+  /**
+   * The verdict on a result where the live state cannot be told (a daemon's own state, after a
+   * reload that failed twice): the outcome must say so, and the message must claim nothing.
+   */
+  public static String verdictUnknown(TargetResult result) {
+    if (result.outcome() != Outcome.STATE_UNKNOWN) {
+      return "the daemon's state cannot be told but the outcome is " + result.outcome();
+    }
+    if (result.message().startsWith("applied") || !result.message().contains("may have loaded")) {
+      return "STATE_UNKNOWN, but the message does not say the daemon may have loaded the files";
+    }
+    return "ok";
+  }
+
   private static String verdictOld(Outcome outcome, String message) {
     if (outcome != Outcome.FAILED_UNCHANGED && outcome != Outcome.FAILED_RESTORED) {
       return "the live state is old but the outcome is " + outcome;

@@ -5,7 +5,10 @@ import io.github.cfallowlist.CommandResult;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.OutputReader;
 import io.github.cfallowlist.ReadResult;
+import io.github.cfallowlist.ToolNotFoundException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,13 +32,28 @@ public final class NetnsCommandRunner implements CommandRunner {
 
   @Override
   public CommandResult run(Command command) throws IOException {
+    requireInstalled(command);
     return delegate.run(inside(command));
   }
 
   /** Hands the output to {@code reader} as the delegate does: the system runner, as it comes. */
   @Override
   public <T> ReadResult<T> run(Command command, OutputReader<T> reader) throws IOException {
+    requireInstalled(command);
     return delegate.run(inside(command), reader);
+  }
+
+  /**
+   * A program named by a path that is not an executable file is not installed, as the system runner
+   * finds before it starts anything; through {@code ip netns exec} it would be a failed command.
+   */
+  private static void requireInstalled(Command command) throws ToolNotFoundException {
+    String program = command.argv().get(0);
+    Path path = Path.of(program);
+    if (program.indexOf('/') >= 0 && !(Files.isRegularFile(path) && Files.isExecutable(path))) {
+      Path parent = path.toAbsolutePath().getParent();
+      throw new ToolNotFoundException(program, parent == null ? "/" : parent.toString());
+    }
   }
 
   private Command inside(Command command) {

@@ -101,6 +101,14 @@ record Fail2banSettings(
     if (names.stream().distinct().count() != names.size()) {
       throw new IllegalArgumentException("names a jail twice");
     }
+    for (String name : names) {
+      if (name.equals("DEFAULT") || name.equals("INCLUDES")) {
+        // A section that every jail inherits, or one that names files to read: a jail's ignoreip
+        // there is not what it looks like, and fail2ban -t fails on it.
+        throw new IllegalArgumentException(
+            "names " + name + ", a section of fail2ban's own that is not a jail; name the jails");
+      }
+    }
     return names;
   }
 

@@ -150,4 +150,18 @@ class Fail2banConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fail2ban-jails");
   }
+
+  @Test
+  void fail2bansOwnSectionsAreNotJails() {
+    for (String section : List.of("DEFAULT", "sshd, INCLUDES")) {
+      assertThatThrownBy(
+              () ->
+                  Fail2banSettings.of(
+                      TargetOptions.defaults().withSetting("fail2ban-jails", section)))
+          .as(section)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("fail2ban-jails")
+          .hasMessageEndingWith("a section of fail2ban's own that is not a jail; name the jails");
+    }
+  }
 }

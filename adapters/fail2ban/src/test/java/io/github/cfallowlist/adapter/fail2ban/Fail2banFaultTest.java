@@ -181,10 +181,14 @@ class Fail2banFaultTest {
             false);
 
     String live = live(oldFile);
+    // A reload that fails may have loaded the file before it failed, and the one run with the old
+    // file fails too: what the server runs cannot be told, and the outcome must say so.
     String verdict =
-        FaultKit.verdict(
-            Live.of(live, "file old, fail2ban ignores old", "file new, fail2ban ignores new"),
-            result);
+        fault == Case.RELOAD_FAILS
+            ? FaultKit.verdictUnknown(result)
+            : FaultKit.verdict(
+                Live.of(live, "file old, fail2ban ignores old", "file new, fail2ban ignores new"),
+                result);
     FaultKit.appendRow(
         NAME,
         fault.label,
@@ -196,7 +200,8 @@ class Fail2banFaultTest {
         result.message().replace(dir.toString(), "DIR"));
     assertThat(verdict).as("%s: %s", result.outcome(), result.message()).isEqualTo("ok");
     assertThat(live).isEqualTo("file old, fail2ban ignores old");
-    assertThat(result.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(result.outcome())
+        .isEqualTo(fault == Case.RELOAD_FAILS ? Outcome.STATE_UNKNOWN : Outcome.FAILED_RESTORED);
 
     TargetResult clean =
         Sync.sync(target, full, context(TargetOptions.defaults()), FaultKit.guards(), false);

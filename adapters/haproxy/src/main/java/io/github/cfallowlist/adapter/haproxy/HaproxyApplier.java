@@ -49,7 +49,8 @@ final class HaproxyApplier {
         return;
       }
       List<Cidr> want = ranges.all();
-      if (!acl.entries(id.get()).equals(want.stream().map(Cidr::toString).toList())) {
+      if (!running(acl, id.get(), before, fileChanges)
+          .equals(want.stream().map(Cidr::toString).toList())) {
         swap(acl, want, before, fileChanges);
       }
     }
@@ -74,7 +75,7 @@ final class HaproxyApplier {
                 + settings.file()
                 + "' and the rules using from_cloudflare first)");
       }
-      if (id.isPresent() && !acl.entries(id.get()).isEmpty()) {
+      if (id.isPresent() && !running(acl, id.get(), before, before.isPresent()).isEmpty()) {
         swap(acl, List.of(), before, before.isPresent());
       }
     }
@@ -97,6 +98,28 @@ final class HaproxyApplier {
     }
   }
 
+  /**
+   * The running ACL's entries. When HAProxy does not answer (stopped, gone, too slow) nothing was
+   * committed: a file this change wrote is put back.
+   */
+  private List<String> running(
+      HaproxyAcl acl, String id, Optional<String> before, boolean fileChanged) throws IOException {
+    try {
+      return acl.entries(id);
+    } catch (IOException e) {
+      String message =
+          "cannot read the running ACL over "
+              + settings.socket()
+              + ": "
+              + Printable.message(e)
+              + "; no version was committed, so the running ACL is unchanged";
+      if (!fileChanged) {
+        throw new ApplyFailedException(message, Outcome.FAILED_UNCHANGED, e);
+      }
+      throw putBack(before, message);
+    }
+  }
+
   /** The running ACL swapped to {@code ranges}; the file put back when that fails before commit. */
   private void swap(HaproxyAcl acl, List<Cidr> ranges, Optional<String> before, boolean fileChanged)
       throws IOException {
@@ -106,7 +129,7 @@ final class HaproxyApplier {
       if (e.outcome() != Outcome.FAILED_UNCHANGED || !fileChanged) {
         throw e;
       }
-      putBack(before, e.getMessage());
+      throw putBack(before, e.getMessage());
     } catch (IOException e) {
       // The connection failed before the commit was sent: the running ACL is unchanged.
       String message =
@@ -114,7 +137,7 @@ final class HaproxyApplier {
       if (!fileChanged) {
         throw new ApplyFailedException(message, Outcome.FAILED_UNCHANGED, e);
       }
-      putBack(before, message);
+      throw putBack(before, message);
     }
   }
 
@@ -125,19 +148,21 @@ final class HaproxyApplier {
     try {
       result = runner.run(Command.read(argv));
     } catch (IOException e) {
-      putBack(before, "'" + String.join(" ", argv) + "' could not run: " + e.getMessage());
-      return;
+      throw putBack(before, "'" + String.join(" ", argv) + "' could not run: " + e.getMessage());
     }
     if (!result.ok()) {
-      putBack(
+      throw putBack(
           before, "'" + String.join(" ", argv) + "' rejected " + what + ": " + firstError(result));
     }
   }
 
-  /** Puts the file back as it was and throws {@code FAILED_RESTORED} with {@code error}. */
-  private void putBack(Optional<String> before, String error) throws IOException {
+  /**
+   * Puts the file back as it was and returns the {@code FAILED_RESTORED} failure to throw, with
+   * {@code error}.
+   */
+  private ApplyFailedException putBack(Optional<String> before, String error) throws IOException {
     write(before, Outcome.STATE_UNKNOWN);
-    throw new ApplyFailedException(
+    return new ApplyFailedException(
         error + "; " + settings.file() + " was put back as it was", Outcome.FAILED_RESTORED);
   }
 

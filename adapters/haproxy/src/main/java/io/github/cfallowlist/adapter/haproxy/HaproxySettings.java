@@ -81,6 +81,10 @@ record HaproxySettings(Path file, Path socket, List<String> checkCommand) {
           if (p.getFileName() == null) {
             throw new IllegalArgumentException("does not name a file");
           }
+          if (!p.isAbsolute()) {
+            // HAProxy would look for it from its own working directory, the run from another.
+            throw new IllegalArgumentException("is not an absolute path");
+          }
           return p;
         });
   }

@@ -11,6 +11,7 @@ import io.github.cfallowlist.Setting;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetContext;
 import io.github.cfallowlist.TargetOptions;
+import io.github.cfallowlist.kit.FileTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -164,6 +165,15 @@ public final class HaproxyTarget implements Target {
    * (runtime API), and no {@code http-request set-src} in the configuration files of the check
    * command trusts a client outside Cloudflare's ranges. Runs only reads.
    */
+  /**
+   * That the ACL file's directory does not exist (or is read-only): a mistyped path is refused, its
+   * directory never created; the change would fail unchanged.
+   */
+  @Override
+  public Optional<String> obstacle(TargetContext context) throws IOException {
+    return FileTarget.missingDirectory(HaproxySettings.of(context.options()).file());
+  }
+
   @Override
   public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
     return HaproxyDiagnosis.diagnose(HaproxySettings.of(diagnosis.context().options()), diagnosis);

@@ -144,16 +144,22 @@ class HaproxyFaultTest {
             + next.message());
   }
 
-  @Test
-  void aSocketThatStopsAnsweringAtPrepareGivesAClearErrorAndLeavesBothAsTheyWere()
+  /** What an apply through a socket that misbehaves at a chosen command left. */
+  private record Faulted(TargetResult result, Path socket, String live, String verdict) {}
+
+  /**
+   * Applies through a socket in front of HAProxy's that passes commands until the one after {@code
+   * skip} lines starting with {@code trigger}, then does {@code then}; adds the matrix row.
+   */
+  private Faulted applyThrough(
+      String trigger, int skip, RuntimeApiProxy.Then then, String label, String command)
       throws Exception {
     List<String> oldEntries = h.entries();
     byte[] oldFile = Files.readAllBytes(h.acl);
     Path proxied = dir.resolve("proxy.sock");
     TargetResult result;
     try (RuntimeApiProxy proxy =
-        RuntimeApiProxy.start(
-            proxied, h.socket, "prepare acl ", () -> {}, RuntimeApiProxy.Then.SILENCE)) {
+        RuntimeApiProxy.start(proxied, h.socket, trigger, skip, () -> {}, then)) {
       result =
           Sync.sync(
               target,
@@ -161,35 +167,63 @@ class HaproxyFaultTest {
               context(h.options().withSetting("haproxy-socket", proxied.toString())),
               Guards.defaults(),
               false);
-      assertThat(proxy.fired()).isTrue();
+      assertThat(proxy.fired()).as("the socket saw %s", trigger).isTrue();
     }
-
-    List<String> entries = h.entries();
-    byte[] file = Files.readAllBytes(h.acl);
+    String live = label(h.entries(), Files.readAllBytes(h.acl), oldEntries, oldFile);
     String verdict =
         FaultKit.verdict(
-            Live.of(
-                label(entries, file, oldEntries, oldFile),
-                "running ACL old, file old",
-                "running ACL new, file new"),
-            result);
+            Live.of(live, "running ACL old, file old", "running ACL new, file new"), result);
     FaultKit.appendRow(
         NAME,
-        "the runtime API stops answering at prepare acl",
+        label,
         NAME,
-        "prepare acl",
-        label(entries, file, oldEntries, oldFile),
+        command,
+        live,
         result.outcome().name(),
         verdict,
         result.message().replace(dir.toString(), "DIR"));
-    assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED_RESTORED);
-    assertThat(result.message())
-        .contains(proxied.toString())
+    return new Faulted(result, proxied, live, verdict);
+  }
+
+  @Test
+  void aSocketThatStopsAnsweringAtPrepareGivesAClearErrorAndLeavesBothAsTheyWere()
+      throws Exception {
+    Faulted f =
+        applyThrough(
+            "prepare acl ",
+            0,
+            RuntimeApiProxy.Then.SILENCE,
+            "the runtime API stops answering at prepare acl",
+            "prepare acl");
+
+    assertThat(f.result().outcome()).as(f.result().message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(f.result().message())
+        .contains(f.socket().toString())
         .contains("no version was committed, so the running ACL is unchanged")
         .contains(h.acl + " was put back as it was");
-    assertThat(entries).isEqualTo(oldEntries);
-    assertThat(file).isEqualTo(oldFile);
-    assertThat(verdict).isEqualTo("ok");
+    assertThat(f.live()).isEqualTo("running ACL old, file old");
+    assertThat(f.verdict()).isEqualTo("ok");
+  }
+
+  @Test
+  void aSocketThatDiesAfterTheNewFileIsCheckedPutsTheFileBackAndSaysWhichSocket() throws Exception {
+    // The plan reads the running ACL once; the apply reads it again once the file is written and
+    // checked, and that is where HAProxy goes away.
+    Faulted f =
+        applyThrough(
+            "show acl #",
+            1,
+            RuntimeApiProxy.Then.CUT,
+            "the runtime API goes away after the new file is checked",
+            "show acl");
+
+    assertThat(f.result().outcome()).as(f.result().message()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(f.result().message())
+        .contains("cannot read the running ACL over " + f.socket())
+        .contains("no version was committed, so the running ACL is unchanged")
+        .contains(h.acl + " was put back as it was");
+    assertThat(f.live()).isEqualTo("running ACL old, file old");
+    assertThat(f.verdict()).isEqualTo("ok");
   }
 
   @Test

@@ -131,6 +131,34 @@ class HaproxyRenderTest {
         .isInstanceOf(ConfigParseException.class);
   }
 
+  @Test
+  void aFileInADirectoryThatDoesNotExistIsAnObstacleAndTheDirectoryIsNotCreated(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+    java.nio.file.Path file = dir.resolve("missing/cloudflare.acl");
+    io.github.cfallowlist.TargetContext context =
+        new io.github.cfallowlist.TargetContext(
+            options(Families.BOTH).withSetting("haproxy-file", file.toString()),
+            command -> {
+              throw new AssertionError("no command runs: " + command);
+            });
+
+    assertThat(target.obstacle(context))
+        .contains("cannot write " + file + ": the directory for " + file + " does not exist");
+    assertThat(dir.resolve("missing")).doesNotExist();
+  }
+
+  @Test
+  void aRelativePathIsRefused() {
+    assertThatThrownBy(
+            () ->
+                target.render(
+                    embedded(Families.BOTH),
+                    options(Families.BOTH).withSetting("haproxy-file", "cloudflare.acl")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("haproxy-file")
+        .hasMessageEndingWith("is not an absolute path");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"/etc/haproxy/cf acl", "/tmp/a;clear acl x", "/tmp/a\nshow", "/"})
   void aPathTheRuntimeApiCannotTakeIsRefused(String path) {

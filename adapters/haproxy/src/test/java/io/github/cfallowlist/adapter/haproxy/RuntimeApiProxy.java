@@ -15,11 +15,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Unix socket in front of HAProxy's runtime API that passes every command line through until the
- * first one starting with a trigger; then it runs an action and, as chosen, cuts both connections
- * (the client died there) or goes silent (HAProxy stopped answering). Later connections pass.
+ * first one starting with a trigger (or the one after {@code skip} such lines); then it runs an
+ * action and, as chosen, cuts both connections (the client died there) or goes silent (HAProxy
+ * stopped answering). Later connections pass.
  */
 final class RuntimeApiProxy implements AutoCloseable {
   /** What happens to the connection that sent the trigger. */
@@ -31,17 +33,27 @@ final class RuntimeApiProxy implements AutoCloseable {
   private final ServerSocketChannel server;
   private final ExecutorService pool = Executors.newCachedThreadPool();
   private final AtomicBoolean fired = new AtomicBoolean();
+  private final AtomicInteger seen = new AtomicInteger();
+  private final int skip;
   private final List<Future<Void>> tasks = new CopyOnWriteArrayList<>();
 
-  private RuntimeApiProxy(ServerSocketChannel server) {
+  private RuntimeApiProxy(ServerSocketChannel server, int skip) {
     this.server = server;
+    this.skip = skip;
   }
 
   static RuntimeApiProxy start(Path at, Path upstream, String trigger, Runnable action, Then then)
       throws IOException {
+    return start(at, upstream, trigger, 0, action, then);
+  }
+
+  /** As above, passing the first {@code skip} lines that start with {@code trigger}. */
+  static RuntimeApiProxy start(
+      Path at, Path upstream, String trigger, int skip, Runnable action, Then then)
+      throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(at));
-    RuntimeApiProxy proxy = new RuntimeApiProxy(server);
+    RuntimeApiProxy proxy = new RuntimeApiProxy(server, skip);
     proxy.tasks.add(
         proxy.pool.submit(
             () -> {
@@ -95,7 +107,9 @@ final class RuntimeApiProxy implements AutoCloseable {
           }
           String text = line.toString(StandardCharsets.US_ASCII);
           line.reset();
-          if (text.startsWith(trigger) && fired.compareAndSet(false, true)) {
+          if (text.startsWith(trigger)
+              && seen.getAndIncrement() >= skip
+              && fired.compareAndSet(false, true)) {
             action.run();
             if (then == Then.CUT) {
               return null;

@@ -280,15 +280,14 @@ public final class NginxTarget implements Target {
    * comment).
    *
    * <p>On failure every file is put back byte for byte and read again. The outcome is {@link
-   * io.github.cfallowlist.Outcome#FAILED_RESTORED} when the test rejected the files, the test
-   * command could not run or timed out, or the reload failed (a failing {@code nginx -s reload}
-   * never signalled nginx, so the old files match what it runs); {@link
-   * io.github.cfallowlist.Outcome#FAILED_UNCHANGED} when the very first write failed; when the
-   * reload timed out, the files are put back and nginx reloaded once more to load them, {@code
-   * FAILED_RESTORED} if that passes; {@link io.github.cfallowlist.Outcome#STATE_UNKNOWN} whenever
-   * putting back or reloading again fails (the record of the change then stays, for the next run).
-   * A test command killed by a signal (systemd stopping the whole control group) counts as not
-   * passed: the files are put back.
+   * io.github.cfallowlist.Outcome#FAILED_RESTORED} when the test rejected the files or the test
+   * command could not run or timed out; {@link io.github.cfallowlist.Outcome#FAILED_UNCHANGED} when
+   * the very first write failed; when the reload failed or timed out (it may have signalled nginx
+   * first, as a {@code systemctl reload} can), the files are put back and nginx reloaded once more
+   * to load them, {@code FAILED_RESTORED} if that passes; {@link
+   * io.github.cfallowlist.Outcome#STATE_UNKNOWN} whenever putting back or reloading again fails
+   * (the record of the change then stays, for the next run). A test command killed by a signal
+   * (systemd stopping the whole control group) counts as not passed: the files are put back.
    *
    * @throws ApplyFailedException saying what was left behind, with nginx's own first error line;
    *     {@code FAILED_UNCHANGED} also when a configured path holds a file cf-allowlist did not

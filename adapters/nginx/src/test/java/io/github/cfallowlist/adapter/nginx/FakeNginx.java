@@ -20,6 +20,8 @@ final class FakeNginx implements CommandRunner {
   private IOException testThrows;
   private IOException reloadThrows;
   private int reloadThrowsTimes;
+  private CommandResult reloadFailure;
+  private int reloadFailsTimes;
   private final Supplier<String> watch;
   private final List<String> seenAtTest = new ArrayList<>();
   private final List<List<String>> argvs = new ArrayList<>();
@@ -37,7 +39,13 @@ final class FakeNginx implements CommandRunner {
   }
 
   FakeNginx failingReload(String stderr) {
-    reloadResult = new CommandResult(1, "", stderr);
+    return failingReload(stderr, Integer.MAX_VALUE);
+  }
+
+  /** The first {@code times} reload commands exit 1 with {@code stderr}; later ones pass. */
+  FakeNginx failingReload(String stderr, int times) {
+    reloadFailure = new CommandResult(1, "", stderr);
+    reloadFailsTimes = times;
     return this;
   }
 
@@ -79,6 +87,10 @@ final class FakeNginx implements CommandRunner {
     if (reloadThrowsTimes > 0) {
       reloadThrowsTimes--;
       throw reloadThrows;
+    }
+    if (reloadFailsTimes > 0) {
+      reloadFailsTimes--;
+      return reloadFailure;
     }
     return reloadResult;
   }

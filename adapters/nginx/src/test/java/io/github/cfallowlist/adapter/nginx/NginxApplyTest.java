@@ -263,10 +263,38 @@ class NginxApplyTest {
   }
 
   @Test
-  void failedReloadRestoresPreviousFilesAndIsFailedRestored() throws IOException {
+  void failedReloadRestoresPreviousFilesAndReloadsNginxWithThem() throws IOException {
     install(smaller());
     byte[] oldRealIp = Files.readAllBytes(realIp);
     byte[] oldAllow = Files.readAllBytes(allow);
+    // A reload that fails may have signalled nginx before it failed (a systemctl reload whose
+    // ExecReload ran): the files go back and nginx is reloaded with them.
+    RecordingCommandRunner runner =
+        RecordingCommandRunner.wrapping(
+            fake().failingReload("nginx.service: control process exited, code=exited\n", 1));
+
+    ApplyFailedException e =
+        catchThrowableOfType(
+            ApplyFailedException.class,
+            () ->
+                Sync.apply(
+                    target, snapshot, new TargetContext(options, runner), Guards.defaults()));
+
+    assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
+    assertThat(e)
+        .hasMessageContaining("'nginx -s reload' failed: nginx.service: control process exited")
+        .hasMessageContaining("2 file(s) read back as they were and nginx was reloaded with them");
+    assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
+    assertThat(Files.readAllBytes(allow)).isEqualTo(oldAllow);
+    assertThat(runner.modifyingCommands())
+        .extracting(c -> c.argv().get(c.argv().size() - 1))
+        .containsExactly("reload", "reload");
+  }
+
+  @Test
+  void aReloadThatFailsAgainWithTheOldFilesLeavesTheStateUnknownAndTheRecord() throws IOException {
+    install(smaller());
+    byte[] oldRealIp = Files.readAllBytes(realIp);
     RecordingCommandRunner runner =
         RecordingCommandRunner.wrapping(
             fake().failingReload("nginx: [error] invalid PID number \"\" in \"/run/nginx.pid\"\n"));
@@ -278,11 +306,19 @@ class NginxApplyTest {
                 Sync.apply(
                     target, snapshot, new TargetContext(options, runner), Guards.defaults()));
 
-    assertThat(e.outcome()).isEqualTo(Outcome.FAILED_RESTORED);
-    assertThat(e).hasMessageContaining("'nginx -s reload' failed: nginx: [error] invalid PID");
+    assertThat(e.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(e)
+        .hasMessageContaining("'nginx -s reload' failed: nginx: [error] invalid PID")
+        .hasMessageContaining(
+            "nginx may have loaded the new files; reloading nginx with them failed too");
     assertThat(Files.readAllBytes(realIp)).isEqualTo(oldRealIp);
-    assertThat(Files.readAllBytes(allow)).isEqualTo(oldAllow);
-    assertThat(runner.modifyingCommands()).as("a failed reload is not retried").hasSize(1);
+    // The reload, the one with the old files, and the engine's own attempt to put them back.
+    assertThat(runner.modifyingCommands())
+        .hasSizeGreaterThanOrEqualTo(2)
+        .allSatisfy(c -> assertThat(c.argv()).endsWith("-s", "reload"));
+    assertThat(Sync.plan(target, smaller(), new TargetContext(options, fake())).hasChanges())
+        .as("the record of the change keeps the next run from calling the old list in sync")
+        .isTrue();
   }
 
   @Test
