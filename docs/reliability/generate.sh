@@ -95,7 +95,10 @@ old or the new one. After a kill, the configurations, and the two families withi
 (the **Live state** column says so: "mixed" names which object holds which), which the next run
 repairs; no range is ever missing in between, the overlapping 2021 pair included. SIGTERM during a
 firewalld apply is tested through the command line (`FirewalldSigtermTest`): the run finishes the
-change it started, prints its outcome and leaves exactly the list it names.
+change it started, prints its outcome and leaves exactly the list it names. SIGTERM while a
+reload hangs (`StopTest`): the hung reload runs out its own 60 s limit, every command started
+after the signal gets at most what is left of 65 s, so the rollback's reload is stopped in time,
+the file is read back as the old one and the outcome is printed before the JVM exits at 75 s.
 
 nginx runs for real with a private prefix; "nginx serves" is what a request through the real-IP
 include shows (whether an address only the new list trusts is logged as the visitor), and the files

@@ -11,6 +11,7 @@ import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.RangeSet;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -170,6 +171,11 @@ final class HaproxyApplier {
   private void write(Optional<String> content, Outcome onFailure) throws IOException {
     try {
       if (content.isPresent()) {
+        Path dir = settings.file().toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+          // A directory that went away (or never was) is not created: see HaproxyTarget#obstacle.
+          throw new NoSuchFileException(dir.toString(), null, "the directory does not exist");
+        }
         AtomicFiles.write(settings.file(), content.get());
       } else {
         Files.deleteIfExists(settings.file());

@@ -161,11 +161,6 @@ public final class HaproxyTarget implements Target {
   }
 
   /**
-   * Doctor's {@code haproxy} findings: the running process loads the ACL file and holds its entries
-   * (runtime API), and no {@code http-request set-src} in the configuration files of the check
-   * command trusts a client outside Cloudflare's ranges. Runs only reads.
-   */
-  /**
    * That the ACL file's directory does not exist (or is read-only): a mistyped path is refused, its
    * directory never created; the change would fail unchanged.
    */
@@ -174,6 +169,11 @@ public final class HaproxyTarget implements Target {
     return FileTarget.missingDirectory(HaproxySettings.of(context.options()).file());
   }
 
+  /**
+   * Doctor's {@code haproxy} findings: the running process loads the ACL file and holds its entries
+   * (runtime API), and no {@code http-request set-src} in the configuration files of the check
+   * command trusts a client outside Cloudflare's ranges. Runs only reads.
+   */
   @Override
   public List<Finding> diagnose(Diagnosis diagnosis) throws IOException {
     return HaproxyDiagnosis.diagnose(HaproxySettings.of(diagnosis.context().options()), diagnosis);

@@ -5,7 +5,9 @@ import static io.github.cfallowlist.testing.EdgeAndOrigin.EDGE_OTHER_V4;
 import static io.github.cfallowlist.testing.EdgeAndOrigin.ORIGIN_V4;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.github.cfallowlist.ApplyFailedException;
 import io.github.cfallowlist.Cidr;
 import io.github.cfallowlist.CommandRunner;
 import io.github.cfallowlist.Guards;
@@ -237,6 +239,20 @@ class HaproxySystemTest {
     assertThat(Files.readAllBytes(acl)).isEqualTo(file);
     assertThat(runtime("show acl " + acl)).isEqualTo(entries);
     assertThat(seenAs(EDGE_CF_V4)).isEqualTo(EDGE_CF_V4);
+  }
+
+  @Test
+  void anApplyCalledDirectlyNeverCreatesAMissingDirectory() throws Exception {
+    Path missing = dir.resolve("missing/cloudflare.acl");
+    TargetContext context = context(options().withSetting("haproxy-file", missing.toString()));
+    Plan plan = Plan.compute(target, snapshot, context.options(), java.util.Optional.empty());
+
+    ApplyFailedException failed =
+        catchThrowableOfType(ApplyFailedException.class, () -> target.apply(plan, context));
+
+    assertThat(failed.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+    assertThat(failed).hasMessageContaining("the directory does not exist");
+    assertThat(missing.getParent()).doesNotExist();
   }
 
   @Test
