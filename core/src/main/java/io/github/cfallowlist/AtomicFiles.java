@@ -83,7 +83,7 @@ public final class AtomicFiles {
                 "."
                     + real.getFileName()
                     + "."
-                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                    + (ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
                     + ".tmp");
         try (FileChannel ch =
             FileChannel.open(
@@ -172,7 +172,7 @@ public final class AtomicFiles {
       }
       int owner = (Integer) Files.getAttribute(next, "unix:uid", LinkOption.NOFOLLOW_LINKS);
       if (me < 0) {
-        me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        me = Uid.current();
       }
       if (owner != 0 && owner != me) {
         throw new IOException(

@@ -43,7 +43,7 @@ public final class RunLock implements AutoCloseable {
 
   /** Where the lock lives for this user: see the class comment. */
   public static Path defaultLocation(StateDir state) {
-    if (StateDir.runsAsRoot()) {
+    if (Uid.isRoot()) {
       // Not /run/lock: anyone may create files there, and a lock file planted by another user
       // would keep every root run out.
       return Path.of("/run/cf-allowlist.lock");
@@ -85,12 +85,11 @@ public final class RunLock implements AutoCloseable {
       throw e;
     }
     try {
-      requireOwnRegularFile(file);
+      int mode = requireOwnRegularFile(file);
       // No one else may open it: a reader could take a shared lock and keep every run out.
-      PosixFileAttributeView view =
-          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (!view.readAttributes().permissions().equals(OWNER_ONLY)) {
-        view.setPermissions(OWNER_ONLY);
+      if ((mode & 0777) != 0600) {
+        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setPermissions(OWNER_ONLY);
       }
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
@@ -129,7 +128,8 @@ public final class RunLock implements AutoCloseable {
     }
   }
 
-  private static void requireOwnRegularFile(Path file) throws IOException {
+  /** Checks the lock is a regular file of this user's with one link; returns its mode. */
+  private static int requireOwnRegularFile(Path file) throws IOException {
     Map<String, Object> attrs =
         Files.readAttributes(file, "unix:uid,nlink,mode", LinkOption.NOFOLLOW_LINKS);
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -138,7 +138,7 @@ public final class RunLock implements AutoCloseable {
     }
     int uid = (Integer) attrs.get("uid");
     int nlink = (Integer) attrs.get("nlink");
-    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    int me = Uid.current();
     if (uid != me || nlink != 1) {
       throw new CfAllowlistException(
           "the lock "
@@ -146,6 +146,7 @@ public final class RunLock implements AutoCloseable {
               + (uid != me ? " belongs to another user" : " has other hard links")
               + "; remove it (nothing was changed)");
     }
+    return (Integer) attrs.get("mode");
   }
 
   private static String holder(FileChannel channel) throws IOException {

@@ -49,7 +49,7 @@ public final class StateDir {
    * $XDG_STATE_HOME/cf-allowlist} or {@code ~/.local/state/cf-allowlist}.
    */
   public static Path defaultLocation() {
-    if (runsAsRoot()) {
+    if (Uid.isRoot()) {
       return Path.of("/var/lib/cf-allowlist");
     }
     String xdg = System.getenv("XDG_STATE_HOME");
@@ -57,18 +57,6 @@ public final class StateDir {
       return Path.of(xdg, "cf-allowlist");
     }
     return Path.of(System.getProperty("user.home"), ".local", "state", "cf-allowlist");
-  }
-
-  /**
-   * Whether this process runs as root: its user id, which the JVM's {@code user.name} property (a
-   * {@code -Duser.name=} in the environment's Java options) does not change.
-   */
-  static boolean runsAsRoot() {
-    try {
-      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
-    } catch (IOException | RuntimeException e) {
-      return "root".equals(System.getProperty("user.name"));
-    }
   }
 
   /** The directory. */
@@ -249,7 +237,7 @@ public final class StateDir {
     }
     Path real = dir.toRealPath();
     int uid = (Integer) Files.getAttribute(real, "unix:uid");
-    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    int me = Uid.current();
     Set<PosixFilePermission> mode = Files.getPosixFilePermissions(real);
     if (uid != me && !(rootsMayBeRead && uid == 0)) {
       throw new CfAllowlistException(
