@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FirewalldSigtermTest {
   private static final int TRIALS = 6;
 
+  /** Trials at most that seek the change's moment by halving, when no random one landed in it. */
+  private static final int SEARCHES = 6;
+
   // One IPv4 and one IPv6 range the old list lacks, so both ipsets change.
   private static final List<String> DROPPED = List.of("198.41.128.0/17", "2a06:98c0::/29");
 
@@ -100,70 +103,99 @@ class FirewalldSigtermTest {
 
     long seed = new Random().nextLong();
     Random random = new Random(seed);
+    Lists lists = new Lists(old, neu, oldEntries, newEntries);
+    List<String> wrong = new ArrayList<>();
     // Trials whose signal reached a running apply that then finished its change.
     int applied = 0;
-    List<String> wrong = new ArrayList<>();
     for (int trial = 0; trial < TRIALS; trial++) {
-      boolean toOld = trial % 2 == 0;
-      String from = toOld ? newEntries : oldEntries;
-      String to = toOld ? oldEntries : newEntries;
-      Path log = dir.resolve("trial-" + trial + ".log");
       int delay = FaultKit.delay(random, trial, TRIALS, span);
-      Process child =
-          cli(
-              log,
-              tmp,
-              "apply",
-              "--target",
-              "firewalld",
-              "--source",
-              "file:" + (toOld ? old : neu));
-      Thread.sleep(delay);
-      boolean running = child.isAlive();
-      child.destroy(); // SIGTERM
-      assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the run ended after SIGTERM").isTrue();
-      String output = Files.readString(log);
-      String runtime = entries(false);
-      String permanent = entries(true);
-      boolean finished =
-          output.contains("firewalld: applied") || output.contains("firewalld: in sync");
-      String expected = finished ? to : from;
-      String what =
-          "trial " + trial + " of seed " + seed + " (" + delay + " ms): " + output.strip();
-      if (!runtime.equals(expected) || !permanent.equals(expected)) {
-        wrong.add(
-            what
-                + " -> runtime "
-                + (runtime.equals(to) ? "new" : runtime.equals(from) ? "old" : "neither")
-                + ", permanent "
-                + (permanent.equals(to) ? "new" : permanent.equals(from) ? "old" : "neither"));
+      if (trial(trial, delay, seed, lists, tmp, wrong) == Landed.DURING) {
+        applied++;
       }
-      if (finished) {
-        if (running) {
-          applied++;
-        }
-      } else if (!output.isBlank()
-          && !output.contains("not started")
-          // A signal while the JVM itself starts ends it there, with the JVM's own words
-          // ("Bad level" of its start-up stages), before any of the run has begun.
-          && !output.startsWith("Error occurred during initialization of VM")) {
-        // A run stopped after it started always says what became of the target.
-        wrong.add(what + " -> no outcome for firewalld");
+    }
+    // A loaded machine can make every trial slower than the timed apply, so that every signal
+    // lands before the change: then the moment is sought by halving, between the last signal
+    // that came too early and the first that came too late, until one lands during the change.
+    int early = 0;
+    int late = span * 3;
+    for (int trial = TRIALS; applied == 0 && trial < TRIALS + SEARCHES; trial++) {
+      int delay = (early + late) / 2;
+      switch (trial(trial, delay, seed, lists, tmp, wrong)) {
+        case DURING -> applied++;
+        case BEFORE -> early = delay;
+        case AFTER -> late = delay;
       }
-      try (var left = Files.list(tmp)) {
-        List<Path> files = left.toList();
-        if (!files.isEmpty()) {
-          wrong.add(what + " -> temporary files left: " + files);
-        }
-      }
-      // Whatever the trial left, the next run brings it to the list that trial wanted.
-      apply(toOld ? old : neu, dir.resolve("repair-" + trial + ".log"), tmp);
-      assertThat(entries(false)).isEqualTo(to);
-      assertThat(entries(true)).isEqualTo(to);
     }
     assertThat(wrong).isEmpty();
     assertThat(applied)
         .as("trials whose signal landed during the apply (seed %d)", seed)
         .isPositive();
+  }
+
+  /** The two lists and their entries as firewalld shows them. */
+  private record Lists(Path old, Path neu, String oldEntries, String newEntries) {}
+
+  /** Where a trial's signal landed: before the change, during it, or after the run had ended. */
+  private enum Landed {
+    BEFORE,
+    DURING,
+    AFTER
+  }
+
+  /**
+   * One trial: an apply towards the old list (even trials) or the new one, SIGTERM after {@code
+   * delay} ms, its output and firewalld's state checked (a mistake goes to {@code wrong}), then a
+   * run that brings firewalld to the list the trial wanted.
+   */
+  private Landed trial(int trial, int delay, long seed, Lists lists, Path tmp, List<String> wrong)
+      throws Exception {
+    boolean toOld = trial % 2 == 0;
+    Path list = toOld ? lists.old() : lists.neu();
+    String from = toOld ? lists.newEntries() : lists.oldEntries();
+    String to = toOld ? lists.oldEntries() : lists.newEntries();
+    Path log = dir.resolve("trial-" + trial + ".log");
+    Process child = cli(log, tmp, "apply", "--target", "firewalld", "--source", "file:" + list);
+    Thread.sleep(delay);
+    boolean running = child.isAlive();
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the run ended after SIGTERM").isTrue();
+    String output = Files.readString(log);
+    String runtime = entries(false);
+    String permanent = entries(true);
+    boolean finished =
+        output.contains("firewalld: applied") || output.contains("firewalld: in sync");
+    String expected = finished ? to : from;
+    String what = "trial " + trial + " of seed " + seed + " (" + delay + " ms): " + output.strip();
+    if (!runtime.equals(expected) || !permanent.equals(expected)) {
+      wrong.add(
+          what
+              + " -> runtime "
+              + (runtime.equals(to) ? "new" : runtime.equals(from) ? "old" : "neither")
+              + ", permanent "
+              + (permanent.equals(to) ? "new" : permanent.equals(from) ? "old" : "neither"));
+    }
+    if (!finished
+        && !output.isBlank()
+        && !output.contains("not started")
+        // A signal while the JVM itself starts ends it there, with the JVM's own words ("Bad
+        // level" of its start-up stages), before any of the run has begun.
+        && !output.startsWith("Error occurred during initialization of VM")) {
+      // A run stopped after it started always says what became of the target.
+      wrong.add(what + " -> no outcome for firewalld");
+    }
+    try (var left = Files.list(tmp)) {
+      List<Path> files = left.toList();
+      if (!files.isEmpty()) {
+        wrong.add(what + " -> temporary files left: " + files);
+      }
+    }
+    // Whatever the trial left, the next run brings it to the list that trial wanted.
+    apply(list, dir.resolve("repair-" + trial + ".log"), tmp);
+    assertThat(entries(false)).isEqualTo(to);
+    assertThat(entries(true)).isEqualTo(to);
+    if (!running) {
+      return Landed.AFTER;
+    }
+    return finished ? Landed.DURING : Landed.BEFORE;
   }
 }

@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import okhttp3.tls.HeldCertificate;
@@ -42,11 +44,13 @@ final class TlsOrigin implements AutoCloseable {
   static TlsOrigin start(Map<String, HeldCertificate> certificates) throws IOException {
     Path dir = Files.createTempDirectory("cf-allowlist-tls");
     Map<String, Integer> ports = new LinkedHashMap<>();
+    // A port just released can be handed out again: each server gets one no other has.
+    Set<Integer> taken = new HashSet<>();
     for (String name : certificates.keySet()) {
-      ports.put(name, freePort());
+      ports.put(name, freePort(taken));
       write(dir, name, certificates.get(name));
     }
-    int plain = freePort();
+    int plain = freePort(taken);
     StringBuilder conf = new StringBuilder();
     String d = dir.toString();
     conf.append("pid ").append(d).append("/nginx.pid;\n");
@@ -173,10 +177,15 @@ final class TlsOrigin implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(LOOPBACK, 0));
-      return s.getLocalPort();
+  /** A free port of the loopback that is not in {@code taken}, then added to it. */
+  private static int freePort(Set<Integer> taken) throws IOException {
+    while (true) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(LOOPBACK, 0));
+        if (taken.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
 
