@@ -10,6 +10,9 @@ public final class ApplyFailedException extends CfAllowlistException {
   /** What the failed apply left behind. */
   private final Outcome outcome;
 
+  /** Whether a {@link Outcome#STATE_UNKNOWN} came after everything a reading shows was put back. */
+  private final boolean putBack;
+
   /**
    * An apply failure described by {@code message} that left the target as {@code outcome} says.
    *
@@ -22,6 +25,10 @@ public final class ApplyFailedException extends CfAllowlistException {
 
   /** As {@link #ApplyFailedException(String, Outcome)}, caused by {@code cause}. */
   public ApplyFailedException(String message, Outcome outcome, Throwable cause) {
+    this(message, outcome, cause, false);
+  }
+
+  private ApplyFailedException(String message, Outcome outcome, Throwable cause, boolean putBack) {
     super(message, cause);
     if (outcome == null
         || !(outcome == Outcome.FAILED_UNCHANGED
@@ -30,6 +37,22 @@ public final class ApplyFailedException extends CfAllowlistException {
       throw new IllegalArgumentException("outcome " + outcome + " is not a failure outcome");
     }
     this.outcome = outcome;
+    this.putBack = putBack;
+  }
+
+  /**
+   * A {@link Outcome#STATE_UNKNOWN} from a target that put back everything a reading shows, and
+   * kept for the next run what it could not (a daemon that may have loaded the new files when
+   * reloading it with the old ones failed too): the engine then puts nothing back, which would only
+   * run the failing change again.
+   */
+  public static ApplyFailedException unknownAfterPutBack(String message, Throwable cause) {
+    return new ApplyFailedException(message, Outcome.STATE_UNKNOWN, cause, true);
+  }
+
+  /** Whether this is {@link #unknownAfterPutBack}: only what a reading cannot see is unknown. */
+  public boolean putBack() {
+    return putBack;
   }
 
   /** What the failed apply left behind. */

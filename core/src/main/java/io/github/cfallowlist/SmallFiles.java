@@ -103,10 +103,42 @@ public final class SmallFiles {
     }
   }
 
+  /**
+   * Checks, without opening it, that {@code file} is a regular file, links followed: what every
+   * reading here checks first.
+   *
+   * @param what what the file is, for messages ({@code the source file})
+   * @throws NoSuchFileException saying {@code what} does not exist
+   * @throws IOException naming {@code what} and the file when it is a directory, a FIFO or a device
+   */
+  public static void requireRegularFile(Path file, String what) throws IOException {
+    requireKind(file, what, new LinkOption[0]);
+  }
+
   private static byte[] bytes(Path file, String what, boolean followLinks, long maxBytes)
       throws IOException {
     LinkOption[] links =
         followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    requireKind(file, what, links);
+    if (Files.size(file) > maxBytes) {
+      // Refused before it is read; the limit below holds for a file that grows meanwhile.
+      throw tooLarge(file, what, maxBytes);
+    }
+    byte[] bytes;
+    try (InputStream in =
+        followLinks
+            ? Files.newInputStream(file, StandardOpenOption.READ)
+            : Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      bytes = in.readNBytes((int) maxBytes + 1);
+    }
+    if (bytes.length > maxBytes) {
+      throw tooLarge(file, what, maxBytes);
+    }
+    return bytes;
+  }
+
+  private static void requireKind(Path file, String what, LinkOption[] links) throws IOException {
+    boolean followLinks = links.length == 0;
     if (!Files.exists(file, links)) {
       if (!followLinks && Files.isSymbolicLink(file)) {
         throw new IOException(
@@ -123,21 +155,6 @@ public final class SmallFiles {
     if (!Files.isRegularFile(file, links)) {
       throw new IOException(what + " " + file + " is not a regular file (a FIFO or a device)");
     }
-    if (Files.size(file) > maxBytes) {
-      // Refused before it is read; the limit below holds for a file that grows meanwhile.
-      throw tooLarge(file, what, maxBytes);
-    }
-    byte[] bytes;
-    try (InputStream in =
-        followLinks
-            ? Files.newInputStream(file, StandardOpenOption.READ)
-            : Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      bytes = in.readNBytes((int) maxBytes + 1);
-    }
-    if (bytes.length > maxBytes) {
-      throw tooLarge(file, what, maxBytes);
-    }
-    return bytes;
   }
 
   private static IOException tooLarge(Path file, String what, long maxBytes) {

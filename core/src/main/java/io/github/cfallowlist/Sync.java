@@ -295,7 +295,13 @@ public final class Sync {
             target.name(),
             claimed);
     return settle(
-        target, plan, context, Printable.message(e), claimed, e instanceof ApplyFailedException);
+        target,
+        plan,
+        context,
+        Printable.message(e),
+        claimed,
+        e instanceof ApplyFailedException,
+        e instanceof ApplyFailedException a && a.putBack());
   }
 
   private static TargetResult verify(Target target, Plan plan, TargetContext context) {
@@ -329,8 +335,9 @@ public final class Sync {
 
   /**
    * After a failed change: reads the live state and reports it as it is. Old state: unchanged (or
-   * restored, when the target says it put it back). New state: applied. Anything else: the previous
-   * state is put back and verified.
+   * restored, when the target says it put it back; unknown, when the target says it cannot know,
+   * also with a leftover of its own added for the next run). New state: applied. Anything else: the
+   * previous state is put back and verified.
    */
   private static TargetResult settle(
       Target target,
@@ -338,7 +345,8 @@ public final class Sync {
       TargetContext context,
       String error,
       Outcome claimed,
-      boolean typed) {
+      boolean typed,
+      boolean putBack) {
     Optional<Rendered> now;
     List<String> leftoversNow;
     try {
@@ -368,11 +376,18 @@ public final class Sync {
               + error
               + ")");
     }
-    if (now.equals(plan.currentConfig()) && leftoversNow.equals(plan.leftovers())) {
-      if (claimed == Outcome.STATE_UNKNOWN && typed) {
-        // The target knows of state a read cannot see (what a daemon has loaded): keep its word.
-        return TargetResult.of(target, Outcome.STATE_UNKNOWN, plan, error);
-      }
+    boolean readsAsBefore = now.equals(plan.currentConfig());
+    boolean sameLeftovers = leftoversNow.equals(plan.leftovers());
+    if (readsAsBefore
+        && claimed == Outcome.STATE_UNKNOWN
+        && typed
+        && (sameLeftovers || (putBack && leftoversNow.containsAll(plan.leftovers())))) {
+      // The target knows of state a read cannot see (what a daemon has loaded): keep its word.
+      // After it put everything back, a leftover it added is its record of the change for the
+      // next run; putting back from here would only run the failing change again.
+      return TargetResult.of(target, Outcome.STATE_UNKNOWN, plan, error);
+    }
+    if (readsAsBefore && sameLeftovers) {
       return claimed == Outcome.FAILED_RESTORED
           ? TargetResult.of(
               target,

@@ -33,12 +33,15 @@ import java.util.Optional;
  *       previous state back when it is neither old nor new, and verifying that by reading back,
  *       also when putting it back throws. Only a {@link Outcome#STATE_UNKNOWN} the target throws is
  *       kept over a reading that shows the old state: a target whose reading cannot see everything
- *       (what a daemon has loaded) must throw that when it may have changed it. So a target whose
- *       daemon did not load a file it wrote (a failed reload) must put the old file back, or make
- *       {@link #readLive} show the old state (as the kit's intent record does): a reading that
- *       shows the new file is reported {@link Outcome#APPLIED}, and the next run {@link
- *       Outcome#IN_SYNC}. An interrupt of the applying thread or a {@link LinkageError} from the
- *       target (a class missing from its jar) is a failure like any other.
+ *       (what a daemon has loaded) must throw that when it may have changed it; once it has put
+ *       back all a reading shows ({@link ApplyFailedException#unknownAfterPutBack}), a leftover it
+ *       adds (a record of the change for the next run) does not make the engine put anything back,
+ *       since that would only run the failing change again. So a target whose daemon did not load a
+ *       file it wrote (a failed reload) must put the old file back, or make {@link #readLive} show
+ *       the old state (as the kit's intent record does): a reading that shows the new file is
+ *       reported {@link Outcome#APPLIED}, and the next run {@link Outcome#IN_SYNC}. An interrupt of
+ *       the applying thread or a {@link LinkageError} from the target (a class missing from its
+ *       jar) is a failure like any other.
  *   <li>{@link #uninstall} removes every owned object, leftovers included, and nothing else.
  *   <li>Settings are declared in {@link #settings()}; {@link TargetOptions} carries them as text
  *       and the engine refuses unknown keys and malformed values before calling the target.

@@ -26,6 +26,8 @@ class SyncTest {
     int failAppliesFrom = Integer.MAX_VALUE;
     boolean applyByDiff;
     Optional<Outcome> claim = Optional.empty();
+    Optional<String> recordOnFailure = Optional.empty();
+    boolean claimPutBack;
     List<String> leftovers = new ArrayList<>();
     int applies;
     final List<String> calls = new ArrayList<>();
@@ -74,6 +76,11 @@ class SyncTest {
       calls.add("apply");
       applies++;
       if (failApply || applies >= failAppliesFrom) {
+        // Like a file target whose reload failed: the record of the change stays for the next run.
+        recordOnFailure.ifPresent(leftovers::add);
+        if (claimPutBack) {
+          throw ApplyFailedException.unknownAfterPutBack("fake refused the change", null);
+        }
         if (claim.isPresent()) {
           throw new ApplyFailedException("fake refused the change", claim.get());
         }
@@ -533,6 +540,47 @@ class SyncTest {
         Sync.sync(
             target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
     assertThat(result.outcome()).isEqualTo(Outcome.FAILED_UNCHANGED);
+  }
+
+  @Test
+  void aTargetThatCannotKnowAndKeepsARecordForTheNextRunIsBelievedWithoutAPutBack()
+      throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.failApply = true;
+    target.claimPutBack = true;
+    target.recordOnFailure = Optional.of("unfinished change fake.conf");
+    int before = target.applies;
+
+    TargetResult result =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    // The files read as before and the record names the change: a put-back would only run the
+    // failing change again, so the target's own word stands, said once.
+    assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(result.message()).isEqualTo("fake refused the change");
+    assertThat(target.applies - before).isEqualTo(1);
+    assertThat(target.calls).doesNotContain("uninstall");
+  }
+
+  @Test
+  void aTargetThatCannotKnowAndAddedALeftoverWithoutPuttingBackIsPutBackByTheEngine()
+      throws Exception {
+    Sync.apply(target, embedded, context, Guards.defaults());
+    target.failApply = true;
+    target.claim = Optional.of(Outcome.STATE_UNKNOWN);
+    target.recordOnFailure = Optional.of("unfinished change fake.conf");
+    int before = target.applies;
+
+    TargetResult result =
+        Sync.sync(
+            target, withoutRange(embedded, "198.41.128.0/17"), context, Guards.defaults(), false);
+
+    // A file whose put-back failed may still hold the new list under the record: the engine
+    // tries the put-back again (here it fails too, and says so).
+    assertThat(target.applies - before).isEqualTo(2);
+    assertThat(result.outcome()).isEqualTo(Outcome.STATE_UNKNOWN);
+    assertThat(result.message()).contains("putting the previous state back also failed");
   }
 
   @Test

@@ -68,7 +68,7 @@ final class ApplyCommand implements Callable<Integer> {
             : (dryRun ? Run.Action.DRY_RUN : Run.Action.APPLY);
     Run.Builder run =
         OriginOptions.of(spec)
-            .applyTo(Cli.run(spec, file))
+            .applyTo(Cli.run(spec, file, action == Run.Action.APPLY))
             .action(action)
             .lockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
     RunResult result;

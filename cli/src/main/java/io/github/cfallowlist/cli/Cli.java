@@ -155,13 +155,21 @@ public final class Cli implements Runnable {
    * file} already applied to them.
    */
   static Run.Builder run(CommandSpec spec, Optional<ConfigFile> file) {
+    return run(spec, file, false);
+  }
+
+  /**
+   * As {@link #run(CommandSpec, Optional)}; with {@code changes} (an apply), a {@code file:} source
+   * must be one only root or this user can change.
+   */
+  static Run.Builder run(CommandSpec spec, Optional<ConfigFile> file, boolean changes) {
     CommonOptions common = CommonOptions.of(spec);
     SourceOptions source = SourceOptions.of(spec);
     TargetArgs targetArgs = TargetArgs.of(spec, file);
     RunOptions runOptions = RunOptions.of(spec);
     StateDir state = common.stateDir();
     return Run.builder()
-        .source(source.rangeSource(state))
+        .source(changes ? source.trustedRangeSource(state) : source.rangeSource(state))
         .targets(targetArgs.resolve())
         .options(targetArgs.options(source.families()))
         .guards(runOptions.guards(source.guards()))

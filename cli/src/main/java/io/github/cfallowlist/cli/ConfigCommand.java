@@ -6,6 +6,7 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.RejectedRangesException;
 import io.github.cfallowlist.Run;
+import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import java.io.PrintWriter;
@@ -65,7 +66,14 @@ final class ConfigCommand implements Runnable {
       ConfigFile read = loaded.orElseThrow();
       try {
         SourceOptions source = SourceOptions.of(apply);
-        source.rangeSource(CommonOptions.of(apply).stateDir());
+        StateDir state = CommonOptions.of(apply).stateDir();
+        source.rangeSource(state);
+        try {
+          source.trustedRangeSource(state);
+        } catch (IllegalArgumentException e) {
+          System.getLogger(ConfigCommand.class.getName())
+              .log(System.Logger.Level.WARNING, Cli.message(e) + "; an apply would refuse it");
+        }
         RunOptions runOptions = RunOptions.of(apply);
         Guards guards = runOptions.guards(source.guards());
         runOptions.fallback();

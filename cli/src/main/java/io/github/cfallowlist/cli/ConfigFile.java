@@ -11,7 +11,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,53 +150,15 @@ record ConfigFile(Path file, Map<String, Object> values, Map<String, Map<String,
    * names the commands a run starts (a target's test and reload commands), so whoever can change it
    * runs commands as that user. The file, after symbolic links, must belong to root or to this user
    * and be writable by its owner alone, and so must every directory above it, except that a
-   * directory with the sticky bit (such as {@code /tmp}) may be writable by everyone.
+   * directory with the sticky bit (such as {@code /tmp}) may be writable by everyone ({@link
+   * TrustedFiles#require}).
    *
    * @return the file's real path, to be read
    * @throws IllegalArgumentException naming the file or directory and what is wrong
    */
   static Path requireTrusted(Path file) throws IOException {
-    Path real;
-    try {
-      real = file.toRealPath();
-    } catch (NoSuchFileException e) {
-      if (Files.exists(file)) {
-        return file; // a pipe (/dev/fd/N): refused by the reading as not a regular file
-      }
-      throw e;
-    }
-    if (!Files.isRegularFile(real)) {
-      return real; // a FIFO, device or directory: refused by the reading, unopened
-    }
-    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    String shown = Printable.of(file.toString());
-    for (Path p = real; p != null; p = p.getParent()) {
-      int uid = (Integer) Files.getAttribute(p, "unix:uid");
-      int mode = (Integer) Files.getAttribute(p, "unix:mode");
-      boolean isFile = p.equals(real);
-      String what =
-          isFile
-              ? "configuration file " + shown
-              : "directory " + Printable.of(p.toString()) + " above configuration file " + shown;
-      if (uid != 0 && uid != me) {
-        throw new IllegalArgumentException(
-            what
-                + " belongs to another user (uid "
-                + uid
-                + "); it names the commands cf-allowlist runs, so only root or the user that runs"
-                + " cf-allowlist may own it");
-      }
-      boolean sticky = !isFile && (mode & 01000) != 0;
-      if ((mode & 022) != 0 && !sticky) {
-        throw new IllegalArgumentException(
-            what
-                + " can be written by other users ("
-                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
-                + "); it names the commands cf-allowlist runs: chmod go-w "
-                + Printable.of(p.toString()));
-      }
-    }
-    return real;
+    return TrustedFiles.require(
+        file, "configuration file", "it names the commands cf-allowlist runs");
   }
 
   /** Checks {@code text}, read from {@code file}. */

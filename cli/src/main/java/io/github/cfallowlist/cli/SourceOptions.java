@@ -3,11 +3,13 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.HttpOptions;
+import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.ProxySettings;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +17,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** Where the ranges come from and the guards they must pass. */
 final class SourceOptions {
+  private static final String FILE = "file:";
+
   final String source;
   private final String apiUrl;
   private final List<String> textUrls;
@@ -68,7 +72,8 @@ final class SourceOptions {
                 "S",
                 "cloudflare (the JSON API, default), cloudflare-text (the ips-v4/ips-v6 lists),"
                     + " embedded (the list shipped in the jar), last-good (the list the last"
-                    + " apply saved), or file:PATH.")
+                    + " apply saved), or file:PATH (for an apply, a file only root or this user"
+                    + " can change).")
             .defaultValue("cloudflare")
             .build());
     spec.addOption(
@@ -185,6 +190,33 @@ final class SourceOptions {
       case "cloudflare-text" -> textSource();
       default -> RangeSource.parse(source, state);
     };
+  }
+
+  /**
+   * As {@link #rangeSource}, for a run that changes the live system: a {@code file:} source lists
+   * the addresses the apply lets in, so it must be a file only root or this user can change ({@link
+   * TrustedFiles#require}), and its real path is what the run reads. A missing one is refused as
+   * well, with no fallback list: a file is not a network that can be down.
+   *
+   * @throws IllegalArgumentException naming the file, or a directory above it, and what is wrong
+   */
+  RangeSource trustedRangeSource(StateDir state) {
+    RangeSource named = rangeSource(state);
+    if (!source.startsWith(FILE) || source.length() == FILE.length()) {
+      return named;
+    }
+    Path real;
+    try {
+      real =
+          TrustedFiles.require(
+              Path.of(source.substring(FILE.length())),
+              "the source file",
+              "it lists the addresses an apply lets in");
+    } catch (IOException e) {
+      // Missing or not a file: nothing else an apply could read there can be trusted either.
+      throw new IllegalArgumentException(Printable.message(e), e);
+    }
+    return RangeSource.file(real);
   }
 
   /** The transport limits with the proxy from {@code --proxy} or the environment. */

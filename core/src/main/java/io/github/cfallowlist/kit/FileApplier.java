@@ -465,6 +465,7 @@ public final class FileApplier {
         problems.add(c.path + " cannot be read back: " + e.getMessage());
       }
     }
+    boolean filesBack = problems.isEmpty();
     boolean reloadedAgain = false;
     // A daemon that is not running now loaded nothing to undo, and a reload could start it.
     Optional<String> stoppedNow =
@@ -517,7 +518,10 @@ public final class FileApplier {
                   : " and " + target.daemon() + " was not reloaded")
               + stoppedNow.map(why -> " (it is not running: " + why + ")").orElse("");
     }
-    return new ApplyFailedException(error + "; " + said, outcome, cause);
+    return outcome == Outcome.STATE_UNKNOWN && filesBack
+        // Every file reads as before; what the daemon loaded is the one thing not known.
+        ? ApplyFailedException.unknownAfterPutBack(error + "; " + said, cause)
+        : new ApplyFailedException(error + "; " + said, outcome, cause);
   }
 
   /**

@@ -205,7 +205,7 @@ public final class FaultKit {
 
   /**
    * The verdict on a result where the live state cannot be told (a daemon's own state, after a
-   * reload that failed twice): the outcome must say so, and the message must claim nothing.
+   * reload that failed twice): the outcome must say so, once, and the message must claim nothing.
    */
   public static String verdictUnknown(TargetResult result) {
     if (result.outcome() != Outcome.STATE_UNKNOWN) {
@@ -213,6 +213,9 @@ public final class FaultKit {
     }
     if (result.message().startsWith("applied") || !result.message().contains("may have loaded")) {
       return "STATE_UNKNOWN, but the message does not say the daemon may have loaded the files";
+    }
+    if (result.message().indexOf("may have loaded") != result.message().lastIndexOf("may have")) {
+      return "STATE_UNKNOWN, but the failed change was run again and the message says it twice";
     }
     return "ok";
   }

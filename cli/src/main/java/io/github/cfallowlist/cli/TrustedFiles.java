@@ -1,0 +1,86 @@
+package io.github.cfallowlist.cli;
+
+import io.github.cfallowlist.Printable;
+import io.github.cfallowlist.SmallFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Files whose content decides what a run does (the configuration file names the commands it runs; a
+ * {@code file:} source lists the addresses an apply lets in): whoever can change one acts with the
+ * rights of the user running cf-allowlist, so only root and that user may.
+ */
+final class TrustedFiles {
+  private TrustedFiles() {}
+
+  /**
+   * Refuses {@code file} unless it, after symbolic links, is a regular file that belongs to root or
+   * to this user and is writable by its owner alone, and so is every directory above it, except
+   * that a directory with the sticky bit (such as {@code /tmp}) may be writable by everyone. A
+   * missing file, a FIFO, a device or a directory is refused too: another user could put a file of
+   * theirs there between this check and the reading.
+   *
+   * @param what what the file is, for the message ({@code configuration file})
+   * @param because why it must be trusted, as a clause ({@code it names the commands …})
+   * @return the file's real path, to be read: the very file that was checked, in directories only
+   *     root or this user can change, so nothing can be swapped in before it is read
+   * @throws java.nio.file.NoSuchFileException saying the file does not exist
+   * @throws IOException naming the file when it is not a regular file or has no path (a deleted
+   *     file behind {@code /dev/stdin})
+   * @throws IllegalArgumentException naming the file or directory and what is wrong
+   */
+  static Path require(Path file, String what, String because) throws IOException {
+    Path real;
+    try {
+      real = file.toRealPath();
+    } catch (NoSuchFileException e) {
+      SmallFiles.requireRegularFile(file, what);
+      throw new IOException(
+          what
+              + " "
+              + Printable.of(file.toString())
+              + " is a file without a path (deleted, or open only as a descriptor), so who may"
+              + " change it cannot be checked",
+          e);
+    }
+    SmallFiles.requireRegularFile(real, what);
+    int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    String shown = what + " " + Printable.of(file.toString());
+    for (Path p = real; p != null; p = p.getParent()) {
+      int uid;
+      int mode;
+      try {
+        uid = (Integer) Files.getAttribute(p, "unix:uid");
+        mode = (Integer) Files.getAttribute(p, "unix:mode");
+      } catch (NoSuchFileException e) {
+        throw new IOException(shown + " was moved or removed while it was checked", e);
+      }
+      boolean isFile = p.equals(real);
+      String which = isFile ? shown : "directory " + Printable.of(p.toString()) + " above " + shown;
+      if (uid != 0 && uid != me) {
+        throw new IllegalArgumentException(
+            which
+                + " belongs to another user (uid "
+                + uid
+                + "); "
+                + because
+                + ", so only root or the user that runs cf-allowlist may own it");
+      }
+      boolean sticky = !isFile && (mode & 01000) != 0;
+      if ((mode & 022) != 0 && !sticky) {
+        throw new IllegalArgumentException(
+            which
+                + " can be written by other users ("
+                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                + "); "
+                + because
+                + ": chmod go-w "
+                + Printable.of(p.toString()));
+      }
+    }
+    return real;
+  }
+}
