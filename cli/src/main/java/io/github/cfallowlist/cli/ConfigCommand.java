@@ -9,6 +9,7 @@ import io.github.cfallowlist.Run;
 import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +70,9 @@ final class ConfigCommand implements Runnable {
         StateDir state = CommonOptions.of(apply).stateDir();
         source.rangeSource(state);
         try {
-          source.trustedRangeSource(state);
+          source.trustedFile();
+        } catch (IOException e) {
+          // Missing or not a file (yet): the run says so when it reads it.
         } catch (IllegalArgumentException e) {
           System.getLogger(ConfigCommand.class.getName())
               .log(System.Logger.Level.WARNING, Cli.message(e) + "; an apply would refuse it");

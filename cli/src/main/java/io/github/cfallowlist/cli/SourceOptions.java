@@ -3,15 +3,16 @@ package io.github.cfallowlist.cli;
 import io.github.cfallowlist.Families;
 import io.github.cfallowlist.Guards;
 import io.github.cfallowlist.HttpOptions;
-import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.ProxySettings;
 import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
+import io.github.cfallowlist.RawRanges;
 import io.github.cfallowlist.StateDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -194,29 +195,46 @@ final class SourceOptions {
 
   /**
    * As {@link #rangeSource}, for a run that changes the live system: a {@code file:} source lists
-   * the addresses the apply lets in, so it must be a file only root or this user can change ({@link
-   * TrustedFiles#require}), and its real path is what the run reads. A missing one is refused as
-   * well, with no fallback list: a file is not a network that can be down.
-   *
-   * @throws IllegalArgumentException naming the file, or a directory above it, and what is wrong
+   * the addresses the apply lets in, so when the run reads it, it must be a file only root or this
+   * user can change ({@link TrustedFiles#require}), and its real path is what is read. Anything
+   * else there (another user's file, a missing one, a FIFO) fails the source as a missing file
+   * does: only targets holding nothing get the fallback list, and the metrics count the failure.
    */
   RangeSource trustedRangeSource(StateDir state) {
     RangeSource named = rangeSource(state);
     if (!source.startsWith(FILE) || source.length() == FILE.length()) {
       return named;
     }
-    Path real;
-    try {
-      real =
-          TrustedFiles.require(
-              Path.of(source.substring(FILE.length())),
-              "the source file",
-              "it lists the addresses an apply lets in");
-    } catch (IOException e) {
-      // Missing or not a file: nothing else an apply could read there can be trusted either.
-      throw new IllegalArgumentException(Printable.message(e), e);
+    return new RangeSource() {
+      @Override
+      public String name() {
+        return named.name();
+      }
+
+      @Override
+      public RawRanges fetch() throws IOException {
+        // Checked when read, so a file put there after the run started is checked too.
+        return RangeSource.file(trustedFile().orElseThrow()).fetch();
+      }
+    };
+  }
+
+  /**
+   * For a {@code file:} source, its real path once {@link TrustedFiles#require} lets it pass; empty
+   * for any other source.
+   *
+   * @throws IllegalArgumentException naming the file, or a directory above it, and what is wrong
+   * @throws IOException when it is missing or not a regular file
+   */
+  Optional<Path> trustedFile() throws IOException {
+    if (!source.startsWith(FILE) || source.length() == FILE.length()) {
+      return Optional.empty();
     }
-    return RangeSource.file(real);
+    return Optional.of(
+        TrustedFiles.require(
+            Path.of(source.substring(FILE.length())),
+            "the source file",
+            "it lists the addresses an apply lets in"));
   }
 
   /** The transport limits with the proxy from {@code --proxy} or the environment. */

@@ -17,11 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 class SourceFileTrustTest {
   @TempDir Path dir;
 
-  /** The embedded list as a {@code file:} source holds it, at {@code file}. */
+  /** A range of no one's choosing but this list's, which every guard admits. */
+  private static final String THEIRS = "45.79.1.1/32";
+
+  /**
+   * The embedded list and {@link #THEIRS} as a {@code file:} source holds them, at {@code file}.
+   */
   private Path list(Path file) throws Exception {
     CliRun fetched = CliRun.of("fetch", "--source", "embedded");
     assertThat(fetched.exitCode()).as(fetched.err()).isZero();
-    Files.writeString(file, fetched.out());
+    Files.writeString(file, fetched.out() + THEIRS + "\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     return file;
   }
@@ -55,29 +60,37 @@ class SourceFileTrustTest {
     Path list = list(dir.resolve("cloudflare.txt"));
     Files.setPosixFilePermissions(list, PosixFilePermissions.fromString("rw-rw-rw-"));
 
-    CliRun apply = nginx(list, "apply");
+    CliRun apply = nginx(list, "apply", "--fallback", "none");
     CliRun dryRun = nginx(list, "apply", "--dry-run");
     CliRun plan = nginx(list, "plan");
 
     assertThat(apply.exitCode()).as(apply.err()).isEqualTo(1);
     assertThat(apply.errIsOneSentence()).as(apply.err()).isTrue();
     assertThat(apply.err())
-        .isEqualTo(
-            "cf-allowlist: the source file "
+        .contains(
+            "nginx: failed (nothing changed): the source file "
                 + list
                 + " can be written by other users (rw-rw-rw-); it lists the addresses an apply"
                 + " lets in: chmod go-w "
                 + list
-                + "\n");
+                + "; nothing was applied");
     assertThat(snippet()).doesNotExist();
     assertThat(dryRun.exitCode()).as(dryRun.err()).isEqualTo(2);
     assertThat(plan.exitCode()).as(plan.err()).isEqualTo(2);
-    assertThat(plan.out()).contains("+set_real_ip_from 173.245.48.0/20;");
+    assertThat(plan.out()).contains("+set_real_ip_from " + THEIRS + ";");
+
+    // A target holding nothing gets the fallback list, never the one in doubt.
+    CliRun fallback = nginx(list, "apply");
+    assertThat(fallback.exitCode()).as(fallback.err()).isZero();
+    assertThat(fallback.err()).contains("can be written by other users");
+    assertThat(Files.readString(snippet()))
+        .contains("set_real_ip_from 173.245.48.0/20;")
+        .doesNotContain(THEIRS);
 
     Files.setPosixFilePermissions(list, PosixFilePermissions.fromString("rw-r--r--"));
     CliRun trusted = nginx(list, "apply");
     assertThat(trusted.exitCode()).as(trusted.err()).isZero();
-    assertThat(Files.readString(snippet())).contains("set_real_ip_from 173.245.48.0/20;");
+    assertThat(Files.readString(snippet())).contains("set_real_ip_from " + THEIRS + ";");
   }
 
   @Test
@@ -88,21 +101,21 @@ class SourceFileTrustTest {
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path inOpen = list(open.resolve("cloudflare.txt"));
 
-    CliRun ofAnother = nginx(foreign, "apply");
-    CliRun underOpen = nginx(inOpen, "apply");
+    CliRun ofAnother = nginx(foreign, "apply", "--fallback", "none");
+    CliRun underOpen = nginx(inOpen, "apply", "--fallback", "none");
 
     assertThat(ofAnother.exitCode()).isEqualTo(1);
     assertThat(ofAnother.errIsOneSentence()).as(ofAnother.err()).isTrue();
     assertThat(ofAnother.err())
-        .isEqualTo(
-            "cf-allowlist: the source file "
+        .contains(
+            "nginx: failed (nothing changed): the source file "
                 + foreign
                 + " belongs to another user (uid 65534); it lists the addresses an apply lets in,"
-                + " so only root or the user that runs cf-allowlist may own it\n");
+                + " so only root or the user that runs cf-allowlist may own it;");
     assertThat(underOpen.exitCode()).isEqualTo(1);
     assertThat(underOpen.err())
-        .startsWith(
-            "cf-allowlist: directory "
+        .contains(
+            "nginx: failed (nothing changed): directory "
                 + open
                 + " above the source file "
                 + inOpen
@@ -111,23 +124,24 @@ class SourceFileTrustTest {
   }
 
   @Test
-  void aMissingListOrAFifoIsRefusedByAnApplySoNoFileCanBePutThereAfterTheCheck() throws Exception {
+  void aMissingListOrAFifoFailsTheSourceSoNoFileCanBePutThereAfterTheCheck() throws Exception {
     Path absent = dir.resolve("absent.txt");
     Path fifo = dir.resolve("fifo");
     assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
 
-    CliRun missing = nginx(absent, "apply");
-    CliRun pipe = nginx(fifo, "apply");
+    CliRun missing = nginx(absent, "apply", "--fallback", "none");
+    CliRun pipe = nginx(fifo, "apply", "--fallback", "none");
 
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err())
-        .isEqualTo("cf-allowlist: the source file " + absent + " does not exist\n");
+        .contains(
+            "nginx: failed (nothing changed): the source file " + absent + " does not exist;");
     assertThat(pipe.exitCode()).isEqualTo(1);
     assertThat(pipe.err())
-        .isEqualTo(
-            "cf-allowlist: the source file "
+        .contains(
+            "nginx: failed (nothing changed): the source file "
                 + fifo
-                + " is not a regular file (a FIFO or a device)\n");
+                + " is not a regular file (a FIFO or a device);");
     assertThat(snippet()).doesNotExist();
   }
 
