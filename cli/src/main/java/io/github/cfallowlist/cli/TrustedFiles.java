@@ -1,5 +1,7 @@
 package io.github.cfallowlist.cli;
 
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
 import io.github.cfallowlist.Printable;
 import io.github.cfallowlist.SmallFiles;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /**
  * Files whose content decides what a run does (the configuration file names the commands it runs; a
@@ -14,6 +17,11 @@ import java.nio.file.attribute.PosixFilePermissions;
  * rights of the user running cf-allowlist, so only root and that user may.
  */
 final class TrustedFiles {
+  /** The file type bits of a mode, and the type of a symbolic link. */
+  private static final int S_IFMT = 0170000;
+
+  private static final int S_IFLNK = 0120000;
+
   private TrustedFiles() {}
 
   /**
@@ -47,16 +55,38 @@ final class TrustedFiles {
           e);
     }
     SmallFiles.requireRegularFile(real, what);
+    checkOwners(real, what + " " + Printable.of(file.toString()), because);
+    return real;
+  }
+
+  /**
+   * Walks {@code real}, a path with no symbolic link on it, from the file up to the root: each must
+   * belong to root or to this user and not be writable by others (a sticky directory excepted).
+   * Nothing is followed: a link found on the way was swapped in after the path was resolved
+   * (another user exchanging a directory of theirs for a link), and is refused.
+   *
+   * @param shown the file as messages name it ({@code configuration file /etc/x.toml})
+   * @throws IOException when a part of the path changed while it was checked
+   * @throws IllegalArgumentException naming the file or directory and what is wrong
+   */
+  static void checkOwners(Path real, String shown, String because) throws IOException {
     int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    String shown = what + " " + Printable.of(file.toString());
     for (Path p = real; p != null; p = p.getParent()) {
       int uid;
       int mode;
       try {
-        uid = (Integer) Files.getAttribute(p, "unix:uid");
-        mode = (Integer) Files.getAttribute(p, "unix:mode");
+        Map<String, Object> unix = Files.readAttributes(p, "unix:uid,mode", NOFOLLOW_LINKS);
+        uid = (Integer) unix.get("uid");
+        mode = (Integer) unix.get("mode");
       } catch (NoSuchFileException e) {
         throw new IOException(shown + " was moved or removed while it was checked", e);
+      }
+      if ((mode & S_IFMT) == S_IFLNK) {
+        throw new IOException(
+            shown
+                + " changed while it was checked: "
+                + Printable.of(p.toString())
+                + " became a symbolic link");
       }
       boolean isFile = p.equals(real);
       String which = isFile ? shown : "directory " + Printable.of(p.toString()) + " above " + shown;
@@ -74,13 +104,12 @@ final class TrustedFiles {
         throw new IllegalArgumentException(
             which
                 + " can be written by other users ("
-                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p, NOFOLLOW_LINKS))
                 + "); "
                 + because
                 + ": chmod go-w "
                 + Printable.of(p.toString()));
       }
     }
-    return real;
   }
 }
