@@ -286,22 +286,17 @@ public final class Sync {
   }
 
   private static TargetResult failed(Target target, Plan plan, TargetContext context, Throwable e) {
-    Outcome claimed = e instanceof ApplyFailedException a ? a.outcome() : Outcome.STATE_UNKNOWN;
+    // What the target says it left behind: believed only as far as the re-read allows.
+    Optional<ApplyFailedException> claim =
+        e instanceof ApplyFailedException a ? Optional.of(a) : Optional.empty();
     // A step on the way to the result, which says what the re-read showed.
     logger()
         .log(
             Level.DEBUG,
             "{0}: apply failed ({1}), reading the live state again",
             target.name(),
-            claimed);
-    return settle(
-        target,
-        plan,
-        context,
-        Printable.message(e),
-        claimed,
-        e instanceof ApplyFailedException,
-        e instanceof ApplyFailedException a && a.putBack());
+            claim.map(ApplyFailedException::outcome).orElse(Outcome.STATE_UNKNOWN));
+    return settle(target, plan, context, Printable.message(e), claim);
   }
 
   private static TargetResult verify(Target target, Plan plan, TargetContext context) {
@@ -336,17 +331,16 @@ public final class Sync {
   /**
    * After a failed change: reads the live state and reports it as it is. Old state: unchanged (or
    * restored, when the target says it put it back; unknown, when the target says it cannot know,
-   * also with a leftover of its own added for the next run). New state: applied. Anything else: the
-   * previous state is put back and verified.
+   * also with a leftover of its own added for the next run when it says it {@linkplain
+   * ApplyFailedException#putBack put back} all a reading shows). New state: applied. Anything else:
+   * the previous state is put back and verified.
    */
   private static TargetResult settle(
       Target target,
       Plan plan,
       TargetContext context,
       String error,
-      Outcome claimed,
-      boolean typed,
-      boolean putBack) {
+      Optional<ApplyFailedException> claim) {
     Optional<Rendered> now;
     List<String> leftoversNow;
     try {
@@ -378,9 +372,11 @@ public final class Sync {
     }
     boolean readsAsBefore = now.equals(plan.currentConfig());
     boolean sameLeftovers = leftoversNow.equals(plan.leftovers());
+    Outcome claimed = claim.map(ApplyFailedException::outcome).orElse(Outcome.STATE_UNKNOWN);
+    boolean putBack = claim.map(ApplyFailedException::putBack).orElse(false);
     if (readsAsBefore
+        && claim.isPresent()
         && claimed == Outcome.STATE_UNKNOWN
-        && typed
         && (sameLeftovers || (putBack && leftoversNow.containsAll(plan.leftovers())))) {
       // The target knows of state a read cannot see (what a daemon has loaded): keep its word.
       // After it put everything back, a leftover it added is its record of the change for the

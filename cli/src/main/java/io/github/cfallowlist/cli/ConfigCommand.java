@@ -6,7 +6,6 @@ import io.github.cfallowlist.RangeSnapshot;
 import io.github.cfallowlist.RangeSource;
 import io.github.cfallowlist.RejectedRangesException;
 import io.github.cfallowlist.Run;
-import io.github.cfallowlist.StateDir;
 import io.github.cfallowlist.Target;
 import io.github.cfallowlist.TargetOptions;
 import java.io.IOException;
@@ -67,8 +66,7 @@ final class ConfigCommand implements Runnable {
       ConfigFile read = loaded.orElseThrow();
       try {
         SourceOptions source = SourceOptions.of(apply);
-        StateDir state = CommonOptions.of(apply).stateDir();
-        source.rangeSource(state);
+        source.rangeSource(CommonOptions.of(apply).stateDir());
         try {
           source.trustedFile();
         } catch (IOException e) {

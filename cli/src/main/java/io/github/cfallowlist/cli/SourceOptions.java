@@ -202,7 +202,7 @@ final class SourceOptions {
    */
   RangeSource trustedRangeSource(StateDir state) {
     RangeSource named = rangeSource(state);
-    if (!source.startsWith(FILE) || source.length() == FILE.length()) {
+    if (file().isEmpty()) {
       return named;
     }
     return new RangeSource() {
@@ -227,14 +227,19 @@ final class SourceOptions {
    * @throws IOException when it is missing or not a regular file
    */
   Optional<Path> trustedFile() throws IOException {
-    if (!source.startsWith(FILE) || source.length() == FILE.length()) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        TrustedFiles.require(
-            Path.of(source.substring(FILE.length())),
-            "the source file",
-            "it lists the addresses an apply lets in"));
+    Optional<Path> file = file();
+    return file.isEmpty()
+        ? file
+        : Optional.of(
+            TrustedFiles.require(
+                file.get(), "the source file", "it lists the addresses an apply lets in"));
+  }
+
+  /** The path of a {@code file:} source, as given; empty for any other source. */
+  private Optional<Path> file() {
+    return source.startsWith(FILE) && source.length() > FILE.length()
+        ? Optional.of(Path.of(source.substring(FILE.length())))
+        : Optional.empty();
   }
 
   /** The transport limits with the proxy from {@code --proxy} or the environment. */

@@ -214,7 +214,8 @@ public final class FaultKit {
     if (result.message().startsWith("applied") || !result.message().contains("may have loaded")) {
       return "STATE_UNKNOWN, but the message does not say the daemon may have loaded the files";
     }
-    if (result.message().indexOf("may have loaded") != result.message().lastIndexOf("may have")) {
+    String said = "may have loaded";
+    if (result.message().indexOf(said) != result.message().lastIndexOf(said)) {
       return "STATE_UNKNOWN, but the failed change was run again and the message says it twice";
     }
     return "ok";
